@@ -1,0 +1,46 @@
+# make run: set up everything and serve the site. make test: set up and run the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint setup db vendor bench clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+db: setup
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py import_notes notes/corpus
+	$(BIN)/python manage.py seed_demo
+
+run: db
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# Refresh vendored KaTeX from the version pinned in package.json (needs npm).
+# Only woff2 fonts are kept, so the CSS is rewritten to reference nothing else.
+vendor:
+	npm install --no-audit --no-fund --no-package-lock
+	rm -rf static/vendor/katex && mkdir -p static/vendor/katex/fonts
+	cp node_modules/katex/dist/katex.min.js notes/rendering/vendor/katex.min.js
+	cp node_modules/katex/dist/fonts/*.woff2 static/vendor/katex/fonts/
+	node -p "require('./node_modules/katex/package.json').version" > static/vendor/katex/VERSION
+	sed -E 's/,url\(fonts\/[^)]*\.woff\) format\("woff"\)//g; s/,url\(fonts\/[^)]*\.ttf\) format\("truetype"\)//g' \
+		node_modules/katex/dist/katex.min.css > static/vendor/katex/katex.min.css
+
+clean:
+	rm -rf $(VENV) staticfiles

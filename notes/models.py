@@ -1,0 +1,215 @@
+"""The published knowledge: topics, notes, immutable revisions and what each revision contains.
+
+A `Note` is only an identity (a permanent slug) with two pointers: `latest_revision`, the
+newest text, and `live_revision`, what readers see. Everything else hangs off a `Revision`,
+which is never changed once written; rollback writes a new revision.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class ImmutableRevisionError(Exception):
+    """Raised on any attempt to change or delete a stored revision's content."""
+
+
+class TopicQuerySet(models.QuerySet):
+    def areas(self):
+        return self.filter(parent__isnull=True)
+
+
+class Topic(models.Model):
+    """An area of study (no parent) or a finer topic inside one."""
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    objects = TopicQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["order", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoteQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(live_revision__isnull=False)
+
+    def with_live(self):
+        return self.live().select_related("live_revision")
+
+
+class Note(models.Model):
+    slug = models.SlugField(max_length=120, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Denormalized from the live revision's front matter so topic pages are one query.
+    topics = models.ManyToManyField(Topic, blank=True, related_name="notes")
+    latest_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    live_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = NoteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        permissions = [
+            ("submit_note", "Can submit a note revision for review"),
+            ("publish_note", "Can publish and roll back notes"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def get_absolute_url(self) -> str:
+        return reverse("notes:note", args=[self.slug])
+
+    @property
+    def is_live(self) -> bool:
+        return self.live_revision_id is not None
+
+
+# Fields produced by the renderer from a revision's source. They are a cache of
+# (source, renderer version): `revision_rerender` may rewrite them, nothing else may.
+RENDER_FIELDS = frozenset(
+    {
+        "html", "toc", "plain_text", "anchors", "errors", "warnings", "word_count",
+        "renderer_version", "katex_version", "rendered_at",
+    }
+)
+
+
+class RevisionQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        content = set(kwargs) - RENDER_FIELDS
+        if content:
+            raise ImmutableRevisionError(f"revisions are immutable; cannot update {sorted(content)}")
+        return super().update(**kwargs)
+
+    def delete(self):
+        raise ImmutableRevisionError("revisions are never deleted")
+
+    def clean(self):
+        return self.filter(errors=[])
+
+
+class Revision(models.Model):
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    source = models.TextField()
+    front_matter = models.JSONField(default=dict)
+    content_hash = models.CharField(max_length=64)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    html = models.TextField(blank=True)
+    toc = models.JSONField(default=list)
+    plain_text = models.TextField(blank=True)
+    anchors = models.JSONField(default=list)
+    errors = models.JSONField(default=list)
+    warnings = models.JSONField(default=list)
+    word_count = models.PositiveIntegerField(default=0)
+    renderer_version = models.PositiveIntegerField(default=0)
+    katex_version = models.CharField(max_length=20, blank=True)
+    rendered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RevisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["note", "number"]
+        constraints = [models.UniqueConstraint(fields=["note", "number"], name="revision_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.note_id}@{self.number}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRevisionError("revisions are immutable; write a new revision instead")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRevisionError("revisions are never deleted")
+
+    @property
+    def is_clean(self) -> bool:
+        return not self.errors
+
+
+class Derivation(models.Model):
+    """A derivation block as it stands in one revision. `key` is the author's stable id."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="derivations")
+    key = models.CharField(max_length=100)
+    title = models.CharField(max_length=300)
+    position = models.PositiveIntegerField()
+    statement_html = models.TextField(blank=True)
+    steps = models.JSONField(default=list)
+    result_html = models.TextField(blank=True)
+    source = models.TextField()
+    fingerprint = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["revision", "position"]
+        constraints = [models.UniqueConstraint(fields=["revision", "key"], name="derivation_key_unique")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Equation(models.Model):
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="equations")
+    label = models.CharField(max_length=100)
+    number = models.PositiveIntegerField()
+    tex = models.TextField()
+    html = models.TextField()
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["revision", "number"]
+        constraints = [models.UniqueConstraint(fields=["revision", "label"], name="equation_label_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Link(models.Model):
+    """A cross-link from a revision to another note (and maybe an anchor in it)."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="links")
+    target_note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="incoming_links")
+    anchor = models.CharField(max_length=120, blank=True)
+    text = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.revision} -> {self.target_note_id}#{self.anchor}"
+
+
+class Prerequisite(models.Model):
+    """An edge declared in a revision's front matter: `revision.note` builds on `prerequisite`."""
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="prerequisites")
+    prerequisite = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="required_by")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["revision", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "prerequisite"], name="prerequisite_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} needs {self.prerequisite_id}"

@@ -1,0 +1,72 @@
+"""The YAML header of a note: parsed with safe_load, checked key by key."""
+
+import re
+
+import yaml
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+KNOWN_KEYS = {"title", "slug", "summary", "topics", "prerequisites"}
+MAX_TITLE = 200
+MAX_SUMMARY = 600
+
+
+def _key_line(content: str, key: str) -> int:
+    """0-based line of `key:` inside the front matter, or 0 when it is absent."""
+    for number, line in enumerate(content.splitlines()):
+        if re.match(rf"\s*{re.escape(key)}\s*:", line):
+            return number
+    return 0
+
+
+def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
+    """Return the cleaned front matter and problems as (line within content, col, message).
+
+    Lines are 0-based within the front matter; the caller adds the offset of the `---`.
+    """
+    problems: list[tuple[int, int, str]] = []
+    try:
+        data = yaml.safe_load(content) if content.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
+        return {}, [(line, col, f"front matter is not valid YAML: {reason}")]
+    if not isinstance(data, dict):
+        return {}, [(0, 1, "front matter must be a mapping of keys (title: ..., summary: ...)")]
+
+    def problem(key: str, message: str) -> None:
+        problems.append((_key_line(content, key), 1, message))
+
+    for key in sorted(set(data) - KNOWN_KEYS):
+        problem(key, f"unknown front matter key {key!r}; known keys: {', '.join(sorted(KNOWN_KEYS))}")
+
+    clean: dict = {}
+    for key, limit in (("title", MAX_TITLE), ("summary", MAX_SUMMARY)):
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip():
+            problem(key, f"front matter needs a non-empty '{key}' (text)")
+        elif len(value) > limit:
+            problem(key, f"'{key}' is {len(value)} characters; keep it under {limit}")
+        else:
+            clean[key] = " ".join(value.split())
+
+    if "slug" in data:
+        slug = data["slug"]
+        if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+            problem("slug", "'slug' must be lowercase letters, digits and single hyphens")
+        else:
+            clean["slug"] = slug
+
+    for key, required in (("topics", True), ("prerequisites", False)):
+        value = data.get(key, [] if not required else None)
+        if value is None or (required and value == []):
+            problem(key, f"front matter needs '{key}': a list of slugs, e.g. [optimization]")
+            continue
+        if not isinstance(value, list) or not all(isinstance(v, str) and SLUG.fullmatch(v) for v in value):
+            problem(key, f"'{key}' must be a list of slugs (lowercase letters, digits, hyphens)")
+            continue
+        if len(set(value)) != len(value):
+            problem(key, f"'{key}' lists the same slug twice")
+            continue
+        clean[key] = value
+    return clean, problems

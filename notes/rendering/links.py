@@ -1,0 +1,48 @@
+"""What the renderer needs to know about other notes to resolve `[[slug#anchor]]`.
+
+The renderer never touches the database itself: it asks a `NoteIndex`. The file checker
+builds one from the files it was given; the importer and the editor chain the batch being
+written in front of the live notes in the database (`notes.selectors.live_note_index`).
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class NoteInfo:
+    slug: str
+    title: str
+    summary: str = ""
+    anchors: frozenset[str] = field(default_factory=frozenset)
+    equations: Mapping[str, int] = field(default_factory=dict)  # label -> number
+
+
+class NoteIndex(Protocol):
+    def lookup(self, slug: str) -> NoteInfo | None: ...
+
+
+class MappingIndex:
+    def __init__(self, infos: Iterable[NoteInfo] = ()):
+        self._infos = {info.slug: info for info in infos}
+
+    def add(self, info: NoteInfo) -> None:
+        self._infos[info.slug] = info
+
+    def lookup(self, slug: str) -> NoteInfo | None:
+        return self._infos.get(slug)
+
+
+class ChainIndex:
+    """Looks a slug up in each index in turn; the first that knows it wins."""
+
+    def __init__(self, *indexes: NoteIndex):
+        self._indexes = indexes
+
+    def lookup(self, slug: str) -> NoteInfo | None:
+        for index in self._indexes:
+            info = index.lookup(slug)
+            if info is not None:
+                return info
+        return None

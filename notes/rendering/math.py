@@ -1,0 +1,113 @@
+"""Equation labels and formula preparation.
+
+KaTeX has no `\\label` or `\\eqref`, so numbering is ours: each `\\label{eq:name}` in a
+display formula becomes `\\tag{n}` before KaTeX sees it, and unstarred amsmath environments
+are starred so KaTeX numbers nothing on its own. Only labelled equations carry a number.
+
+Edits to the formula are recorded so that a KaTeX error position can be mapped back to the
+author's text.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
+TAG = re.compile(r"\\tag\*?\s*\{")
+LABEL_NAME = re.compile(r"eq:[A-Za-z0-9][A-Za-z0-9_.:-]*")
+NUMBERED_ENVS = ("equation", "align", "gather", "alignat", "flalign", "multline")
+ENV = re.compile(r"\\(begin|end)\{(" + "|".join(NUMBERED_ENVS) + r")\}")
+
+# Refused before KaTeX sees them: a formula this long or this deeply nested is a mistake or
+# an attack, and either way should not reach the renderer.
+MAX_FORMULA_CHARS = 20_000
+MAX_BRACE_DEPTH = 100
+
+
+@dataclass
+class PreparedFormula:
+    tex: str
+    labels: list[str] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)  # (offset in source tex, message)
+    _edits: list[tuple[int, int, int]] = field(default_factory=list)  # (new_start, new_len, old_len)
+
+    def source_offset(self, position: int) -> int:
+        """Map an offset in the prepared tex back to the author's tex."""
+        shift = 0
+        for new_start, new_len, old_len in self._edits:
+            if new_start + new_len <= position:
+                shift += new_len - old_len
+            elif new_start <= position:
+                return new_start - shift
+        return position - shift
+
+
+def brace_depth(tex: str) -> int:
+    depth = deepest = 0
+    escaped = False
+    for char in tex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "}":
+            depth -= 1
+    return deepest
+
+
+def prepare(tex: str, *, display: bool, next_number: int) -> PreparedFormula:
+    """Check limits, turn labels into tags (numbered from next_number), star environments."""
+    prepared = PreparedFormula(tex=tex)
+    if len(tex) > MAX_FORMULA_CHARS:
+        prepared.problems.append(
+            (0, f"formula is {len(tex)} characters long; the limit is {MAX_FORMULA_CHARS}")
+        )
+        return prepared
+    if brace_depth(tex) > MAX_BRACE_DEPTH:
+        prepared.problems.append(
+            (0, f"formula nests braces more than {MAX_BRACE_DEPTH} deep; simplify it")
+        )
+        return prepared
+    for match in TAG.finditer(tex):
+        prepared.problems.append(
+            (match.start(), "equation numbers are automatic: write \\label{eq:name} instead of \\tag")
+        )
+
+    in_environment = ENV.search(tex) is not None
+    pieces: list[str] = []
+    cursor = 0
+    out_len = 0
+    for match in sorted(
+        [*LABEL.finditer(tex), *ENV.finditer(tex)], key=lambda m: m.start()
+    ):
+        pieces.append(tex[cursor : match.start()])
+        out_len += match.start() - cursor
+        if match.re is ENV:
+            replacement = f"\\{match.group(1)}{{{match.group(2)}*}}"
+        else:
+            name = match.group(1).strip()
+            replacement = ""
+            if not display:
+                prepared.problems.append(
+                    (match.start(), "\\label belongs in a display formula ($$...$$), not inline math")
+                )
+            elif not LABEL_NAME.fullmatch(name):
+                prepared.problems.append(
+                    (match.start(), f"equation label {name!r} must look like eq:name (letters, digits, - _ . :)")
+                )
+            elif prepared.labels and not in_environment:
+                prepared.problems.append(
+                    (match.start(), "one \\label per display formula; use an align environment for several")
+                )
+            else:
+                prepared.labels.append(name)
+                replacement = f"\\tag{{{next_number + len(prepared.labels) - 1}}}"
+        prepared._edits.append((out_len, len(replacement), match.end() - match.start()))
+        pieces.append(replacement)
+        out_len += len(replacement)
+        cursor = match.end()
+    pieces.append(tex[cursor:])
+    prepared.tex = "".join(pieces)
+    return prepared

@@ -1,0 +1,445 @@
+"""render(): note source in, one RenderResult out.
+
+Order of work, each pass over the token stream:
+1. parse (markdown-it) and read the front matter;
+2. walk: heading ids, derivation structure, equation labels and numbers, link targets;
+3. typeset every formula in one KaTeX call;
+4. resolve cross-links and equation references against this note and the NoteIndex;
+5. print HTML, sanitize it, and collect TOC, plain text, derivations and equations.
+"""
+
+import hashlib
+import re
+from html import escape
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.text import slugify
+from markdown_it.token import Token
+
+from . import katex
+from .frontmatter import parse_front_matter
+from .links import MappingIndex, NoteIndex, NoteInfo
+from .math import PreparedFormula, prepare
+from .parser import make_parser
+from .result import DerivationData, EquationData, LinkData, Problem, RenderResult, TocEntry
+from .sanitize import sanitize
+
+# Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
+RENDERER_VERSION = 1
+
+ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
+DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
+ANCHOR_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+MATH_TYPES = {"math_inline", "math_block", "amsmath"}
+
+
+def note_url(slug: str) -> str:
+    return reverse("notes:note", args=[slug])
+
+
+def render(source: str, *, slug: str = "", index: NoteIndex | None = None) -> RenderResult:
+    """Render a note. Never raises on bad input: problems come back in `errors`."""
+    return _NoteRender(source, slug=slug, index=index or MappingIndex()).run()
+
+
+def outline(source: str, *, slug: str = "") -> NoteInfo:
+    """What other notes need to link here (title, anchors, equation numbers), without KaTeX."""
+    job = _NoteRender(source, slug=slug, index=MappingIndex())
+    job.run(typeset=False)
+    return NoteInfo(
+        slug=job.slug,
+        title=job.result.title,
+        summary=job.result.summary,
+        anchors=frozenset(job.anchors),
+        equations=dict(job.equation_numbers),
+    )
+
+
+class _NoteRender:
+    def __init__(self, source: str, *, slug: str, index: NoteIndex):
+        self.source = source
+        self.lines = source.splitlines()
+        self.slug = slug
+        self.index = index
+        self.result = RenderResult(slug=slug)
+        self.md = make_parser()
+        self.env: dict = {}
+        self.formulas: list[tuple[Token, PreparedFormula, int, int]] = []  # token, prep, line, col
+        self.equation_numbers: dict[str, int] = {}
+        self.anchors: set[str] = set()
+
+    # -- problems -----------------------------------------------------------------------
+
+    def error(self, line: int, col: int, message: str, formula_pos: int | None = None) -> None:
+        self.result.errors.append(Problem(line, col, message, formula_pos))
+
+    def warning(self, line: int, col: int, message: str) -> None:
+        self.result.warnings.append(Problem(line, col, message))
+
+    def locate(self, block_map: list[int] | None, needle: str, start: int = 0) -> tuple[int, int, int]:
+        """Find needle in the source lines of a block: (line, col, offset after it), 1-based."""
+        if not block_map:
+            return 1, 1, start
+        first, last = block_map
+        text = "\n".join(self.lines[first:last])
+        found = text.find(needle, start) if needle else -1
+        if found < 0:
+            return first + 1, 1, start
+        before = text[:found]
+        line = first + before.count("\n")
+        col = found - (before.rfind("\n") + 1)
+        return line + 1, col + 1, found + len(needle)
+
+    # -- the passes ---------------------------------------------------------------------
+
+    def run(self, typeset: bool = True) -> RenderResult:
+        size = len(self.source.encode("utf-8"))
+        if size > settings.NOTE_MAX_BYTES:
+            self.error(1, 1, f"note is {size:,} bytes; the limit is {settings.NOTE_MAX_BYTES:,} bytes (1 MB)")
+            return self.result
+        tokens = self.md.parse(self.source, self.env)
+        tokens = self.read_front_matter(tokens)
+        self.walk_blocks(tokens)
+        tokens = self.structure_derivations(tokens)
+        if not typeset:
+            return self.result
+        self.typeset()
+        self.resolve_links(tokens)
+        self.finish(tokens)
+        return self.result
+
+    def read_front_matter(self, tokens: list[Token]) -> list[Token]:
+        result = self.result
+        if not tokens or tokens[0].type != "front_matter":
+            self.error(1, 1, "a note starts with front matter between --- lines (title, summary, topics)")
+            return tokens
+        data, problems = parse_front_matter(tokens[0].content)
+        for line, col, message in problems:
+            self.error(line + 2, col, message)  # +1 for the opening ---, +1 for 1-based
+        result.front_matter = data
+        result.title = data.get("title", "")
+        result.summary = data.get("summary", "")
+        result.topics = data.get("topics", [])
+        result.prerequisites = data.get("prerequisites", [])
+        if data.get("slug"):
+            if self.slug and data["slug"] != self.slug:
+                self.error(2, 1, f"front matter slug {data['slug']!r} differs from {self.slug!r}")
+            self.slug = result.slug = data["slug"]
+        if self.slug in result.prerequisites:
+            self.error(2, 1, "a note cannot be its own prerequisite")
+        return tokens[1:]
+
+    def walk_blocks(self, tokens: list[Token]) -> None:
+        """First pass: headings, admonitions, math preparation and numbering."""
+        used_ids: set[str] = set()
+        for token in tokens:
+            if token.type == "container_derivation_open":
+                match = DERIVATION_INFO.match(token.info.strip())
+                key = (match.group(1) or "").strip() if match else ""
+                if key:
+                    used_ids.add(key)
+        number = 1
+        for i, token in enumerate(tokens):
+            line = token.map[0] + 1 if token.map else 1
+            if token.type == "heading_open":
+                inline = tokens[i + 1]
+                text = _inline_text(inline)
+                base = slugify(re.sub(r"[\\{}_^]", " ", text)) or "section"
+                anchor, n = base, 2
+                while anchor in used_ids:
+                    anchor, n = f"{base}-{n}", n + 1
+                used_ids.add(anchor)
+                token.attrSet("id", anchor)
+                self.anchors.add(anchor)
+                if token.tag == "h1":
+                    self.warning(line, 1, "the title comes from the front matter; start sections at ##")
+                token.meta["text"] = text
+            elif token.type == "admonition_open":
+                kind = token.meta.get("tag", "")
+                if kind not in ADMONITION_KINDS:
+                    self.error(line, 1, f"unknown admonition '{kind}'; use one of: {', '.join(sorted(ADMONITION_KINDS))}")
+            elif token.type in {"math_block", "amsmath"}:
+                number = self.add_formula(token, token.map, 0, display=True, number=number)[0]
+            elif token.type == "inline" and token.children:
+                cursor = 0
+                for child in token.children:
+                    if child.type == "math_inline":
+                        number, cursor = self.add_formula(child, token.map, cursor, display=False, number=number)
+                    elif child.type == "wikilink":
+                        line_, col, cursor = self.locate(token.map, child.content, cursor)
+                        child.meta["line"], child.meta["col"] = line_, col
+
+    def add_formula(self, token, block_map, cursor, *, display, number):
+        line, col, after = self.locate(block_map, token.content, cursor)
+        prepared = prepare(token.content, display=display, next_number=number)
+        for offset, message in prepared.problems:
+            self.error(line, col, f"math: {message}", formula_pos=offset)
+        for label in prepared.labels:
+            if label in self.equation_numbers:
+                self.error(line, col, f"duplicate equation label {label!r}")
+                continue
+            self.equation_numbers[label] = number
+            self.anchors.add(label)
+            number += 1
+        token.meta["labels"] = list(prepared.labels)
+        if not prepared.problems:
+            self.formulas.append((token, prepared, line, col))
+        return number, after
+
+    def structure_derivations(self, tokens: list[Token]) -> list[Token]:
+        """Split each derivation into statement, numbered steps and result."""
+        out: list[Token] = []
+        i = 0
+        seen: set[str] = set()
+        while i < len(tokens):
+            token = tokens[i]
+            if token.type != "container_derivation_open":
+                out.append(token)
+                i += 1
+                continue
+            close = _matching_close(tokens, i)
+            out.extend(self.structure_one(tokens, i, close, seen))
+            i = close + 1
+        return out
+
+    def structure_one(self, tokens, open_idx, close_idx, seen) -> list[Token]:
+        opener = tokens[open_idx]
+        line = opener.map[0] + 1
+        match = DERIVATION_INFO.match(opener.info.strip())
+        key = (match.group(1) or "").strip() if match else ""
+        title = (match.group(2) or "").strip() if match else ""
+        body = tokens[open_idx + 1 : close_idx]
+        if not key:
+            self.error(line, 1, "a derivation needs an id: ::: derivation {#my-id} Title")
+        elif not ANCHOR_ID.fullmatch(key):
+            self.error(line, 1, f"derivation id {key!r} must be lowercase letters, digits and hyphens")
+        elif key in seen:
+            self.error(line, 1, f"duplicate derivation id {key!r}")
+        if not title:
+            self.error(line, 1, "a derivation needs a title after its id")
+        if any(t.type == "container_derivation_open" for t in body):
+            self.error(line, 1, "derivations cannot be nested")
+        seen.add(key)
+        opener.meta.update(key=key, title=title, title_html=escape(title))
+
+        level = opener.level + 1
+        list_idx = next(
+            (j for j, t in enumerate(body) if t.type == "ordered_list_open" and t.level == level), None
+        )
+        if list_idx is None:
+            self.error(line, 1, f"derivation {key!r} needs its steps as a numbered list (1. 2. 3.)")
+            return [opener, *body, tokens[close_idx]]
+        list_close = _matching_close(body, list_idx)
+        statement, steps_tokens, result = body[:list_idx], body[list_idx : list_close + 1], body[list_close + 1 :]
+        if not result:
+            self.error(line, 1, f"derivation {key!r} needs a result: a paragraph after the numbered steps")
+
+        step_number = 0
+        for t in steps_tokens:
+            if t.type == "list_item_open" and t.level == level + 1:
+                step_number += 1
+                t.meta["step_id"] = f"{key}-step-{step_number}"
+                t.meta["step_number"] = step_number
+                self.anchors.add(t.meta["step_id"])
+        self.anchors.add(key)
+        steps_tokens[0].attrJoin("class", "derivation-steps")
+
+        out = [opener]
+        if statement:
+            out += [Token("derivation_statement_open", "div", 1), *statement, Token("derivation_statement_close", "div", -1)]
+        out += steps_tokens
+        if result:
+            out += [Token("derivation_result_open", "div", 1), *result, Token("derivation_result_close", "div", -1)]
+        out.append(tokens[close_idx])
+        return out
+
+    def typeset(self) -> None:
+        """All formulas of the note in one KaTeX call, sharing the note's macro scope."""
+        if not self.formulas:
+            return
+        try:
+            outputs = katex.render_batch([(prep.tex, token.type != "math_inline") for token, prep, _, _ in self.formulas])
+        except katex.KatexTimeout as exc:
+            line, col = self.formulas[0][2], self.formulas[0][3]
+            self.error(line, col, f"math: {exc}; look for runaway macros or very large formulas")
+            return
+        for (token, prep, line, col), out in zip(self.formulas, outputs, strict=True):
+            for warning in out.get("warnings", []):
+                self.warning(line, col, f"math: {warning}")
+            for command in out.get("untrusted", []):
+                self.error(line, col, f"math: {command} is not allowed (links, classes, ids, styles and images are off in formulas)")
+            if "html" in out and not out.get("untrusted"):
+                token.meta["html"] = out["html"]
+                continue
+            if "html" in out:
+                continue
+            position = out.get("position")
+            where = ""
+            if position is not None:
+                src_pos = prep.source_offset(position)
+                excerpt = token.content[max(0, src_pos - 15) : src_pos + 15]
+                where = f" (at position {src_pos} in the formula, near {excerpt!r})"
+                # Point the column at the failing character when the formula is on one line.
+                if "\n" not in token.content[:src_pos]:
+                    col += src_pos
+            else:
+                src_pos = None
+            self.error(line, col, f"math: {out['error']}{where}", formula_pos=src_pos)
+
+    def resolve_links(self, tokens: list[Token]) -> None:
+        for token in _all_tokens(tokens):
+            if token.type != "wikilink":
+                continue
+            meta = token.meta
+            line, col = meta.get("line", 1), meta.get("col", 1)
+            target, anchor = meta["slug"] or self.slug, meta["anchor"]
+            if anchor and not ANCHOR_ID.fullmatch(anchor) and not anchor.startswith("eq:"):
+                self.error(line, col, f"link anchor {anchor!r} is not a valid id")
+                meta["broken"] = True
+                continue
+            own = not meta["slug"] or target == self.slug
+            info = None if own else self.index.lookup(target)
+            if not own and info is None:
+                self.error(line, col, f"unknown link target {target!r} in {token.content}")
+                meta["broken"] = True
+                continue
+            anchors = self.anchors if own else info.anchors
+            equations = self.equation_numbers if own else info.equations
+            title = self.result.title if own else info.title
+            href = ("" if own else note_url(target)) + (f"#{anchor}" if anchor else "")
+            if anchor and anchor not in anchors:
+                where = "this note" if own else repr(target)
+                self.error(line, col, f"unknown anchor {anchor!r} in {where} ({token.content})")
+                meta["broken"] = True
+                continue
+            meta["href"] = href or note_url(target)
+            if anchor.startswith("eq:"):
+                meta["is_equation"] = True
+                meta["label"] = meta["text"] or f"({equations[anchor]})"
+                meta["title"] = f"Equation ({equations[anchor]})" + ("" if own else f" in {title}")
+            else:
+                meta["label"] = meta["text"] or title
+                meta["title"] = title
+            if not own:
+                self.result.links.append(LinkData(target, anchor, meta["label"], line))
+
+    def finish(self, tokens: list[Token]) -> None:
+        result = self.result
+        renderer = self.md.renderer
+        options = self.md.options
+        html = renderer.render(tokens, options, self.env)
+        result.html = sanitize(html)
+        result.anchors = sorted(self.anchors)
+
+        for i, token in enumerate(tokens):
+            if token.type == "heading_open" and token.tag in {"h2", "h3"}:
+                inline_html = renderer.renderInline(tokens[i + 1].children or [], options, self.env)
+                result.toc.append(
+                    TocEntry(int(token.tag[1]), token.attrGet("id"), sanitize(inline_html), token.meta["text"])
+                )
+            elif token.type == "container_derivation_open":
+                result.derivations.append(self.derivation_data(tokens, i, len(result.derivations)))
+
+        for token, prep, line, _col in self.formulas:
+            for label in prep.labels:
+                result.equations.append(
+                    EquationData(label, self.equation_numbers[label], token.content.strip(),
+                                 sanitize(token.meta.get("html", "")), len(result.equations), line)
+                )
+        result.plain_text = plain_text(tokens)
+        result.word_count = len(re.findall(r"[A-Za-z0-9']+", _prose(tokens)))
+
+    def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:
+        opener = tokens[open_idx]
+        close = _matching_close(tokens, open_idx)
+        renderer, options = self.md.renderer, self.md.options
+        first, last = opener.map
+        source = "\n".join(self.lines[first:last + 1])
+        steps, statement, result_html = [], "", ""
+        j = open_idx + 1
+        while j < close:
+            t = tokens[j]
+            end = _matching_close(tokens, j) if t.nesting == 1 else j
+            if t.type == "list_item_open" and t.meta.get("step_id"):
+                a, b = t.map
+                steps.append({
+                    "n": t.meta["step_number"],
+                    "id": t.meta["step_id"],
+                    "source": "\n".join(self.lines[a:b]).strip(),
+                    "html": sanitize(renderer.render(tokens[j + 1 : end], options, self.env)),
+                })
+            elif t.type == "derivation_statement_open":
+                statement = sanitize(renderer.render(tokens[j + 1 : end], options, self.env))
+            elif t.type == "derivation_result_open":
+                result_html = sanitize(renderer.render(tokens[j + 1 : end], options, self.env))
+            j = j + 1 if t.type in {"ordered_list_open", "container_derivation_open"} else end + 1
+        # Whitespace never changes a derivation's meaning, so it does not change the print.
+        normalized = " ".join(source.split())
+        return DerivationData(
+            key=opener.meta.get("key", ""),
+            title=opener.meta.get("title", ""),
+            position=position,
+            statement_html=statement,
+            steps=steps,
+            result_html=result_html,
+            source=source,
+            fingerprint=hashlib.sha256(normalized.encode()).hexdigest(),
+            line=first + 1,
+        )
+
+
+# -- token helpers ------------------------------------------------------------------------
+
+
+def _matching_close(tokens: list[Token], open_idx: int) -> int:
+    depth = 0
+    for j in range(open_idx, len(tokens)):
+        depth += tokens[j].nesting
+        if depth == 0:
+            return j
+    return len(tokens) - 1
+
+
+def _all_tokens(tokens: list[Token]):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from token.children
+
+
+def _inline_text(inline: Token) -> str:
+    parts = []
+    for child in inline.children or []:
+        if child.type in {"text", "code_inline", "math_inline"}:
+            parts.append(child.content)
+        elif child.type == "wikilink":
+            parts.append(child.meta.get("text") or child.meta.get("slug", ""))
+    return "".join(parts).strip()
+
+
+def _prose(tokens: list[Token]) -> str:
+    return " ".join(c.content for t in tokens if t.children for c in t.children if c.type == "text")
+
+
+def plain_text(tokens: list[Token]) -> str:
+    """The note as text: prose, code and TeX source, one block per paragraph."""
+    blocks: list[str] = []
+    for token in tokens:
+        if token.type == "inline":
+            parts = []
+            for child in token.children or []:
+                if child.type in {"text", "code_inline"}:
+                    parts.append(child.content)
+                elif child.type == "math_inline":
+                    parts.append(f"${child.content}$")
+                elif child.type == "wikilink":
+                    parts.append(child.meta.get("label") or child.meta.get("text") or "")
+                elif child.type in {"softbreak", "hardbreak"}:
+                    parts.append(" ")
+            blocks.append("".join(parts))
+        elif token.type in {"math_block", "amsmath"}:
+            blocks.append(f"$${token.content.strip()}$$")
+        elif token.type in {"fence", "code_block"}:
+            blocks.append(token.content.rstrip("\n"))
+    return "\n\n".join(b for b in blocks if b.strip())

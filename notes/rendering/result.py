@@ -1,0 +1,88 @@
+"""What one render produces: everything that is stored on a revision."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An error or warning, located in the note's source (1-based line and column).
+
+    For math, `formula_pos` is the 0-based offset inside the formula where KaTeX stopped.
+    """
+
+    line: int
+    col: int
+    message: str
+    formula_pos: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}: {self.message}"
+
+    def as_dict(self) -> dict:
+        data = {"line": self.line, "col": self.col, "message": self.message}
+        if self.formula_pos is not None:
+            data["formula_pos"] = self.formula_pos
+        return data
+
+
+@dataclass
+class TocEntry:
+    level: int
+    id: str
+    html: str
+    text: str
+
+
+@dataclass
+class DerivationData:
+    key: str
+    title: str
+    position: int
+    statement_html: str
+    steps: list[dict]  # [{"n": 1, "id": "key-step-1", "source": "...", "html": "..."}]
+    result_html: str
+    source: str
+    fingerprint: str
+    line: int
+
+
+@dataclass
+class EquationData:
+    label: str
+    number: int
+    tex: str
+    html: str
+    position: int
+    line: int
+
+
+@dataclass
+class LinkData:
+    target_slug: str
+    anchor: str
+    text: str
+    line: int
+
+
+@dataclass
+class RenderResult:
+    html: str = ""
+    title: str = ""
+    slug: str = ""
+    summary: str = ""
+    topics: list[str] = field(default_factory=list)
+    front_matter: dict = field(default_factory=dict)
+    toc: list[TocEntry] = field(default_factory=list)
+    plain_text: str = ""
+    anchors: list[str] = field(default_factory=list)
+    derivations: list[DerivationData] = field(default_factory=list)
+    equations: list[EquationData] = field(default_factory=list)
+    links: list[LinkData] = field(default_factory=list)
+    prerequisites: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    word_count: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors

@@ -1,0 +1,126 @@
+"""Reads: what pages and commands ask of the database, in a fixed number of queries."""
+
+from collections import defaultdict
+from graphlib import TopologicalSorter
+
+from django.db.models import F, Prefetch
+from django.http import Http404
+
+from .models import Equation, Note, Prerequisite, Revision, Topic
+from .rendering.links import NoteInfo
+
+
+class LiveNoteIndex:
+    """The NoteIndex of live notes, loaded on first lookup in two queries."""
+
+    def __init__(self) -> None:
+        self._infos: dict[str, NoteInfo] | None = None
+
+    def _load(self) -> dict[str, NoteInfo]:
+        notes = Note.objects.with_live().only(
+            "slug", "live_revision__title", "live_revision__summary", "live_revision__anchors"
+        )
+        equations = defaultdict(dict)
+        for slug, label, number in Equation.objects.filter(
+            revision__note__live_revision=F("revision")
+        ).values_list("revision__note__slug", "label", "number"):
+            equations[slug][label] = number
+        return {
+            n.slug: NoteInfo(
+                slug=n.slug,
+                title=n.live_revision.title,
+                summary=n.live_revision.summary,
+                anchors=frozenset(n.live_revision.anchors),
+                equations=equations[n.slug],
+            )
+            for n in notes
+        }
+
+    def lookup(self, slug: str) -> NoteInfo | None:
+        if self._infos is None:
+            self._infos = self._load()
+        return self._infos.get(slug)
+
+
+def reading_order(slugs: list[str], edges: dict[str, set[str]]) -> list[str]:
+    """Slugs ordered so each note comes after its prerequisites; ties by the given order.
+
+    Edges to notes outside `slugs` are ignored (another topic's notes come first anyway).
+    """
+    wanted = set(slugs)
+    rank = {slug: i for i, slug in enumerate(slugs)}
+    sorter = TopologicalSorter({s: edges.get(s, set()) & wanted for s in slugs})
+    sorter.prepare()
+    order: list[str] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=rank.__getitem__)
+        order.extend(ready)
+        sorter.done(*ready)
+    return order
+
+
+def live_edges() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for slug, prereq in Prerequisite.objects.filter(
+        revision__note__live_revision=F("revision")
+    ).values_list("revision__note__slug", "prerequisite__slug"):
+        edges[slug].add(prereq)
+    return edges
+
+
+def _ordered_notes(notes: list[Note], edges: dict[str, set[str]]) -> list[Note]:
+    by_slug = {n.slug: n for n in notes}
+    titles = sorted(by_slug, key=lambda s: by_slug[s].live_revision.title.lower())
+    return [by_slug[s] for s in reading_order(titles, edges)]
+
+
+def areas_with_notes() -> list[tuple[Topic, list[Note]]]:
+    """Every area with its live notes (including its sub-topics') in reading order."""
+    areas = list(Topic.objects.areas().prefetch_related("children"))
+    notes = list(
+        Note.objects.with_live().prefetch_related("topics").order_by("slug")
+    )
+    edges = live_edges()
+    area_of = {}
+    for area in areas:
+        area_of[area.pk] = area
+        for child in area.children.all():
+            area_of[child.pk] = area
+    grouped: dict[int, list[Note]] = defaultdict(list)
+    for note in notes:
+        placed = set()
+        for topic in note.topics.all():
+            area = area_of.get(topic.pk)
+            if area and area.pk not in placed:
+                grouped[area.pk].append(note)
+                placed.add(area.pk)
+    return [(area, _ordered_notes(grouped[area.pk], edges)) for area in areas]
+
+
+def topic_for_reader(slug: str) -> tuple[Topic, list[Note]]:
+    topic = Topic.objects.select_related("parent").filter(slug=slug).first()
+    if topic is None:
+        raise Http404("No such topic")
+    notes = list(Note.objects.with_live().filter(topics__in=[topic, *topic.children.all()]).distinct())
+    return topic, _ordered_notes(notes, live_edges())
+
+
+def note_for_reader(slug: str) -> Note:
+    """A live note with its live revision, topics and prerequisites (titles) prefetched."""
+    prerequisites = Prerequisite.objects.select_related("prerequisite__live_revision").order_by("position")
+    note = (
+        Note.objects.with_live()
+        .filter(slug=slug)
+        .prefetch_related(
+            "topics",
+            Prefetch("live_revision__prerequisites", queryset=prerequisites),
+        )
+        .first()
+    )
+    if note is None:
+        raise Http404("No such note")
+    return note
+
+
+def revisions_needing_rerender(renderer_version: int):
+    return Revision.objects.exclude(renderer_version=renderer_version).select_related("note")

@@ -1,0 +1,204 @@
+"""Writes: every change to notes goes through these functions.
+
+Each is keyword-only, runs in one transaction, and states in its docstring what it guarantees.
+"""
+
+import hashlib
+from graphlib import CycleError, TopologicalSorter
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Derivation, Equation, Link, Note, Prerequisite, Revision, Topic
+from .rendering import RENDERER_VERSION, RenderResult, render
+from .rendering.katex import katex_version
+from .rendering.links import NoteIndex
+
+EDITORS_GROUP = "editors"
+EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")
+
+
+class PublishRefused(Exception):
+    """The revision cannot go live; `reasons` lists every gate that refused it."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def content_hash(source: str) -> str:
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def editors_group_ensure() -> Group:
+    """The `editors` group exists and holds the authoring permissions (idempotent)."""
+    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
+    perms = Permission.objects.filter(content_type__app_label="notes", codename__in=EDITOR_PERMISSIONS)
+    group.permissions.add(*perms)
+    return group
+
+
+def render_fields(result: RenderResult) -> dict:
+    return {
+        "html": result.html,
+        "toc": [vars(entry) for entry in result.toc],
+        "plain_text": result.plain_text,
+        "anchors": result.anchors,
+        "errors": [p.as_dict() for p in result.errors],
+        "warnings": [p.as_dict() for p in result.warnings],
+        "word_count": result.word_count,
+        "renderer_version": RENDERER_VERSION,
+        "katex_version": katex_version(),
+        "rendered_at": timezone.now(),
+    }
+
+
+def _write_extracted(revision: Revision, result: RenderResult) -> None:
+    """Derivations, equations, links and prerequisite edges of one revision."""
+    Derivation.objects.bulk_create(
+        Derivation(
+            revision=revision, key=d.key, title=d.title, position=d.position,
+            statement_html=d.statement_html, steps=d.steps, result_html=d.result_html,
+            source=d.source, fingerprint=d.fingerprint,
+        )
+        for d in result.derivations
+        if d.key
+    )
+    Equation.objects.bulk_create(
+        Equation(revision=revision, label=e.label, number=e.number, tex=e.tex, html=e.html, position=e.position)
+        for e in result.equations
+    )
+    slugs = {link.target_slug for link in result.links} | set(result.prerequisites)
+    notes = {n.slug: n for n in Note.objects.filter(slug__in=slugs)}
+    Link.objects.bulk_create(
+        Link(revision=revision, target_note=notes[link.target_slug], anchor=link.anchor, text=link.text[:300])
+        for link in result.links
+        if link.target_slug in notes
+    )
+    Prerequisite.objects.bulk_create(
+        Prerequisite(revision=revision, prerequisite=notes[slug], position=i)
+        for i, slug in enumerate(result.prerequisites)
+        if slug in notes
+    )
+
+
+@transaction.atomic
+def revision_create(
+    *, note: Note, source: str, author=None, message: str = "", result: RenderResult | None = None,
+    index: NoteIndex | None = None,
+) -> Revision | None:
+    """Write a new revision of `note` and make it the latest.
+
+    Returns None when `source` equals the latest revision's source: a save that changes
+    nothing writes nothing. The revision is stored even with render errors (an editor's work
+    is never lost); such a revision cannot be published.
+    """
+    note = Note.objects.select_for_update().get(pk=note.pk)
+    digest = content_hash(source)
+    latest = note.latest_revision
+    if latest is not None and latest.content_hash == digest:
+        return None
+    if result is None:
+        result = render(source, slug=note.slug, index=index)
+    revision = Revision.objects.create(
+        note=note,
+        number=(latest.number + 1) if latest else 1,
+        parent=latest,
+        title=result.title or note.slug,
+        summary=result.summary,
+        source=source,
+        front_matter=result.front_matter,
+        content_hash=digest,
+        author=author,
+        message=message[:500],
+        **render_fields(result),
+    )
+    _write_extracted(revision, result)
+    note.latest_revision = revision
+    note.save(update_fields=["latest_revision"])
+    return revision
+
+
+def live_prerequisite_graph() -> dict[str, set[str]]:
+    """slug -> the slugs it builds on, over live revisions."""
+    graph: dict[str, set[str]] = {}
+    rows = Prerequisite.objects.filter(revision__note__live_revision=F("revision")).values_list(
+        "revision__note__slug", "prerequisite__slug"
+    )
+    for slug, prereq in rows:
+        graph.setdefault(slug, set()).add(prereq)
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in the graph as a closed path [a, b, ..., a], or None."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        cycle = list(exc.args[1])
+        # graphlib lists the cycle from a node back to itself following "depends on" edges;
+        # print it in reading order (prerequisite first).
+        return list(reversed(cycle))
+    return None
+
+
+def cycle_message(cycle: list[str]) -> str:
+    return "prerequisite cycle: " + " → ".join(cycle) + " (each note is a prerequisite of the next; remove one edge)"
+
+
+def publish_gates(revision: Revision, *, pending: dict[str, set[str]] | None = None) -> list[str]:
+    """Every reason this revision may not go live; empty when it may.
+
+    `pending` holds other notes' prerequisite edges that go live in the same batch.
+    """
+    reasons = [f"{e['line']}:{e['col']}: {e['message']}" for e in revision.errors]
+    graph = live_prerequisite_graph()
+    graph.update(pending or {})
+    graph[revision.note.slug] = set(revision.prerequisites.values_list("prerequisite__slug", flat=True))
+    cycle = find_cycle(graph)
+    if cycle:
+        reasons.append(cycle_message(cycle))
+    missing = [
+        slug for slug in revision.front_matter.get("prerequisites", [])
+        if not Note.objects.filter(slug=slug).exists()
+    ]
+    reasons += [f"unknown prerequisite {slug!r}" for slug in missing]
+    topics = revision.front_matter.get("topics", [])
+    known = set(Topic.objects.filter(slug__in=topics).values_list("slug", flat=True))
+    reasons += [f"unknown topic {slug!r}" for slug in topics if slug not in known]
+    return reasons
+
+
+@transaction.atomic
+def revision_publish(*, revision: Revision, pending: dict[str, set[str]] | None = None) -> Revision:
+    """Put `revision` live, or raise PublishRefused listing every failed gate.
+
+    The note row is locked first: two publishes of the same note serialize, so the gates are
+    checked against the state the publish actually writes over.
+    """
+    note = Note.objects.select_for_update().get(pk=revision.note_id)
+    reasons = publish_gates(revision, pending=pending)
+    if reasons:
+        raise PublishRefused(reasons)
+    note.live_revision = revision
+    note.save(update_fields=["live_revision"])
+    topics = Topic.objects.filter(slug__in=revision.front_matter.get("topics", []))
+    note.topics.set(topics)
+    return revision
+
+
+def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> Revision:
+    """Re-render a stored revision with the current pipeline.
+
+    Only the render cache changes (RENDER_FIELDS and the extracted rows); the source, the
+    author, the message and the number stay as written.
+    """
+    result = render(revision.source, slug=revision.note.slug, index=index)
+    with transaction.atomic():
+        Revision.objects.filter(pk=revision.pk).update(**render_fields(result))
+        for related in (revision.derivations, revision.equations, revision.links, revision.prerequisites):
+            related.all().delete()
+        _write_extracted(revision, result)
+    return Revision.objects.get(pk=revision.pk)

@@ -1,0 +1,57 @@
+"""Shared fixtures: named people (as in healthchecks' alice/bob/charlie) and notes written
+through the real services, rendered by the real pipeline with real KaTeX."""
+
+import textwrap
+
+import pytest
+from django.contrib.auth.models import User
+
+from notes.models import Note, Topic
+from notes.selectors import LiveNoteIndex
+from notes.services import editors_group_ensure, revision_create, revision_publish
+
+AREAS = ["foundations", "optimization", "information-theory", "architectures", "generative-modeling"]
+
+
+def note_source(title="A note", *, body="Some text.", topics=("foundations",), prerequisites=(), summary=None):
+    prereq = f"prerequisites: [{', '.join(prerequisites)}]\n" if prerequisites else ""
+    return (
+        f"---\ntitle: {title}\nsummary: {summary or 'Summary of ' + title}\n"
+        f"topics: [{', '.join(topics)}]\n{prereq}---\n\n{textwrap.dedent(body).strip()}\n"
+    )
+
+
+@pytest.fixture
+def areas(db):
+    return [Topic.objects.create(slug=slug, title=slug.replace("-", " ").title(), order=i) for i, slug in enumerate(AREAS)]
+
+
+@pytest.fixture
+def editor(db):
+    user = User.objects.create_user("alice", "alice@example.com", "alice-password-1")
+    user.groups.add(editors_group_ensure())
+    return user
+
+
+@pytest.fixture
+def reader(db):
+    return User.objects.create_user("bob", "bob@example.com", "bob-password-1")
+
+
+@pytest.fixture
+def stranger(db):
+    return User.objects.create_user("charlie", "charlie@example.com", "charlie-password-1")
+
+
+@pytest.fixture
+def publish(areas, editor):
+    """publish(slug, source) -> the live revision, written and published via the services."""
+
+    def _publish(slug, source, *, author=None):
+        note, _ = Note.objects.get_or_create(slug=slug)
+        revision = revision_create(note=note, source=source, author=author or editor, index=LiveNoteIndex())
+        assert revision is not None, "source unchanged"
+        assert not revision.errors, revision.errors
+        return revision_publish(revision=revision)
+
+    return _publish
