@@ -119,7 +119,7 @@ class Revision(models.Model):
     html = models.TextField(blank=True)
     toc = models.JSONField(default=list)
     plain_text = models.TextField(blank=True)
-    anchors = models.JSONField(default=list)
+    anchors = models.JSONField(default=dict)  # anchor id -> the text a link to it shows
     errors = models.JSONField(default=list)
     warnings = models.JSONField(default=list)
     word_count = models.PositiveIntegerField(default=0)

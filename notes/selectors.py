@@ -30,7 +30,7 @@ class LiveNoteIndex:
                 slug=n.slug,
                 title=n.live_revision.title,
                 summary=n.live_revision.summary,
-                anchors=frozenset(n.live_revision.anchors),
+                anchors=n.live_revision.anchors,
                 equations=equations[n.slug],
             )
             for n in notes

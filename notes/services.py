@@ -55,6 +55,15 @@ def render_fields(result: RenderResult) -> dict:
     }
 
 
+def _first_of_each(items, key):
+    """A revision with errors is still stored; a duplicated id keeps its first occurrence."""
+    seen = set()
+    for item in items:
+        if key(item) and key(item) not in seen:
+            seen.add(key(item))
+            yield item
+
+
 def _write_extracted(revision: Revision, result: RenderResult) -> None:
     """Derivations, equations, links and prerequisite edges of one revision."""
     Derivation.objects.bulk_create(
@@ -63,12 +72,11 @@ def _write_extracted(revision: Revision, result: RenderResult) -> None:
             statement_html=d.statement_html, steps=d.steps, result_html=d.result_html,
             source=d.source, fingerprint=d.fingerprint,
         )
-        for d in result.derivations
-        if d.key
+        for d in _first_of_each(result.derivations, lambda d: d.key)
     )
     Equation.objects.bulk_create(
         Equation(revision=revision, label=e.label, number=e.number, tex=e.tex, html=e.html, position=e.position)
-        for e in result.equations
+        for e in _first_of_each(result.equations, lambda e: e.label)
     )
     slugs = {link.target_slug for link in result.links} | set(result.prerequisites)
     notes = {n.slug: n for n in Note.objects.filter(slug__in=slugs)}

@@ -55,3 +55,9 @@ def publish(areas, editor):
         return revision_publish(revision=revision)
 
     return _publish
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Tests are about behaviour, not hash strength; the default hasher costs ~0.3 s a call.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

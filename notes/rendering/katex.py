@@ -5,10 +5,12 @@ a fork hangs in the child (gunicorn's pre-fork workers, pytest-xdist), so a fork
 builds its own on first use.
 """
 
+import asyncio
 import atexit
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
@@ -87,7 +89,20 @@ def _close_at_exit() -> None:
     reset_engine()
 
 
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def render_batch(items: list[tuple[str, bool]]) -> list[dict]:
+    if _in_event_loop():
+        # mini-racer's blocking call with a timeout refuses to run inside a running event
+        # loop (an ASGI handler, a Playwright-driven test); run it on a plain thread instead.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(render_batch, items).result()
     engine = get_engine()
     with _lock:  # one V8 isolate is not safe to drive from two threads at once
         try:

@@ -15,7 +15,7 @@ class NoteInfo:
     slug: str
     title: str
     summary: str = ""
-    anchors: frozenset[str] = field(default_factory=frozenset)
+    anchors: Mapping[str, str] = field(default_factory=dict)  # anchor id -> link text
     equations: Mapping[str, int] = field(default_factory=dict)  # label -> number
 
 

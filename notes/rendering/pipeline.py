@@ -51,7 +51,7 @@ def outline(source: str, *, slug: str = "") -> NoteInfo:
         slug=job.slug,
         title=job.result.title,
         summary=job.result.summary,
-        anchors=frozenset(job.anchors),
+        anchors=dict(job.anchors),
         equations=dict(job.equation_numbers),
     )
 
@@ -67,7 +67,7 @@ class _NoteRender:
         self.env: dict = {}
         self.formulas: list[tuple[Token, PreparedFormula, int, int]] = []  # token, prep, line, col
         self.equation_numbers: dict[str, int] = {}
-        self.anchors: set[str] = set()
+        self.anchors: dict[str, str] = {}  # anchor id -> what a link to it says
 
     # -- problems -----------------------------------------------------------------------
 
@@ -151,7 +151,7 @@ class _NoteRender:
                     anchor, n = f"{base}-{n}", n + 1
                 used_ids.add(anchor)
                 token.attrSet("id", anchor)
-                self.anchors.add(anchor)
+                self.anchors[anchor] = text or anchor
                 if token.tag == "h1":
                     self.warning(line, 1, "the title comes from the front matter; start sections at ##")
                 token.meta["text"] = text
@@ -164,6 +164,8 @@ class _NoteRender:
             elif token.type == "inline" and token.children:
                 cursor = 0
                 for child in token.children:
+                    if child.type == "text" and "$$" in child.content:
+                        self.warning(line, 1, "a $$ here was left as text: a display formula cannot contain a blank line")
                     if child.type == "math_inline":
                         number, cursor = self.add_formula(child, token.map, cursor, display=False, number=number)
                     elif child.type == "wikilink":
@@ -180,7 +182,7 @@ class _NoteRender:
                 self.error(line, col, f"duplicate equation label {label!r}")
                 continue
             self.equation_numbers[label] = number
-            self.anchors.add(label)
+            self.anchors[label] = f"({number})"
             number += 1
         token.meta["labels"] = list(prepared.labels)
         if not prepared.problems:
@@ -241,8 +243,8 @@ class _NoteRender:
                 step_number += 1
                 t.meta["step_id"] = f"{key}-step-{step_number}"
                 t.meta["step_number"] = step_number
-                self.anchors.add(t.meta["step_id"])
-        self.anchors.add(key)
+                self.anchors[t.meta["step_id"]] = f"{title or key}, step {step_number}"
+        self.anchors[key] = title or key
         steps_tokens[0].attrJoin("class", "derivation-steps")
 
         out = [opener]
@@ -318,6 +320,9 @@ class _NoteRender:
                 meta["is_equation"] = True
                 meta["label"] = meta["text"] or f"({equations[anchor]})"
                 meta["title"] = f"Equation ({equations[anchor]})" + ("" if own else f" in {title}")
+            elif anchor:
+                meta["label"] = meta["text"] or (anchors[anchor] if own else f"{title} § {anchors[anchor]}")
+                meta["title"] = title
             else:
                 meta["label"] = meta["text"] or title
                 meta["title"] = title
@@ -330,7 +335,7 @@ class _NoteRender:
         options = self.md.options
         html = renderer.render(tokens, options, self.env)
         result.html = sanitize(html)
-        result.anchors = sorted(self.anchors)
+        result.anchors = dict(sorted(self.anchors.items()))
 
         for i, token in enumerate(tokens):
             if token.type == "heading_open" and token.tag in {"h2", "h3"}:

@@ -74,7 +74,7 @@ class RenderResult:
     front_matter: dict = field(default_factory=dict)
     toc: list[TocEntry] = field(default_factory=list)
     plain_text: str = ""
-    anchors: list[str] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)
     derivations: list[DerivationData] = field(default_factory=list)
     equations: list[EquationData] = field(default_factory=list)
     links: list[LinkData] = field(default_factory=list)

@@ -13,7 +13,7 @@ OTHER = NoteInfo(
     slug="other",
     title="The other note",
     summary="Elsewhere.",
-    anchors=frozenset({"eq:far", "a-section", "some-derivation"}),
+    anchors={"eq:far": "(7)", "a-section": "A section", "some-derivation": "Some derivation"},
     equations={"eq:far": 7},
 )
 
@@ -216,6 +216,8 @@ def test_derivation_has_steps_result_and_anchors():
     assert 'id="sq-grad-step-2"' in result.html
     assert '<a class="xref" href="#sq-grad-step-2"' in result.html
     assert {"sq-grad", "sq-grad-step-3", "eq:quotient", "setting"} <= set(result.anchors)
+    assert result.anchors["sq-grad-step-3"] == "Gradient of a square, step 3"
+    assert result.anchors["setting"] == "Setting"
 
 
 def test_fingerprint_changes_with_content_but_not_with_trailing_whitespace():
@@ -256,7 +258,7 @@ def test_cross_links_in_all_forms():
     html = result.html
     assert '<a class="xref" href="/notes/other/" title="The other note">The other note</a>' in html
     assert ">see there</a>" in html
-    assert 'href="/notes/other/#a-section"' in html
+    assert 'href="/notes/other/#a-section" title="The other note">The other note § A section</a>' in html
     assert ">its derivation</a>" in html
     assert [link.anchor for link in result.links] == ["", "", "a-section", "some-derivation"]
 
@@ -284,6 +286,11 @@ def test_heading_ids_are_math_safe_and_unique_and_build_the_toc():
     assert [(t.level, t.id) for t in result.toc] == [(2, "the-sqrt-d-scaling"), (3, "details"), (2, "details-2")]
     assert "katex" in result.toc[0].html
     assert 'id="deep"' in result.html
+
+
+def test_a_display_formula_broken_by_a_blank_line_is_a_warning():
+    result = rendered("$$\na = b\n\nc = d\n$$")
+    assert any("cannot contain a blank line" in str(w) for w in result.warnings)
 
 
 def test_h1_in_the_body_is_a_warning():

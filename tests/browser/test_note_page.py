@@ -1,0 +1,53 @@
+"""What a reader sees in a real browser: math laid out by KaTeX on the server, no errors."""
+
+import pytest
+
+from tests.conftest import note_source
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BODY = r"""
+## Softmax
+
+The softmax of $\bz \in \R^n$ is
+
+$$
+\softmax(\bz)_i = \frac{e^{z_i}}{\sum_{j=1}^n e^{z_j}} \label{eq:softmax}
+$$
+
+::: derivation {#shift} Shift invariance
+Let $c \in \R$.
+
+1. Multiply numerator and denominator of [[#eq:softmax]] by $e^{-c}$.
+2. The factor cancels: $\softmax(\bz - c\bone) = \softmax(\bz)$.
+
+So subtracting $\max_j z_j$ changes nothing but the range of the exponentials.
+:::
+"""
+
+
+def test_note_math_is_laid_out_with_no_katex_error(live_server, page, publish):
+    publish("softmax", note_source("Softmax", body=BODY))
+    console_errors = []
+    page.on("console", lambda msg: console_errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(f"{live_server.url}/notes/softmax/")
+
+    assert page.locator("h1").inner_text() == "Softmax"
+    assert page.locator(".katex").count() >= 5
+    assert page.locator(".katex-error").count() == 0
+    assert page.locator("script").count() == 0  # no math JavaScript on reader pages
+    # KaTeX's CSS and fonts are loaded: a fraction is laid out with real height, the
+    # MathML copy is visually hidden, and the display equation carries its number.
+    frac = page.locator(".katex-display .mfrac").first
+    assert frac.bounding_box()["height"] > 20
+    mathml = page.locator(".katex-mathml").first.bounding_box()
+    assert mathml is None or mathml["height"] <= 1
+    assert "(1)" in page.locator("#eq\\:softmax").inner_text()
+    fonts = page.evaluate("() => [...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert any(family.startswith("KaTeX") for family in fonts)
+
+    page.locator("a.eqref").first.click()
+    assert page.url.endswith("#eq:softmax")
+    page.goto(f"{live_server.url}/notes/softmax/#shift-step-2")
+    assert page.locator("#shift-step-2").is_visible()
+    assert console_errors == []  # CSP blocked nothing, nothing failed to load

@@ -1,0 +1,107 @@
+"""Reader pages: content, status codes, and query counts that do not grow with data."""
+
+import pytest
+from django.urls import reverse
+
+from notes.models import Note
+from tests.conftest import note_source
+
+pytestmark = pytest.mark.django_db
+
+BODY = r"""
+## First section
+
+Text with $x^2$ and a [[base]] link.
+
+::: derivation {#d} A derivation
+1. Step $a$.
+
+Done.
+:::
+"""
+
+
+@pytest.fixture
+def base(publish):
+    return publish("base", note_source("Base note", body="## Intro\n\nBase $y$."))
+
+
+def test_home_lists_areas_and_notes_in_reading_order(client, publish, base):
+    publish("second", note_source("Aardvark second", prerequisites=["base"]))
+    response = client.get(reverse("notes:home"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Foundations" in html and "Generative Modeling" in html
+    # "Aardvark second" sorts first by title but builds on "Base note", so comes after it
+    assert html.index("Base note") < html.index("Aardvark second")
+
+
+def test_topic_page_in_reading_order(client, publish, base):
+    publish("second", note_source("Aardvark second", prerequisites=["base"]))
+    html = client.get(reverse("notes:topic", args=["foundations"])).content.decode()
+    assert html.index("Base note") < html.index("Aardvark second")
+    assert client.get(reverse("notes:topic", args=["nope"])).status_code == 404
+
+
+def test_note_page_shows_everything_a_reader_needs(client, publish, base):
+    publish("full", note_source("Full note", body=BODY, prerequisites=["base"]))
+    response = client.get(reverse("notes:note", args=["full"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Full note</h1>" in html
+    assert "Summary of Full note" in html
+    assert "Revision 1" in html
+    assert 'href="#first-section"' in html  # table of contents
+    assert 'href="/notes/base/">Base note</a>' in html  # prerequisites
+    assert '<section class="derivation" id="d"' in html
+    assert "katex.min.css" in html
+    assert "<script" not in html
+
+
+def test_drafts_and_missing_notes_are_404(client, areas):
+    Note.objects.create(slug="draft-only")
+    assert client.get(reverse("notes:note", args=["draft-only"])).status_code == 404
+    response = client.get("/notes/missing/")
+    assert response.status_code == 404
+    assert b"There is no page at this address" in response.content
+
+
+def test_about_and_guide(client, db):
+    assert b"Why this site exists" in client.get(reverse("notes:about")).content
+    guide = client.get(reverse("notes:guide"))
+    assert guide.status_code == 200
+    assert b"katex" in guide.content and b"derivation" in guide.content
+
+
+def test_pages_send_a_csp_without_inline_scripts(client, base):
+    response = client.get(reverse("notes:note", args=["base"]))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp.split("script-src")[1].split(";")[0]
+    assert "frame-ancestors 'none'" in csp
+
+
+def _add_notes(publish, count, start=0):
+    for i in range(start, start + count):
+        publish(f"extra-{i}", note_source(f"Extra {i}", body=BODY, prerequisites=["base"]))
+
+
+@pytest.mark.parametrize("url", [reverse("notes:home"), reverse("notes:topic", args=["foundations"])])
+def test_list_pages_query_count_is_constant(client, publish, base, django_assert_num_queries, url):
+    _add_notes(publish, 2)
+    with django_assert_num_queries(5 if url == "/" else 4) as first:
+        client.get(url)
+    _add_notes(publish, 5, start=2)
+    with django_assert_num_queries(len(first.captured_queries)):
+        client.get(url)
+
+
+def test_note_page_query_count_is_constant(client, publish, base, django_assert_max_num_queries):
+    publish("few", note_source("Few", body=BODY, prerequisites=["base"]))
+    _add_notes(publish, 3)
+    long_body = "\n\n".join(BODY.replace("{#d}", f"{{#d{i}}}").replace("First", f"Part {i}") for i in range(5))
+    publish("many", note_source("Many", body=long_body, prerequisites=["base", "extra-0", "extra-1", "extra-2"]))
+    with django_assert_max_num_queries(3):
+        client.get(reverse("notes:note", args=["few"]))
+    with django_assert_max_num_queries(3):
+        client.get(reverse("notes:note", args=["many"]))
