@@ -16,7 +16,7 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 db: setup
-	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py import_notes notes/corpus
 	$(BIN)/python manage.py seed_demo
 

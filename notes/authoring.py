@@ -16,7 +16,7 @@ from .models import Note, Topic
 from .rendering import Problem, RenderResult, outline, render
 from .rendering.frontmatter import SLUG
 from .rendering.links import ChainIndex, MappingIndex, NoteIndex
-from .services import cycle_message, find_cycle, revision_create, revision_publish
+from .services import cycle_message, dependents_rerender, find_cycle, revision_create, revision_publish
 
 TOPICS_FILE = "topics.yaml"
 
@@ -60,7 +60,9 @@ def read_note_files(paths: list[Path]) -> list[NoteFile]:
             continue
         note = NoteFile(path, source, path.stem)
         if not SLUG.fullmatch(path.stem):
-            note.problems.append(Problem(1, 1, f"file name {path.name!r} must be a slug: lowercase letters, digits, hyphens"))
+            note.problems.append(
+                Problem(1, 1, f"file name {path.name!r} must be a slug: lowercase letters, digits, hyphens")
+            )
         notes.append(note)
     return notes
 
@@ -79,18 +81,25 @@ def read_topics(paths: list[str]) -> list[dict] | None:
     return None
 
 
-def check_files(notes: list[NoteFile], *, base: NoteIndex | None = None,
-                topics: set[str] | None = None, live_edges: dict[str, set[str]] | None = None) -> None:
+def check_files(
+    notes: list[NoteFile],
+    *,
+    base: NoteIndex | None = None,
+    topics: set[str] | None = None,
+    live_edges: dict[str, set[str]] | None = None,
+) -> None:
     """Render every file against the batch (and `base`), then check what spans files."""
     slugs: dict[str, NoteFile] = {}
+    batch = MappingIndex()
     for note in notes:
         if note.source and len(note.source.encode("utf-8")) <= settings.NOTE_MAX_BYTES:
             info = outline(note.source, slug=note.slug)
             note.slug = info.slug or note.slug
+            if not note.problems and note.slug not in slugs:
+                batch.add(info)
         if note.slug in slugs:
             note.problems.append(Problem(1, 1, f"slug {note.slug!r} is also used by {slugs[note.slug].path}"))
         slugs.setdefault(note.slug, note)
-    batch = MappingIndex(outline(n.source, slug=n.slug) for n in notes if n.source and not n.problems)
     index = ChainIndex(batch, base) if base is not None else batch
     for note in notes:
         if note.source and not note.problems:
@@ -104,11 +113,19 @@ def check_files(notes: list[NoteFile], *, base: NoteIndex | None = None,
         graph[note.slug] = set(note.result.prerequisites)
         for slug in note.result.prerequisites:
             if slug not in known_notes and (base is None or base.lookup(slug) is None):
-                note.problems.append(Problem(_fm_line(note.source, "prerequisites"), 1, f"unknown prerequisite {slug!r}"))
+                note.problems.append(
+                    Problem(_fm_line(note.source, "prerequisites"), 1, f"unknown prerequisite {slug!r}")
+                )
         if topics is not None:
             for slug in note.result.topics:
                 if slug not in topics:
-                    note.problems.append(Problem(_fm_line(note.source, "topics"), 1, f"unknown topic {slug!r}; known: {', '.join(sorted(topics))}"))
+                    note.problems.append(
+                        Problem(
+                            _fm_line(note.source, "topics"),
+                            1,
+                            f"unknown topic {slug!r}; known: {', '.join(sorted(topics))}",
+                        )
+                    )
     cycle = find_cycle(graph)
     if cycle:
         for slug in set(cycle):
@@ -151,8 +168,9 @@ class ImportOutcome:
     rejected: list[NoteFile] = field(default_factory=list)
 
 
-def import_files(notes: list[NoteFile], *, author=None, message: str = "Imported from file",
-                 progress=None) -> ImportOutcome:
+def import_files(
+    notes: list[NoteFile], *, author=None, message: str = "Imported from file", progress=None
+) -> ImportOutcome:
     """Write a revision for every changed, clean file and put it live.
 
     A file with any error writes nothing. Files are re-checked without the rejected ones
@@ -182,8 +200,9 @@ def import_files(notes: list[NoteFile], *, author=None, message: str = "Imported
                 existing[slug] = Note.objects.create(slug=slug)
         for note_file in progress(remaining) if progress else remaining:
             note = existing[note_file.slug]
-            revision = revision_create(note=note, source=note_file.source, author=author,
-                                       message=message, result=note_file.result)
+            revision = revision_create(
+                note=note, source=note_file.source, author=author, message=message, result=note_file.result
+            )
             if revision is None:
                 note.refresh_from_db()
                 if note.live_revision_id == note.latest_revision_id:
@@ -192,6 +211,8 @@ def import_files(notes: list[NoteFile], *, author=None, message: str = "Imported
                 revision = note.latest_revision
             revision_publish(revision=revision, pending=pending)
             outcome.created.append(note_file.slug)
+        if outcome.created:
+            dependents_rerender(changed=set(outcome.created), index=LiveNoteIndex())
     return outcome
 
 
@@ -204,8 +225,17 @@ def export_live(folder: Path) -> list[Path]:
         path.write_text(note.live_revision.source, encoding="utf-8")
         written.append(path)
     topics = [
-        {k: v for k, v in {"slug": t.slug, "title": t.title, "order": t.order, "description": t.description,
-                            "parent": t.parent.slug if t.parent else None}.items() if v not in (None, "")}
+        {
+            k: v
+            for k, v in {
+                "slug": t.slug,
+                "title": t.title,
+                "order": t.order,
+                "description": t.description,
+                "parent": t.parent.slug if t.parent else None,
+            }.items()
+            if v not in (None, "")
+        }
         for t in Topic.objects.select_related("parent")
     ]
     (folder / TOPICS_FILE).write_text(yaml.safe_dump(topics, sort_keys=False, allow_unicode=True), encoding="utf-8")

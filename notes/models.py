@@ -50,12 +50,8 @@ class Note(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Denormalized from the live revision's front matter so topic pages are one query.
     topics = models.ManyToManyField(Topic, blank=True, related_name="notes")
-    latest_revision = models.ForeignKey(
-        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    live_revision = models.ForeignKey(
-        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
+    latest_revision = models.ForeignKey("Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    live_revision = models.ForeignKey("Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     objects = NoteQuerySet.as_manager()
 
@@ -81,8 +77,16 @@ class Note(models.Model):
 # (source, renderer version): `revision_rerender` may rewrite them, nothing else may.
 RENDER_FIELDS = frozenset(
     {
-        "html", "toc", "plain_text", "anchors", "errors", "warnings", "word_count",
-        "renderer_version", "katex_version", "rendered_at",
+        "html",
+        "toc",
+        "plain_text",
+        "anchors",
+        "errors",
+        "warnings",
+        "word_count",
+        "renderer_version",
+        "katex_version",
+        "rendered_at",
     }
 )
 
@@ -207,9 +211,7 @@ class Prerequisite(models.Model):
 
     class Meta:
         ordering = ["revision", "position"]
-        constraints = [
-            models.UniqueConstraint(fields=["revision", "prerequisite"], name="prerequisite_unique")
-        ]
+        constraints = [models.UniqueConstraint(fields=["revision", "prerequisite"], name="prerequisite_unique")]
 
     def __str__(self) -> str:
         return f"{self.revision} needs {self.prerequisite_id}"

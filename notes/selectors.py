@@ -6,7 +6,7 @@ from graphlib import TopologicalSorter
 from django.db.models import F, Prefetch
 from django.http import Http404
 
-from .models import Equation, Note, Prerequisite, Revision, Topic
+from .models import Equation, Note, Prerequisite, Topic
 from .rendering.links import NoteInfo
 
 
@@ -21,9 +21,9 @@ class LiveNoteIndex:
             "slug", "live_revision__title", "live_revision__summary", "live_revision__anchors"
         )
         equations = defaultdict(dict)
-        for slug, label, number in Equation.objects.filter(
-            revision__note__live_revision=F("revision")
-        ).values_list("revision__note__slug", "label", "number"):
+        for slug, label, number in Equation.objects.filter(revision__note__live_revision=F("revision")).values_list(
+            "revision__note__slug", "label", "number"
+        ):
             equations[slug][label] = number
         return {
             n.slug: NoteInfo(
@@ -61,9 +61,9 @@ def reading_order(slugs: list[str], edges: dict[str, set[str]]) -> list[str]:
 
 def live_edges() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = defaultdict(set)
-    for slug, prereq in Prerequisite.objects.filter(
-        revision__note__live_revision=F("revision")
-    ).values_list("revision__note__slug", "prerequisite__slug"):
+    for slug, prereq in Prerequisite.objects.filter(revision__note__live_revision=F("revision")).values_list(
+        "revision__note__slug", "prerequisite__slug"
+    ):
         edges[slug].add(prereq)
     return edges
 
@@ -77,9 +77,7 @@ def _ordered_notes(notes: list[Note], edges: dict[str, set[str]]) -> list[Note]:
 def areas_with_notes() -> list[tuple[Topic, list[Note]]]:
     """Every area with its live notes (including its sub-topics') in reading order."""
     areas = list(Topic.objects.areas().prefetch_related("children"))
-    notes = list(
-        Note.objects.with_live().prefetch_related("topics").order_by("slug")
-    )
+    notes = list(Note.objects.with_live().prefetch_related("topics").order_by("slug"))
     edges = live_edges()
     area_of = {}
     for area in areas:
@@ -120,7 +118,3 @@ def note_for_reader(slug: str) -> Note:
     if note is None:
         raise Http404("No such note")
     return note
-
-
-def revisions_needing_rerender(renderer_version: int):
-    return Revision.objects.exclude(renderer_version=renderer_version).select_related("note")

@@ -68,9 +68,15 @@ def _write_extracted(revision: Revision, result: RenderResult) -> None:
     """Derivations, equations, links and prerequisite edges of one revision."""
     Derivation.objects.bulk_create(
         Derivation(
-            revision=revision, key=d.key, title=d.title, position=d.position,
-            statement_html=d.statement_html, steps=d.steps, result_html=d.result_html,
-            source=d.source, fingerprint=d.fingerprint,
+            revision=revision,
+            key=d.key,
+            title=d.title,
+            position=d.position,
+            statement_html=d.statement_html,
+            steps=d.steps,
+            result_html=d.result_html,
+            source=d.source,
+            fingerprint=d.fingerprint,
         )
         for d in _first_of_each(result.derivations, lambda d: d.key)
     )
@@ -94,7 +100,12 @@ def _write_extracted(revision: Revision, result: RenderResult) -> None:
 
 @transaction.atomic
 def revision_create(
-    *, note: Note, source: str, author=None, message: str = "", result: RenderResult | None = None,
+    *,
+    note: Note,
+    source: str,
+    author=None,
+    message: str = "",
+    result: RenderResult | None = None,
     index: NoteIndex | None = None,
 ) -> Revision | None:
     """Write a new revision of `note` and make it the latest.
@@ -168,11 +179,9 @@ def publish_gates(revision: Revision, *, pending: dict[str, set[str]] | None = N
     cycle = find_cycle(graph)
     if cycle:
         reasons.append(cycle_message(cycle))
-    missing = [
-        slug for slug in revision.front_matter.get("prerequisites", [])
-        if not Note.objects.filter(slug=slug).exists()
-    ]
-    reasons += [f"unknown prerequisite {slug!r}" for slug in missing]
+    declared = revision.front_matter.get("prerequisites", [])
+    existing = set(Note.objects.filter(slug__in=declared).values_list("slug", flat=True))
+    reasons += [f"unknown prerequisite {slug!r}" for slug in declared if slug not in existing]
     topics = revision.front_matter.get("topics", [])
     known = set(Topic.objects.filter(slug__in=topics).values_list("slug", flat=True))
     reasons += [f"unknown topic {slug!r}" for slug in topics if slug not in known]
@@ -210,3 +219,19 @@ def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> 
             related.all().delete()
         _write_extracted(revision, result)
     return Revision.objects.get(pk=revision.pk)
+
+
+def dependents_rerender(*, changed: set[str], index: NoteIndex | None = None) -> list[Revision]:
+    """Re-render live revisions of other notes that link into `changed` notes.
+
+    A cross-note reference prints the target's equation number and title at render time;
+    when the target changes, the referring pages are refreshed so "(4)" stays the right
+    number. The referring revisions' sources are untouched.
+    """
+    revisions = (
+        Revision.objects.filter(note__live_revision=F("pk"), links__target_note__slug__in=changed)
+        .exclude(note__slug__in=changed)
+        .select_related("note")
+        .distinct()
+    )
+    return [revision_rerender(revision=revision, index=index) for revision in revisions]

@@ -23,7 +23,9 @@ def note_source(title="A note", *, body="Some text.", topics=("foundations",), p
 
 @pytest.fixture
 def areas(db):
-    return [Topic.objects.create(slug=slug, title=slug.replace("-", " ").title(), order=i) for i, slug in enumerate(AREAS)]
+    return [
+        Topic.objects.create(slug=slug, title=slug.replace("-", " ").title(), order=i) for i, slug in enumerate(AREAS)
+    ]
 
 
 @pytest.fixture

@@ -61,14 +61,10 @@ def prepare(tex: str, *, display: bool, next_number: int) -> PreparedFormula:
     """Check limits, turn labels into tags (numbered from next_number), star environments."""
     prepared = PreparedFormula(tex=tex)
     if len(tex) > MAX_FORMULA_CHARS:
-        prepared.problems.append(
-            (0, f"formula is {len(tex)} characters long; the limit is {MAX_FORMULA_CHARS}")
-        )
+        prepared.problems.append((0, f"formula is {len(tex)} characters long; the limit is {MAX_FORMULA_CHARS}"))
         return prepared
     if brace_depth(tex) > MAX_BRACE_DEPTH:
-        prepared.problems.append(
-            (0, f"formula nests braces more than {MAX_BRACE_DEPTH} deep; simplify it")
-        )
+        prepared.problems.append((0, f"formula nests braces more than {MAX_BRACE_DEPTH} deep; simplify it"))
         return prepared
     for match in TAG.finditer(tex):
         prepared.problems.append(
@@ -79,9 +75,7 @@ def prepare(tex: str, *, display: bool, next_number: int) -> PreparedFormula:
     pieces: list[str] = []
     cursor = 0
     out_len = 0
-    for match in sorted(
-        [*LABEL.finditer(tex), *ENV.finditer(tex)], key=lambda m: m.start()
-    ):
+    for match in sorted([*LABEL.finditer(tex), *ENV.finditer(tex)], key=lambda m: m.start()):
         pieces.append(tex[cursor : match.start()])
         out_len += match.start() - cursor
         if match.re is ENV:

@@ -158,14 +158,18 @@ class _NoteRender:
             elif token.type == "admonition_open":
                 kind = token.meta.get("tag", "")
                 if kind not in ADMONITION_KINDS:
-                    self.error(line, 1, f"unknown admonition '{kind}'; use one of: {', '.join(sorted(ADMONITION_KINDS))}")
+                    self.error(
+                        line, 1, f"unknown admonition '{kind}'; use one of: {', '.join(sorted(ADMONITION_KINDS))}"
+                    )
             elif token.type in {"math_block", "amsmath"}:
                 number = self.add_formula(token, token.map, 0, display=True, number=number)[0]
             elif token.type == "inline" and token.children:
                 cursor = 0
                 for child in token.children:
                     if child.type == "text" and "$$" in child.content:
-                        self.warning(line, 1, "a $$ here was left as text: a display formula cannot contain a blank line")
+                        self.warning(
+                            line, 1, "a $$ here was left as text: a display formula cannot contain a blank line"
+                        )
                     if child.type == "math_inline":
                         number, cursor = self.add_formula(child, token.map, cursor, display=False, number=number)
                     elif child.type == "wikilink":
@@ -226,9 +230,7 @@ class _NoteRender:
         opener.meta.update(key=key, title=title, title_html=escape(title))
 
         level = opener.level + 1
-        list_idx = next(
-            (j for j, t in enumerate(body) if t.type == "ordered_list_open" and t.level == level), None
-        )
+        list_idx = next((j for j, t in enumerate(body) if t.type == "ordered_list_open" and t.level == level), None)
         if list_idx is None:
             self.error(line, 1, f"derivation {key!r} needs its steps as a numbered list (1. 2. 3.)")
             return [opener, *body, tokens[close_idx]]
@@ -249,7 +251,11 @@ class _NoteRender:
 
         out = [opener]
         if statement:
-            out += [Token("derivation_statement_open", "div", 1), *statement, Token("derivation_statement_close", "div", -1)]
+            out += [
+                Token("derivation_statement_open", "div", 1),
+                *statement,
+                Token("derivation_statement_close", "div", -1),
+            ]
         out += steps_tokens
         if result:
             out += [Token("derivation_result_open", "div", 1), *result, Token("derivation_result_close", "div", -1)]
@@ -261,7 +267,9 @@ class _NoteRender:
         if not self.formulas:
             return
         try:
-            outputs = katex.render_batch([(prep.tex, token.type != "math_inline") for token, prep, _, _ in self.formulas])
+            outputs = katex.render_batch(
+                [(prep.tex, token.type != "math_inline") for token, prep, _, _ in self.formulas]
+            )
         except katex.KatexTimeout as exc:
             line, col = self.formulas[0][2], self.formulas[0][3]
             self.error(line, col, f"math: {exc}; look for runaway macros or very large formulas")
@@ -270,7 +278,11 @@ class _NoteRender:
             for warning in out.get("warnings", []):
                 self.warning(line, col, f"math: {warning}")
             for command in out.get("untrusted", []):
-                self.error(line, col, f"math: {command} is not allowed (links, classes, ids, styles and images are off in formulas)")
+                self.error(
+                    line,
+                    col,
+                    f"math: {command} is not allowed (links, classes, ids, styles and images are off in formulas)",
+                )
             if "html" in out and not out.get("untrusted"):
                 token.meta["html"] = out["html"]
                 continue
@@ -349,8 +361,14 @@ class _NoteRender:
         for token, prep, line, _col in self.formulas:
             for label in prep.labels:
                 result.equations.append(
-                    EquationData(label, self.equation_numbers[label], token.content.strip(),
-                                 sanitize(token.meta.get("html", "")), len(result.equations), line)
+                    EquationData(
+                        label,
+                        self.equation_numbers[label],
+                        token.content.strip(),
+                        sanitize(token.meta.get("html", "")),
+                        len(result.equations),
+                        line,
+                    )
                 )
         result.plain_text = plain_text(tokens)
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", _prose(tokens)))
@@ -360,7 +378,7 @@ class _NoteRender:
         close = _matching_close(tokens, open_idx)
         renderer, options = self.md.renderer, self.md.options
         first, last = opener.map
-        source = "\n".join(self.lines[first:last + 1])
+        source = "\n".join(self.lines[first : last + 1])
         steps, statement, result_html = [], "", ""
         j = open_idx + 1
         while j < close:
@@ -368,12 +386,14 @@ class _NoteRender:
             end = _matching_close(tokens, j) if t.nesting == 1 else j
             if t.type == "list_item_open" and t.meta.get("step_id"):
                 a, b = t.map
-                steps.append({
-                    "n": t.meta["step_number"],
-                    "id": t.meta["step_id"],
-                    "source": "\n".join(self.lines[a:b]).strip(),
-                    "html": sanitize(renderer.render(tokens[j + 1 : end], options, self.env)),
-                })
+                steps.append(
+                    {
+                        "n": t.meta["step_number"],
+                        "id": t.meta["step_id"],
+                        "source": "\n".join(self.lines[a:b]).strip(),
+                        "html": sanitize(renderer.render(tokens[j + 1 : end], options, self.env)),
+                    }
+                )
             elif t.type == "derivation_statement_open":
                 statement = sanitize(renderer.render(tokens[j + 1 : end], options, self.env))
             elif t.type == "derivation_result_open":

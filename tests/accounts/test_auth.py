@@ -13,7 +13,12 @@ pytestmark = pytest.mark.django_db
 def test_signup_creates_an_account_and_logs_in(client):
     response = client.post(
         reverse("accounts:signup"),
-        {"username": "dana", "email": "dana@example.com", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"},
+        {
+            "username": "dana",
+            "email": "dana@example.com",
+            "password1": "a-long-passphrase-9",
+            "password2": "a-long-passphrase-9",
+        },
     )
     assert response.status_code == 302
     assert User.objects.filter(username="dana").exists()
@@ -23,11 +28,43 @@ def test_signup_creates_an_account_and_logs_in(client):
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"username": "e", "email": "e@example.com", "password1": "a-long-passphrase-9", "password2": "other-passphrase-9"}, "didn’t match"),
-        ({"username": "e", "email": "not-an-email", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}, "valid email"),
+        (
+            {
+                "username": "e",
+                "email": "e@example.com",
+                "password1": "a-long-passphrase-9",
+                "password2": "other-passphrase-9",
+            },
+            "didn’t match",
+        ),
+        (
+            {
+                "username": "e",
+                "email": "not-an-email",
+                "password1": "a-long-passphrase-9",
+                "password2": "a-long-passphrase-9",
+            },
+            "valid email",
+        ),
         ({"username": "e", "email": "e@example.com", "password1": "123", "password2": "123"}, "too short"),
-        ({"username": "bob", "email": "new@example.com", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}, "already exists"),
-        ({"username": "f", "email": "BOB@example.com", "password1": "a-long-passphrase-9", "password2": "a-long-passphrase-9"}, "email already exists"),
+        (
+            {
+                "username": "bob",
+                "email": "new@example.com",
+                "password1": "a-long-passphrase-9",
+                "password2": "a-long-passphrase-9",
+            },
+            "already exists",
+        ),
+        (
+            {
+                "username": "f",
+                "email": "BOB@example.com",
+                "password1": "a-long-passphrase-9",
+                "password2": "a-long-passphrase-9",
+            },
+            "email already exists",
+        ),
     ],
 )
 def test_signup_errors_are_explained(client, reader, data, message):
@@ -55,7 +92,11 @@ def test_password_change(client, reader):
     client.force_login(reader)
     response = client.post(
         reverse("accounts:password_change"),
-        {"old_password": "bob-password-1", "new_password1": "brand-new-phrase-7", "new_password2": "brand-new-phrase-7"},
+        {
+            "old_password": "bob-password-1",
+            "new_password1": "brand-new-phrase-7",
+            "new_password2": "brand-new-phrase-7",
+        },
     )
     assert response.status_code == 302
     reader.refresh_from_db()

@@ -31,4 +31,7 @@ def test_revisions_are_read_only_in_the_admin(staff_client):
     response = staff_client.post(url, {"title": "Hacked", "source": "x"})
     assert response.status_code == 403
     assert Revision.objects.get().title == "Base"
-    assert staff_client.post(reverse("admin:notes_revision_delete", args=[revision.pk]), {"post": "yes"}).status_code == 403
+    assert (
+        staff_client.post(reverse("admin:notes_revision_delete", args=[revision.pk]), {"post": "yes"}).status_code
+        == 403
+    )

@@ -63,7 +63,10 @@ def test_check_notes_json(tmp_path):
     data = json.loads(out)
     assert code == 1 and data["errors"] == 1
     assert data["problems"][0] | {"file": "x"} == {
-        "file": "x", "severity": "error", "line": 7, "col": 1,
+        "file": "x",
+        "severity": "error",
+        "line": 7,
+        "col": 1,
         "message": "unknown link target 'nowhere' in [[nowhere]]",
     }
 
@@ -71,8 +74,14 @@ def test_check_notes_json(tmp_path):
 @pytest.mark.parametrize(
     "notes, message",
     [
-        ({"a": note_source("A", prerequisites=["b"]), "b": note_source("B", prerequisites=["c"]),
-          "c": note_source("C", prerequisites=["a"])}, "prerequisite cycle: "),
+        (
+            {
+                "a": note_source("A", prerequisites=["b"]),
+                "b": note_source("B", prerequisites=["c"]),
+                "c": note_source("C", prerequisites=["a"]),
+            },
+            "prerequisite cycle: ",
+        ),
         ({"a": note_source("A", prerequisites=["ghost"])}, "unknown prerequisite 'ghost'"),
         ({"a": note_source("A", topics=["alchemy"])}, "unknown topic 'alchemy'"),
         ({"Bad_Name": note_source("A")}, "must be a slug"),
@@ -94,7 +103,9 @@ def test_cycle_message_names_the_whole_cycle(tmp_path):
 
 
 def test_duplicate_slugs_across_files(tmp_path):
-    folder = write_corpus(tmp_path / "c", {"a": note_source("A"), "b": "---\ntitle: B\nsummary: S\ntopics: [foundations]\nslug: a\n---\n"})
+    folder = write_corpus(
+        tmp_path / "c", {"a": note_source("A"), "b": "---\ntitle: B\nsummary: S\ntopics: [foundations]\nslug: a\n---\n"}
+    )
     _, out, _ = run("check_notes", str(folder))
     assert "slug 'a' is also used by" in out
 
@@ -138,7 +149,8 @@ def test_import_is_idempotent_and_writes_a_revision_only_on_change(tmp_path):
     assert user.live_revision.number == 2 and user.live_revision.parent.number == 1
     assert list(user.live_revision.prerequisites.values_list("prerequisite__slug", flat=True)) == ["base"]
     assert list(user.live_revision.links.values_list("target_note__slug", "anchor")) == [
-        ("base", "eq:base"), ("base", "part-one"),
+        ("base", "eq:base"),
+        ("base", "part-one"),
     ]
 
 
@@ -170,10 +182,27 @@ def test_a_broken_change_leaves_the_live_revision_alone(tmp_path):
 def test_import_refuses_a_cycle_with_live_notes(tmp_path):
     folder = write_corpus(tmp_path / "c", {"base": BASE, "user": USER})
     run("import_notes", str(folder))
-    (folder / "base.md").write_text(BASE.replace("topics: [foundations]", "topics: [foundations]\nprerequisites: [user]"))
+    (folder / "base.md").write_text(
+        BASE.replace("topics: [foundations]", "topics: [foundations]\nprerequisites: [user]")
+    )
     code, out, _ = run("import_notes", str(folder / "base.md"))
     assert code == 1 and "prerequisite cycle" in out
     assert Note.objects.get(slug="base").live_revision.number == 1
+
+
+@pytest.mark.django_db
+def test_renumbering_an_equation_refreshes_the_notes_that_cite_it(tmp_path):
+    folder = write_corpus(tmp_path / "c", {"base": BASE, "user": USER})
+    run("import_notes", str(folder))
+    user = Note.objects.get(slug="user").live_revision
+    assert ">(1)</a>" in user.html
+    renumbered = BASE.replace("$$\na = b", "$$\nz \\label{eq:new}\n$$\n\n$$\na = b")
+    (folder / "base.md").write_text(renumbered)
+    code, out, _ = run("import_notes", str(folder / "base.md"))
+    assert code == 0, out
+    refreshed = Note.objects.get(slug="user").live_revision
+    assert refreshed.pk == user.pk and refreshed.number == 1  # no new revision, same source
+    assert ">(2)</a>" in refreshed.html
 
 
 # -- export and rerender ------------------------------------------------------------------------

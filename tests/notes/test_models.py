@@ -38,5 +38,8 @@ def test_rerender_rewrites_only_the_render_cache(revision):
     fresh = revision_rerender(revision=Revision.objects.get(pk=revision.pk))
     assert "katex" in fresh.html and fresh.renderer_version > 0
     assert (fresh.source, fresh.title, fresh.number, fresh.author_id) == (
-        revision.source, revision.title, revision.number, revision.author_id,
+        revision.source,
+        revision.title,
+        revision.number,
+        revision.author_id,
     )

@@ -105,3 +105,10 @@ def test_note_page_query_count_is_constant(client, publish, base, django_assert_
         client.get(reverse("notes:note", args=["few"]))
     with django_assert_max_num_queries(3):
         client.get(reverse("notes:note", args=["many"]))
+
+
+def test_server_error_page_renders_without_a_request_context():
+    from django.template.loader import get_template
+
+    html = get_template("500.html").render({})
+    assert "Something went wrong" in html and "<script" not in html

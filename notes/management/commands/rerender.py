@@ -20,8 +20,14 @@ class Command(BaseCommand):
             revisions = revisions.exclude(renderer_version=RENDERER_VERSION, katex_version=katex_version())
         index = LiveNoteIndex()
         count = 0
-        for revision in tqdm(revisions.iterator(), total=revisions.count(), desc="rerendering", unit="rev",
-                             disable=None, file=self.stderr._out):
+        for revision in tqdm(
+            revisions.iterator(),
+            total=revisions.count(),
+            desc="rerendering",
+            unit="rev",
+            disable=None,
+            file=self.stderr._out,
+        ):
             revision_rerender(revision=revision, index=index)
             count += 1
         self.stdout.write(f"{count} revision(s) re-rendered")

@@ -40,7 +40,7 @@ def test_no_math_javascript_and_no_raw_html_passes_through():
     assert "<script" not in result.html
     assert "<b>" not in result.html
     assert "&lt;b&gt;" in result.html
-    assert "href=\"javascript" not in result.html
+    assert 'href="javascript' not in result.html
     assert "<a" not in result.html
 
 
@@ -353,7 +353,11 @@ def test_plain_text_holds_prose_and_tex_and_word_count_counts_prose():
         ("---\n- a list\n---\n", (2, 1), "must be a mapping"),
         ("---\ntitle: T\nsummary: S\n---\n", (2, 1), "needs 'topics'"),
         ("---\ntitle: T\ntopics: [foundations]\n---\n", (2, 1), "needs a non-empty 'summary'"),
-        ("---\ntitle: T\nsummary: S\ntopics: [foundations]\ncolour: red\n---\n", (5, 1), "unknown front matter key 'colour'"),
+        (
+            "---\ntitle: T\nsummary: S\ntopics: [foundations]\ncolour: red\n---\n",
+            (5, 1),
+            "unknown front matter key 'colour'",
+        ),
         ("---\ntitle: T\nsummary: S\ntopics: [Not A Slug]\n---\n", (4, 1), "'topics' must be a list of slugs"),
         ("---\ntitle: T\nsummary: S\ntopics: [a]\nslug: Bad Slug\n---\n", (5, 1), "'slug' must be lowercase"),
     ],

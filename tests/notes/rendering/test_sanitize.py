@@ -67,7 +67,7 @@ def parsed(html):
         ("<script>alert(1)</script>", "<script"),
         ('<span style="background:url(https://evil/x.png)">x</span>', "url("),
         ('<svg><foreignObject><iframe src="//evil"></iframe></foreignObject></svg>', "iframe"),
-        ('<math><mtext><style>*{}</style></mtext></math>', "<style"),
+        ("<math><mtext><style>*{}</style></mtext></math>", "<style"),
         ('<div onclick="x()">x</div>', "onclick"),
     ],
 )
