@@ -54,3 +54,25 @@ def test_bad_boolean_setting_is_named():
     result = manage("check", env_update={"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_vendored_katex_assets_match_the_engine_version():
+    from notes.rendering.katex import katex_version
+
+    vendored = (ROOT / "static" / "vendor" / "katex" / "VERSION").read_text().strip()
+    pinned = __import__("json").loads((ROOT / "package.json").read_text())["dependencies"]["katex"]
+    assert katex_version() == vendored == pinned
+    fonts = list((ROOT / "static" / "vendor" / "katex" / "fonts").glob("*.woff2"))
+    assert len(fonts) == 20
+    css = (ROOT / "static" / "vendor" / "katex" / "katex.min.css").read_text()
+    assert ".woff)" not in css and ".ttf)" not in css  # only the vendored woff2 files are referenced
+
+
+def test_redis_url_switches_the_cache_to_redis():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        env_update={"REDIS_URL": "redis://127.0.0.1:6379/0"},
+    )
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.redis.RedisCache", result.stderr

@@ -4,7 +4,8 @@ import re
 
 import yaml
 
-SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# Bounded so every slug fits the database columns that hold it.
+SLUG = re.compile(r"(?=.{1,100}$)[a-z0-9]+(?:-[a-z0-9]+)*")
 KNOWN_KEYS = {"title", "slug", "summary", "topics", "prerequisites"}
 MAX_TITLE = 200
 MAX_SUMMARY = 600
@@ -53,7 +54,7 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     if "slug" in data:
         slug = data["slug"]
         if not isinstance(slug, str) or not SLUG.fullmatch(slug):
-            problem("slug", "'slug' must be lowercase letters, digits and single hyphens")
+            problem("slug", "'slug' must be lowercase letters, digits and single hyphens (at most 100)")
         else:
             clean["slug"] = slug
 

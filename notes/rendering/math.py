@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 TAG = re.compile(r"\\tag\*?\s*\{")
-LABEL_NAME = re.compile(r"eq:[A-Za-z0-9][A-Za-z0-9_.:-]*")
+LABEL_NAME = re.compile(r"eq:[A-Za-z0-9][A-Za-z0-9_.:-]{0,76}")
 NUMBERED_ENVS = ("equation", "align", "gather", "alignat", "flalign", "multline")
 ENV = re.compile(r"\\(begin|end)\{(" + "|".join(NUMBERED_ENVS) + r")\}")
 
@@ -89,7 +89,10 @@ def prepare(tex: str, *, display: bool, next_number: int) -> PreparedFormula:
                 )
             elif not LABEL_NAME.fullmatch(name):
                 prepared.problems.append(
-                    (match.start(), f"equation label {name!r} must look like eq:name (letters, digits, - _ . :)")
+                    (
+                        match.start(),
+                        f"equation label {name!r} must look like eq:name (letters, digits, - _ . :; at most 80 characters)",
+                    )
                 )
             elif prepared.labels and not in_environment:
                 prepared.problems.append(

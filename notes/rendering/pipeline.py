@@ -30,7 +30,9 @@ RENDERER_VERSION = 1
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
-ANCHOR_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+ANCHOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+MAX_DERIVATION_TITLE = 200
+MAX_HEADING_ID = 80
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 
 
@@ -145,7 +147,7 @@ class _NoteRender:
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = _inline_text(inline)
-                base = slugify(re.sub(r"[\\{}_^]", " ", text)) or "section"
+                base = slugify(re.sub(r"[\\{}_^]", " ", text))[:MAX_HEADING_ID].strip("-") or "section"
                 anchor, n = base, 2
                 while anchor in used_ids:
                     anchor, n = f"{base}-{n}", n + 1
@@ -219,11 +221,13 @@ class _NoteRender:
         if not key:
             self.error(line, 1, "a derivation needs an id: ::: derivation {#my-id} Title")
         elif not ANCHOR_ID.fullmatch(key):
-            self.error(line, 1, f"derivation id {key!r} must be lowercase letters, digits and hyphens")
+            self.error(line, 1, f"derivation id {key!r} must be lowercase letters, digits and hyphens (at most 80)")
         elif key in seen:
             self.error(line, 1, f"duplicate derivation id {key!r}")
         if not title:
             self.error(line, 1, "a derivation needs a title after its id")
+        elif len(title) > MAX_DERIVATION_TITLE:
+            self.error(line, 1, f"derivation title is {len(title)} characters; keep it under {MAX_DERIVATION_TITLE}")
         if any(t.type == "container_derivation_open" for t in body):
             self.error(line, 1, "derivations cannot be nested")
         seen.add(key)

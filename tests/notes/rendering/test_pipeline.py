@@ -379,3 +379,13 @@ def test_katex_output_attributes_survive_and_no_error_span_appears():
     assert "viewBox=" in result.html
     assert re.search(r'style="[^"]*height:', result.html)
     assert "katex-error" not in result.html
+
+
+def test_ids_and_titles_are_bounded_to_fit_their_columns():
+    long_words = " ".join(["word"] * 60)
+    result = rendered(f"## {long_words}\n\n::: derivation {{#d}} {'T' * 201}\n1. a\n\nR.\n:::")
+    assert len(result.toc[0].id) <= 80
+    assert any("keep it under 200" in m for m in messages(result))
+    result = rendered(f"$$\nx \\label{{eq:{'a' * 90}}}\n$$\n\n::: derivation {{#{'d' * 81}}} T\n1. a\n\nR.\n:::")
+    assert any("at most 80 characters" in m for m in messages(result))
+    assert any("hyphens (at most 80)" in m for m in messages(result))
