@@ -62,6 +62,11 @@ class KatexEngine:
 _lock = threading.Lock()
 _engine: KatexEngine | None = None
 _engine_pid: int | None = None
+# Contexts replaced after a timeout. V8 reports the cancelled call back to the context a
+# moment later; closing at once would make that report land on a closed event loop, so a
+# retired context is closed later (when more retire, or at exit).
+_retired: list[KatexEngine] = []
+MAX_RETIRED = 4
 
 
 def get_engine() -> KatexEngine:
@@ -73,20 +78,24 @@ def get_engine() -> KatexEngine:
         return _engine
 
 
-def reset_engine() -> None:
-    """Drop this process's context (after a timeout it may be mid-computation)."""
+def retire_engine() -> None:
+    """Replace this process's context on next use (after a timeout it may be mid-call)."""
     global _engine
     with _lock:
         if _engine is not None and _engine_pid == os.getpid():
-            _engine.close()
+            _retired.append(_engine)
+            while len(_retired) > MAX_RETIRED:
+                _retired.pop(0).close()
         _engine = None
 
 
 @atexit.register
 def _close_at_exit() -> None:
-    # Closing the context before interpreter shutdown avoids a race in mini-racer's
-    # teardown that, left to the garbage collector, hangs the process on exit now and then.
-    reset_engine()
+    # Closing contexts before interpreter shutdown avoids a race in mini-racer's teardown
+    # that, left to the garbage collector, hangs the process on exit now and then.
+    retire_engine()
+    while _retired:
+        _retired.pop().close()
 
 
 def _in_event_loop() -> bool:
@@ -109,7 +118,7 @@ def render_batch(items: list[tuple[str, bool]]) -> list[dict]:
             return engine.render_batch(items)
         except KatexTimeout:
             pass
-    reset_engine()
+    retire_engine()
     raise KatexTimeout(f"math rendering took longer than {settings.KATEX_TIMEOUT_SECONDS:g} s")
 
 
