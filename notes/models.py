@@ -166,6 +166,19 @@ class Derivation(models.Model):
     source = models.TextField()
     fingerprint = models.CharField(max_length=64)
 
+    # The outcome of the derivation's numerical check, written by the check runner (not
+    # content: a re-run may update it). A failed check blocks publishing.
+    class CheckStatus(models.TextChoices):
+        NONE = "", "Not checked"
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+
+    check_status = models.CharField(max_length=10, choices=CheckStatus.choices, blank=True, default="")
+    check_detail = models.CharField(max_length=500, blank=True)
+    check_error = models.FloatField(null=True, blank=True)
+    check_tolerance = models.FloatField(null=True, blank=True)
+    check_seconds = models.FloatField(null=True, blank=True)
+
     class Meta:
         ordering = ["revision", "position"]
         constraints = [models.UniqueConstraint(fields=["revision", "key"], name="derivation_key_unique")]
@@ -215,3 +228,78 @@ class Prerequisite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision} needs {self.prerequisite_id}"
+
+
+class ReviewQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state=Review.State.IN_REVIEW)
+
+
+class Review(models.Model):
+    """A request to publish one revision, and how it ended."""
+
+    class State(models.TextChoices):
+        IN_REVIEW = "in_review", "In review"
+        CHANGES_REQUESTED = "changes_requested", "Changes requested"
+        PUBLISHED = "published", "Published"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="reviews")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="reviews")
+    state = models.CharField(max_length=20, choices=State.choices, default=State.IN_REVIEW)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            # The database refuses a second open review of the same note.
+            models.UniqueConstraint(
+                fields=["note"], condition=models.Q(state="in_review"), name="one_open_review_per_note"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision} {self.state}"
+
+
+class ReviewComment(models.Model):
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField(max_length=5000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment on {self.revision}"
+
+
+class PublishRecord(models.Model):
+    """The audit trail: every publish and rollback, who did it, from which revision to which."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "Published"
+        ROLLBACK = "rollback", "Rolled back"
+
+    note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="publish_records")
+    from_revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="publish_records")
+    action = models.CharField(max_length=10, choices=Action.choices, default=Action.PUBLISH)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.note_id}: {self.from_revision_id} -> {self.to_revision_id}"

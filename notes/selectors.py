@@ -1,12 +1,14 @@
 """Reads: what pages and commands ask of the database, in a fixed number of queries."""
 
 from collections import defaultdict
+from functools import lru_cache
 from graphlib import TopologicalSorter
 
-from django.db.models import F, Prefetch
+from django.db import connection
+from django.db.models import F, Prefetch, Subquery
 from django.http import Http404
 
-from .models import Equation, Note, Prerequisite, Topic
+from .models import Equation, Note, Prerequisite, PublishRecord, Topic
 from .rendering.links import NoteInfo
 
 
@@ -101,6 +103,38 @@ def topic_for_reader(slug: str) -> tuple[Topic, list[Note]]:
         raise Http404("No such topic")
     notes = list(Note.objects.with_live().filter(topics__in=[topic, *topic.children.all()]).distinct())
     return topic, _ordered_notes(notes, live_edges())
+
+
+@lru_cache(maxsize=1)
+def _note_page_key_sql() -> str:
+    # Compiled by the ORM once per process: building this query costs about twenty times
+    # running it, and it runs on every anonymous page view.
+    query = (
+        Note.objects.live()
+        .filter(slug="")
+        .annotate(last_publish=Subquery(PublishRecord.objects.order_by("-pk").values("pk")[:1]))
+        .order_by()
+        .values_list("live_revision_id", "live_revision__rendered_at", "last_publish")
+        .query
+    )
+    sql, params = query.sql_with_params()
+    assert params == ("",), params
+    return sql
+
+
+def note_page_key(slug: str) -> str:
+    """A cache key for a live note's page that changes whenever its content could.
+
+    One small query: the live revision, when it was last rendered (a re-render refreshes a
+    cited equation number), and the newest publish anywhere (a prerequisite's title).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_note_page_key_sql(), [slug])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such note")
+    live_id, rendered_at, last_publish = row
+    return f"note-page:{slug}:{live_id}:{rendered_at}:{last_publish}"
 
 
 def note_for_reader(slug: str) -> Note:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import Derivation, Equation, Link, Note, Prerequisite, Revision, Topic
+from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering import RENDERER_VERSION, RenderResult, render
 from .rendering.katex import katex_version
 from .rendering.links import NoteIndex
@@ -167,12 +167,32 @@ def cycle_message(cycle: list[str]) -> str:
     return "prerequisite cycle: " + " → ".join(cycle) + " (each note is a prerequisite of the next; remove one edge)"
 
 
+def broken_incoming_links(revision: Revision, *, except_from: set[str] = frozenset()) -> list[Link]:
+    """Links from other live notes into this note whose anchor the revision does not have."""
+    incoming = (
+        Link.objects.filter(target_note_id=revision.note_id, revision__note__live_revision=F("revision"))
+        .exclude(revision__note_id=revision.note_id)
+        .exclude(revision__note__slug__in=except_from)
+        .exclude(anchor="")
+        .select_related("revision__note")
+        .order_by("revision__note__slug", "anchor")
+    )
+    return [link for link in incoming if link.anchor not in revision.anchors]
+
+
 def publish_gates(revision: Revision, *, pending: dict[str, set[str]] | None = None) -> list[str]:
     """Every reason this revision may not go live; empty when it may.
 
     `pending` holds other notes' prerequisite edges that go live in the same batch.
     """
     reasons = [f"{e['line']}:{e['col']}: {e['message']}" for e in revision.errors]
+    failed = revision.derivations.filter(check_status=Derivation.CheckStatus.FAILED)
+    reasons += [f"numerical check of derivation '{d.key}' failed: {d.check_detail}" for d in failed]
+    for link in broken_incoming_links(revision, except_from=set(pending or ())):
+        reasons.append(
+            f"'{link.revision.note.slug}' links to '#{link.anchor}', which this revision removes; "
+            "update that note first or keep the anchor"
+        )
     graph = live_prerequisite_graph()
     graph.update(pending or {})
     graph[revision.note.slug] = set(revision.prerequisites.values_list("prerequisite__slug", flat=True))
@@ -189,16 +209,29 @@ def publish_gates(revision: Revision, *, pending: dict[str, set[str]] | None = N
 
 
 @transaction.atomic
-def revision_publish(*, revision: Revision, pending: dict[str, set[str]] | None = None) -> Revision:
+def revision_publish(
+    *,
+    revision: Revision,
+    user=None,
+    action: str = PublishRecord.Action.PUBLISH,
+    pending: dict[str, set[str]] | None = None,
+) -> Revision:
     """Put `revision` live, or raise PublishRefused listing every failed gate.
 
     The note row is locked first: two publishes of the same note serialize, so the gates are
-    checked against the state the publish actually writes over.
+    checked against the state the publish actually writes over. The publish is recorded
+    (who, when, from which revision to which) and an open review of the note is closed.
     """
     note = Note.objects.select_for_update().get(pk=revision.note_id)
     reasons = publish_gates(revision, pending=pending)
     if reasons:
         raise PublishRefused(reasons)
+    PublishRecord.objects.create(
+        note=note, from_revision_id=note.live_revision_id, to_revision=revision, action=action, user=user
+    )
+    Review.objects.open().filter(note=note).update(
+        state=Review.State.PUBLISHED, decided_by=user, decided_at=timezone.now()
+    )
     note.live_revision = revision
     note.save(update_fields=["live_revision"])
     topics = Topic.objects.filter(slug__in=revision.front_matter.get("topics", []))

@@ -63,3 +63,13 @@ def publish(areas, editor):
 def _fast_password_hashing(settings):
     # Tests are about behaviour, not hash strength; the default hasher costs ~0.3 s a call.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Rolled-back test transactions reuse primary keys, so cached pages must not outlive a test.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

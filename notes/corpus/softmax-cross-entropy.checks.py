@@ -187,6 +187,17 @@ def check_softmax_ce_gradient():
         errors.append(abs(round(loss, 4) - loss_q))
         if pc_q is not None:
             errors.append(abs(round(_softmax(z)[0], 4) - pc_q))
+        # e_c minimises lse(q) - q_c over the simplex: no random probability vector does
+        # better, and the rate of moving mass from c to l is 1 + s_l - s_c > 0.
+        qs = rng.dirichlet(np.full(k, 0.2), size=2000)
+        floor = np.log(np.e + k - 1) - 1
+        errors.append(max(0.0, floor - (_lse(qs) - qs[:, 0]).min()))
+        s = _softmax(z)
+        d = np.eye(k)[1] - np.eye(k)[0]
+        t = 1e-6
+        rate = (_ce(z + t * d, np.eye(k)[0]) - _ce(z - t * d, np.eye(k)[0])) / (2 * t)
+        errors.append(abs(rate - (1 + s[1] - s[0])))
+        errors.append(max(0.0, -(1 + s[1] - s[0])))
     errors.append(abs(round(np.log(1000), 4) - 6.9078))
     return float(max(errors)), 1e-8
 

@@ -10,6 +10,7 @@ Order of work, each pass over the token stream:
 
 import hashlib
 import re
+import secrets
 from html import escape
 
 from django.conf import settings
@@ -69,6 +70,12 @@ class _NoteRender:
         self.env: dict = {}
         self.formulas: list[tuple[Token, PreparedFormula, int, int]] = []  # token, prep, line, col
         self.equation_numbers: dict[str, int] = {}
+        # Each formula's KaTeX HTML is sanitized once and stands in the token stream as a
+        # placeholder; every HTML fragment built from the tokens (page, TOC, derivation steps)
+        # is sanitized without the bulky math and then gets the math back. The nonce makes
+        # the placeholder impossible to forge from the note's text.
+        self.nonce = secrets.token_hex(8)
+        self.math_html: list[str] = []
         self.anchors: dict[str, str] = {}  # anchor id -> what a link to it says
 
     # -- problems -----------------------------------------------------------------------
@@ -288,7 +295,8 @@ class _NoteRender:
                     f"math: {command} is not allowed (links, classes, ids, styles and images are off in formulas)",
                 )
             if "html" in out and not out.get("untrusted"):
-                token.meta["html"] = out["html"]
+                token.meta["html"] = f"\ue000{self.nonce}:{len(self.math_html)}\ue001"
+                self.math_html.append(sanitize(out["html"]))
                 continue
             if "html" in out:
                 continue
@@ -345,19 +353,24 @@ class _NoteRender:
             if not own:
                 self.result.links.append(LinkData(target, anchor, meta["label"], line))
 
+    def clean(self, html: str) -> str:
+        """Sanitize an HTML fragment, then put its (already sanitized) formulas back."""
+        pattern = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
+        return pattern.sub(lambda m: self.math_html[int(m.group(1))], sanitize(html))
+
     def finish(self, tokens: list[Token]) -> None:
         result = self.result
         renderer = self.md.renderer
         options = self.md.options
         html = renderer.render(tokens, options, self.env)
-        result.html = sanitize(html)
+        result.html = self.clean(html)
         result.anchors = dict(sorted(self.anchors.items()))
 
         for i, token in enumerate(tokens):
             if token.type == "heading_open" and token.tag in {"h2", "h3"}:
                 inline_html = renderer.renderInline(tokens[i + 1].children or [], options, self.env)
                 result.toc.append(
-                    TocEntry(int(token.tag[1]), token.attrGet("id"), sanitize(inline_html), token.meta["text"])
+                    TocEntry(int(token.tag[1]), token.attrGet("id"), self.clean(inline_html), token.meta["text"])
                 )
             elif token.type == "container_derivation_open":
                 result.derivations.append(self.derivation_data(tokens, i, len(result.derivations)))
@@ -369,7 +382,7 @@ class _NoteRender:
                         label,
                         self.equation_numbers[label],
                         token.content.strip(),
-                        sanitize(token.meta.get("html", "")),
+                        self.clean(token.meta.get("html", "")),
                         len(result.equations),
                         line,
                     )
@@ -395,13 +408,13 @@ class _NoteRender:
                         "n": t.meta["step_number"],
                         "id": t.meta["step_id"],
                         "source": "\n".join(self.lines[a:b]).strip(),
-                        "html": sanitize(renderer.render(tokens[j + 1 : end], options, self.env)),
+                        "html": self.clean(renderer.render(tokens[j + 1 : end], options, self.env)),
                     }
                 )
             elif t.type == "derivation_statement_open":
-                statement = sanitize(renderer.render(tokens[j + 1 : end], options, self.env))
+                statement = self.clean(renderer.render(tokens[j + 1 : end], options, self.env))
             elif t.type == "derivation_result_open":
-                result_html = sanitize(renderer.render(tokens[j + 1 : end], options, self.env))
+                result_html = self.clean(renderer.render(tokens[j + 1 : end], options, self.env))
             j = j + 1 if t.type in {"ordered_list_open", "container_derivation_open"} else end + 1
         # Whitespace never changes a derivation's meaning, so it does not change the print.
         normalized = " ".join(source.split())
