@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "markdownx",
     "notes",
     "accounts",
 ]
@@ -185,6 +186,15 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# The editor: markdownx's widget posts previews and uploads to our own views (editors only).
+MARKDOWNX_URLS_PATH = "/edit/preview/"
+MARKDOWNX_UPLOAD_URLS_PATH = "/edit/upload/"
+MARKDOWNX_MEDIA_PATH = "uploads/"
+MARKDOWNX_UPLOAD_MAX_SIZE = 5 * 1024 * 1024
+MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
+MARKDOWNX_SERVER_CALL_LATENCY = 400
+DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024  # a 1 MB note plus the form around it
 
 # The renderer: per-call KaTeX timeout and the largest note source accepted.
 KATEX_TIMEOUT_SECONDS = float(os.environ.get("KATEX_TIMEOUT_SECONDS", "10"))

@@ -1,8 +1,13 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("edit/", include("notes.editor_urls")),
     path("", include("notes.urls")),
 ]
+# Uploaded images in development; production serves MEDIA_ROOT from the web server.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -5,10 +5,10 @@ from functools import lru_cache
 from graphlib import TopologicalSorter
 
 from django.db import connection
-from django.db.models import F, Prefetch, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404
 
-from .models import Equation, Note, Prerequisite, PublishRecord, Topic
+from .models import Equation, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering.links import NoteInfo
 
 
@@ -152,3 +152,82 @@ def note_for_reader(slug: str) -> Note:
     if note is None:
         raise Http404("No such note")
     return note
+
+
+STATE_LABELS = {
+    "draft": "Draft",
+    "in_review": "In review",
+    "changes_requested": "Changes requested",
+    "live": "Live",
+    "live_changes": "Live, with unpublished changes",
+}
+
+
+def notes_for_editors(*, q: str = "", state: str = "", topic: str = "") -> list[Note]:
+    """Every note with its editorial state (one query), filtered as the editors' list asks."""
+    open_review = Review.objects.filter(note=OuterRef("pk"), state=Review.State.IN_REVIEW)
+    latest_review_state = Subquery(
+        Review.objects.filter(note=OuterRef("pk"), revision=OuterRef("latest_revision"))
+        .order_by("-submitted_at", "-pk")
+        .values("state")[:1]
+    )
+    notes = (
+        Note.objects.select_related("latest_revision", "live_revision")
+        .annotate(latest_review_state=latest_review_state)
+        .annotate(
+            state=Case(
+                When(Exists(open_review), then=Value("in_review")),
+                When(
+                    Q(latest_review_state=Review.State.CHANGES_REQUESTED), then=Value("changes_requested")
+                ),
+                When(live_revision__isnull=True, then=Value("draft")),
+                When(live_revision=F("latest_revision"), then=Value("live")),
+                default=Value("live_changes"),
+            )
+        )
+        .order_by("latest_revision__title", "slug")
+    )
+    if q:
+        notes = notes.filter(latest_revision__title__icontains=q)
+    if state:
+        notes = notes.filter(state=state)
+    notes = list(notes)
+    for note in notes:
+        note.state_label = STATE_LABELS[note.state]
+    if topic:
+        notes = [n for n in notes if n.latest_revision and topic in n.latest_revision.front_matter.get("topics", [])]
+    return notes
+
+
+def note_for_editor(slug: str) -> Note:
+    note = Note.objects.select_related("latest_revision", "live_revision").filter(slug=slug).first()
+    if note is None:
+        raise Http404("No such note")
+    return note
+
+
+def published_revision_ids(note: Note) -> set[int]:
+    """Revisions of the note that have ever been live (what readers may see in history)."""
+    return set(note.publish_records.values_list("to_revision_id", flat=True))
+
+
+def revision_for_user(note: Note, number: int, user) -> Revision:
+    """A revision of the note, or 404: readers see only revisions that were published."""
+    revision = note.revisions.select_related("author").filter(number=number).first()
+    if revision is None:
+        raise Http404("No such revision")
+    if not user.has_perm("notes.view_note") and revision.pk not in published_revision_ids(note):
+        raise Http404("No such revision")
+    return revision
+
+
+def history_for_user(note: Note, user) -> list[Revision]:
+    revisions = note.revisions.select_related("author").order_by("-number")
+    published = published_revision_ids(note)
+    if not user.has_perm("notes.view_note"):
+        revisions = revisions.filter(pk__in=published)
+    rows = list(revisions)
+    for revision in rows:
+        revision.was_published = revision.pk in published
+        revision.is_live = revision.pk == note.live_revision_id
+    return rows

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .feeds import NoteChangesFeed, SiteChangesFeed
 
 app_name = "notes"
 
@@ -8,6 +9,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("guide/", views.guide, name="guide"),
+    path("changes/feed/", SiteChangesFeed(), name="feed"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("notes/<slug:slug>/", views.note_detail, name="note"),
+    path("notes/<slug:slug>/history/", views.note_history, name="history"),
+    path("notes/<slug:slug>/diff/", views.revision_diff, name="diff"),
+    path("notes/<slug:slug>/revisions/<int:number>/", views.revision_detail, name="revision"),
+    path("notes/<slug:slug>/feed/", NoteChangesFeed(), name="note_feed"),
 ]

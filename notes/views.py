@@ -2,12 +2,14 @@
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
 from . import selectors
+from .diffs import inline_diff, revision_changes, side_by_side
 from .guide import authoring_guide
+from .models import Note
 
 
 def home(request):
@@ -50,3 +52,37 @@ def about(request):
 
 def guide(request):
     return render(request, "notes/guide.html", {"guide": authoring_guide()})
+
+
+def note_history(request, slug):
+    note = get_object_or_404(Note.objects.select_related("live_revision"), slug=slug)
+    revisions = selectors.history_for_user(note, request.user)
+    if not revisions:
+        raise Http404("No such note")
+    return render(request, "notes/history.html", {"note": note, "revisions": revisions})
+
+
+def revision_detail(request, slug, number):
+    note = get_object_or_404(Note, slug=slug)
+    revision = selectors.revision_for_user(note, number, request.user)
+    return render(request, "notes/revision.html", {"note": note, "revision": revision})
+
+
+def revision_diff(request, slug):
+    note = get_object_or_404(Note, slug=slug)
+    try:
+        old_number, new_number = int(request.GET.get("from", "")), int(request.GET.get("to", ""))
+    except ValueError:
+        raise Http404("Give two revision numbers: ?from=1&to=2") from None
+    old = selectors.revision_for_user(note, old_number, request.user)
+    new = selectors.revision_for_user(note, new_number, request.user)
+    context = {
+        "note": note,
+        "old": old,
+        "new": new,
+        "view": "inline" if request.GET.get("view") == "inline" else "side",
+        "inline": inline_diff(old.source, new.source),
+        "rows": side_by_side(old.source, new.source),
+        "changes": revision_changes(old, new),
+    }
+    return render(request, "notes/diff.html", context)

@@ -109,7 +109,7 @@ def test_note_page_query_count_is_constant(client, reader, publish, base, django
             client.get(url)
     client.force_login(reader)
     for slug in ("few", "many"):
-        with django_assert_num_queries(5):  # session, user, note, topics, prerequisites
+        with django_assert_num_queries(7):  # session, user, its two permission sets, note, topics, prerequisites
             client.get(reverse("notes:note", args=[slug]))
 
 
