@@ -90,12 +90,20 @@ def side_by_side(a: str, b: str, *, context: int = 3) -> list[Row | None]:
                 if left is not None and right is not None:
                     ops = _word_ops(left, right)
                     rows.append(
-                        Row("replace", i1 + k + 1, mark_safe(_mark(ops, {-1, 0})), j1 + k + 1, mark_safe(_mark(ops, {0, 1})))  # noqa: S308
+                        Row(
+                            "replace",
+                            i1 + k + 1,
+                            mark_safe(_mark(ops, {-1, 0})),
+                            j1 + k + 1,
+                            mark_safe(_mark(ops, {0, 1})),
+                        )  # noqa: S308
                     )
                 elif left is not None:
                     rows.append(Row("delete", i1 + k + 1, mark_safe(f"<del>{escape(left)}</del>"), None, mark_safe("")))  # noqa: S308
                 else:
-                    rows.append(Row("insert", None, mark_safe(""), j1 + k + 1, mark_safe(f"<ins>{escape(right)}</ins>")))  # noqa: S308
+                    rows.append(
+                        Row("insert", None, mark_safe(""), j1 + k + 1, mark_safe(f"<ins>{escape(right)}</ins>"))
+                    )  # noqa: S308
     return rows
 
 

@@ -91,7 +91,10 @@ def note_new(request):
         source, body = _source_from(form)
         try:
             revision = note_create(
-                slug=form.cleaned_data["slug"], source=source, body=body, author=request.user,
+                slug=form.cleaned_data["slug"],
+                source=source,
+                body=body,
+                author=request.user,
                 message=form.cleaned_data["message"],
             )
         except EditorialError as exc:
@@ -124,8 +127,13 @@ def note_edit(request, slug):
             source, body = _source_from(form)
             try:
                 revision = revision_save(
-                    note=note, source=source, body=body, base_revision_id=form.cleaned_data["base_revision"],
-                    author=request.user, message=form.cleaned_data["message"], new_slug=form.cleaned_data["slug"],
+                    note=note,
+                    source=source,
+                    body=body,
+                    base_revision_id=form.cleaned_data["base_revision"],
+                    author=request.user,
+                    message=form.cleaned_data["message"],
+                    new_slug=form.cleaned_data["slug"],
                 )
             except EditConflict as conflict:
                 return _conflict(request, note, conflict, source)
@@ -153,9 +161,13 @@ def _conflict(request, note, conflict: EditConflict, yours: str):
         data, body = split_source(merged)
         form = NoteForm(
             initial={
-                "title": data.get("title", ""), "slug": note.slug, "summary": data.get("summary", ""),
-                "topics": data.get("topics", []), "prerequisites": data.get("prerequisites", []),
-                "body": body, "base_revision": conflict.latest.pk,
+                "title": data.get("title", ""),
+                "slug": note.slug,
+                "summary": data.get("summary", ""),
+                "topics": data.get("topics", []),
+                "prerequisites": data.get("prerequisites", []),
+                "body": body,
+                "base_revision": conflict.latest.pk,
                 "message": f"Merged with revision {conflict.latest.number}",
             },
             note=note,
@@ -255,7 +267,8 @@ def note_comment(request, slug):
         messages.error(request, "The comment is empty or longer than 5000 characters.")
         return redirect("editor:review", slug=note.slug)
     return _do(
-        request, slug,
+        request,
+        slug,
         lambda n: review_comment(revision=n.latest_revision, user=request.user, body=form.cleaned_data["body"]),
         "Comment added.",
     )
@@ -266,7 +279,9 @@ def note_comment(request, slug):
 def note_request_changes(request, slug):
     comment = request.POST.get("body", "")
     return _do(
-        request, slug, lambda n: review_request_changes(note=n, user=request.user, comment=comment),
+        request,
+        slug,
+        lambda n: review_request_changes(note=n, user=request.user, comment=comment),
         "Changes requested.",
     )
 
@@ -275,7 +290,10 @@ def note_request_changes(request, slug):
 @require_POST
 def note_publish_view(request, slug):
     def publish(note):
-        revision = get_object_or_404(note.revisions, pk=request.POST.get("revision"))
+        number = request.POST.get("revision", "")
+        revision = note.revisions.filter(pk=int(number)).first() if number.isdigit() else None
+        if revision is None:
+            raise EditorialError("say which revision to publish (the review page does)")
         if revision.pk != note.latest_revision_id:
             raise EditorialError("a newer revision was saved since you opened this page; review it first")
         note_publish(revision=revision, user=request.user)
@@ -289,7 +307,8 @@ def note_rollback_view(request, slug, number):
     note = selectors.note_for_editor(slug)
     target = get_object_or_404(note.revisions, number=number)
     return _do(
-        request, slug, lambda n: note_rollback(note=n, to_revision=target, user=request.user),
+        request,
+        slug,
+        lambda n: note_rollback(note=n, to_revision=target, user=request.user),
         f"Rolled back to the content of revision {number}.",
     )
-

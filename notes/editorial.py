@@ -111,10 +111,13 @@ def revision_save(
     require(author, "change_note")
     _check_body(source, body)
     with transaction.atomic():
-        locked = Note.objects.select_for_update().select_related("latest_revision").get(pk=note.pk)
+        # Lock the note row alone; the revisions are read after the lock is held, so a
+        # revision committed by whoever held it before us is seen (in PostgreSQL a joined row
+        # would come from the snapshot taken before the wait).
+        locked = Note.objects.select_for_update().get(pk=note.pk)
         if locked.latest_revision_id != base_revision_id:
             base = Revision.objects.filter(pk=base_revision_id, note=locked).first()
-            raise EditConflict(base=base, latest=locked.latest_revision)
+            raise EditConflict(base=base, latest=Revision.objects.get(pk=locked.latest_revision_id))
         if new_slug and new_slug != locked.slug:
             if locked.live_revision_id:
                 raise EditorialError("the slug is permanent once a note is live; links and readers' data use it")
@@ -190,7 +193,7 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
     if to_revision.note_id != note.pk:
         raise EditorialError("that revision belongs to another note")
     with transaction.atomic():
-        locked = Note.objects.select_for_update().select_related("latest_revision").get(pk=note.pk)
+        locked = Note.objects.select_for_update().get(pk=note.pk)
         revision = revision_create(
             note=locked,
             source=to_revision.source,
@@ -199,7 +202,7 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
             index=LiveNoteIndex(),
         )
         if revision is None:  # the latest revision already has this content
-            revision = locked.latest_revision
+            revision = Revision.objects.get(pk=locked.latest_revision_id)
         return note_publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
 
 

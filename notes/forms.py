@@ -21,9 +21,7 @@ class NoteForm(forms.Form):
         choices=(), required=False, help_text="Notes a reader should know first (hold Ctrl or ⌘ to pick several)."
     )
     body = forms.CharField(widget=MarkdownxWidget(attrs={"rows": 28, "spellcheck": "true"}), strip=False)
-    message = forms.CharField(
-        max_length=500, required=False, help_text="What changed and why (shown in the history)."
-    )
+    message = forms.CharField(max_length=500, required=False, help_text="What changed and why (shown in the history).")
     base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, note: Note | None = None, **kwargs):
@@ -37,6 +35,7 @@ class NoteForm(forms.Form):
         ]
         if note is not None and note.live_revision_id:
             self.fields["slug"].disabled = True
+            self.fields["slug"].initial = note.slug
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]

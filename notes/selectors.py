@@ -177,9 +177,7 @@ def notes_for_editors(*, q: str = "", state: str = "", topic: str = "") -> list[
         .annotate(
             state=Case(
                 When(Exists(open_review), then=Value("in_review")),
-                When(
-                    Q(latest_review_state=Review.State.CHANGES_REQUESTED), then=Value("changes_requested")
-                ),
+                When(Q(latest_review_state=Review.State.CHANGES_REQUESTED), then=Value("changes_requested")),
                 When(live_revision__isnull=True, then=Value("draft")),
                 When(live_revision=F("latest_revision"), then=Value("live")),
                 default=Value("live_changes"),

@@ -18,6 +18,9 @@ from .rendering.links import NoteIndex
 
 EDITORS_GROUP = "editors"
 EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")
+# Reviewers read every revision, comment, request changes and publish; they do not write.
+REVIEWERS_GROUP = "reviewers"
+REVIEWER_PERMISSIONS = ("view_note", "publish_note")
 
 
 class PublishRefused(Exception):
@@ -32,12 +35,21 @@ def content_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def editors_group_ensure() -> Group:
-    """The `editors` group exists and holds the authoring permissions (idempotent)."""
-    group, _ = Group.objects.get_or_create(name=EDITORS_GROUP)
-    perms = Permission.objects.filter(content_type__app_label="notes", codename__in=EDITOR_PERMISSIONS)
-    group.permissions.add(*perms)
+def _group_ensure(name: str, codenames: tuple[str, ...]) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="notes", codename__in=codenames))
     return group
+
+
+def editors_group_ensure() -> Group:
+    """The `editors` and `reviewers` groups exist and hold their permissions (idempotent)."""
+    _group_ensure(REVIEWERS_GROUP, REVIEWER_PERMISSIONS)
+    return _group_ensure(EDITORS_GROUP, EDITOR_PERMISSIONS)
+
+
+def reviewers_group() -> Group:
+    editors_group_ensure()
+    return Group.objects.get(name=REVIEWERS_GROUP)
 
 
 def render_fields(result: RenderResult) -> dict:
@@ -223,6 +235,8 @@ def revision_publish(
     (who, when, from which revision to which) and an open review of the note is closed.
     """
     note = Note.objects.select_for_update().get(pk=revision.note_id)
+    if note.live_revision_id == revision.pk:
+        raise PublishRefused([f"revision {revision.number} is already live"])
     reasons = publish_gates(revision, pending=pending)
     if reasons:
         raise PublishRefused(reasons)

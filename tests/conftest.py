@@ -73,3 +73,12 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def reviewer(db):
+    from notes.services import reviewers_group
+
+    user = User.objects.create_user("rita", "rita@example.com", "rita-password-1")
+    user.groups.add(reviewers_group())
+    return user
