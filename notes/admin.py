@@ -2,7 +2,18 @@
 
 from django.contrib import admin
 
-from .models import Derivation, Equation, Link, Note, Prerequisite, Revision, Topic
+from .models import (
+    Derivation,
+    Equation,
+    Link,
+    Note,
+    Prerequisite,
+    PublishRecord,
+    Review,
+    ReviewComment,
+    Revision,
+    Topic,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -79,3 +90,25 @@ class LinkAdmin(ReadOnlyAdmin):
 class PrerequisiteAdmin(ReadOnlyAdmin):
     list_display = ["revision", "prerequisite", "position"]
     list_select_related = ["revision__note", "prerequisite"]
+
+
+@admin.register(Review)
+class ReviewAdmin(ReadOnlyAdmin):
+    list_display = ["note", "revision", "state", "submitted_by", "submitted_at", "decided_by"]
+    list_filter = ["state"]
+    list_select_related = ["note", "revision", "submitted_by", "decided_by"]
+
+
+@admin.register(ReviewComment)
+class ReviewCommentAdmin(ReadOnlyAdmin):
+    list_display = ["revision", "author", "created_at"]
+    list_select_related = ["revision__note", "author"]
+
+
+@admin.register(PublishRecord)
+class PublishRecordAdmin(ReadOnlyAdmin):
+    """The audit trail; written only by the publishing services."""
+
+    list_display = ["note", "action", "from_revision", "to_revision", "user", "created_at"]
+    list_filter = ["action"]
+    list_select_related = ["note", "from_revision", "to_revision", "user"]

@@ -18,7 +18,21 @@ def staff_client(client, publish):
     return client
 
 
-@pytest.mark.parametrize("model", ["topic", "note", "revision", "derivation", "equation", "link", "prerequisite"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "topic",
+        "note",
+        "revision",
+        "derivation",
+        "equation",
+        "link",
+        "prerequisite",
+        "review",
+        "reviewcomment",
+        "publishrecord",
+    ],
+)
 def test_changelists_open(staff_client, model):
     assert staff_client.get(reverse(f"admin:notes_{model}_changelist")).status_code == 200
 
