@@ -199,6 +199,12 @@ MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image
 MARKDOWNX_SERVER_CALL_LATENCY = 400
 DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024  # a 1 MB note plus the form around it
 
+# Numerical checks of derivations: where the <slug>.checks.py files live, and the limits of
+# the process each check runs in.
+CHECKS_DIR = BASE_DIR / "notes" / "corpus"
+CHECK_TIMEOUT_SECONDS = float(os.environ.get("CHECK_TIMEOUT_SECONDS", "30"))
+CHECK_MEMORY_BYTES = env_int("CHECK_MEMORY_BYTES", 1024 * 1024 * 1024)
+
 # The renderer: per-call KaTeX timeout and the largest note source accepted.
 KATEX_TIMEOUT_SECONDS = float(os.environ.get("KATEX_TIMEOUT_SECONDS", "10"))
 NOTE_MAX_BYTES = 1_000_000

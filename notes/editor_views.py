@@ -5,9 +5,12 @@ twice on purpose: here, to answer 403 before any work, and in the services, whic
 callers (commands, tests) use too.
 """
 
+import subprocess
+import sys
 from functools import wraps
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -235,6 +238,7 @@ def note_review(request, slug):
         "diff": side_by_side(live.source if live else "", revision.source),
         "review": Review.objects.open().filter(note=note).first(),
         "comments": revision.comments.select_related("author"),
+        "derivations": revision.derivations.all(),
         "comment_form": CommentForm(),
     }
     return render(request, "editor/review.html", context)
@@ -312,3 +316,20 @@ def note_rollback_view(request, slug, number):
         lambda n: note_rollback(note=n, to_revision=target, user=request.user),
         f"Rolled back to the content of revision {number}.",
     )
+
+
+@permission_required("run_checks")
+@require_POST
+def note_run_checks(request, slug):
+    """Start the note's checks in a separate process; never run them inside the request."""
+    note = selectors.note_for_editor(slug)
+    subprocess.Popen(  # noqa: S603 - fixed argv, the slug is a validated note slug
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "check_derivations", note.slug],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        cwd=settings.BASE_DIR,
+    )
+    messages.success(request, "Checks started in the background; the results appear on this page when they finish.")
+    return redirect("editor:review", slug=note.slug)

@@ -60,6 +60,7 @@ class Note(models.Model):
         permissions = [
             ("submit_note", "Can submit a note revision for review"),
             ("publish_note", "Can publish and roll back notes"),
+            ("run_checks", "Can run the numerical checks of derivations"),
         ]
 
     def __str__(self) -> str:
@@ -178,6 +179,7 @@ class Derivation(models.Model):
     check_error = models.FloatField(null=True, blank=True)
     check_tolerance = models.FloatField(null=True, blank=True)
     check_seconds = models.FloatField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["revision", "position"]

@@ -5,7 +5,7 @@ from functools import lru_cache
 from graphlib import TopologicalSorter
 
 from django.db import connection
-from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404
 
 from .models import Equation, Note, Prerequisite, PublishRecord, Review, Revision, Topic
@@ -112,9 +112,12 @@ def _note_page_key_sql() -> str:
     query = (
         Note.objects.live()
         .filter(slug="")
-        .annotate(last_publish=Subquery(PublishRecord.objects.order_by("-pk").values("pk")[:1]))
+        .annotate(
+            last_publish=Subquery(PublishRecord.objects.order_by("-pk").values("pk")[:1]),
+            last_check=Max("live_revision__derivations__checked_at"),
+        )
         .order_by()
-        .values_list("live_revision_id", "live_revision__rendered_at", "last_publish")
+        .values_list("live_revision_id", "live_revision__rendered_at", "last_publish", "last_check")
         .query
     )
     sql, params = query.sql_with_params()
@@ -126,15 +129,16 @@ def note_page_key(slug: str) -> str:
     """A cache key for a live note's page that changes whenever its content could.
 
     One small query: the live revision, when it was last rendered (a re-render refreshes a
-    cited equation number), and the newest publish anywhere (a prerequisite's title).
+    cited equation number), the newest publish anywhere (a prerequisite's title) and the
+    newest check result of its derivations (the badges).
     """
     with connection.cursor() as cursor:
         cursor.execute(_note_page_key_sql(), [slug])
         row = cursor.fetchone()
     if row is None:
         raise Http404("No such note")
-    live_id, rendered_at, last_publish = row
-    return f"note-page:{slug}:{live_id}:{rendered_at}:{last_publish}"
+    live_id, rendered_at, last_publish, last_check = row
+    return f"note-page:{slug}:{live_id}:{rendered_at}:{last_publish}:{last_check}"
 
 
 def note_for_reader(slug: str) -> Note:
@@ -146,6 +150,7 @@ def note_for_reader(slug: str) -> Note:
         .prefetch_related(
             "topics",
             Prefetch("live_revision__prerequisites", queryset=prerequisites),
+            "live_revision__derivations",
         )
         .first()
     )

@@ -103,13 +103,17 @@ def test_note_page_query_count_is_constant(client, reader, publish, base, django
     publish("many", note_source("Many", body=long_body, prerequisites=["base", "extra-0", "extra-1", "extra-2"]))
     for slug in ("few", "many"):
         url = reverse("notes:note", args=[slug])
-        with django_assert_num_queries(4):  # anonymous, first visit: version key + note, topics, prerequisites
+        with django_assert_num_queries(
+            5
+        ):  # anonymous, first visit: version key + note, topics, prerequisites, derivations
             client.get(url)
         with django_assert_num_queries(1):  # anonymous again: the version key only
             client.get(url)
     client.force_login(reader)
     for slug in ("few", "many"):
-        with django_assert_num_queries(7):  # session, user, its two permission sets, note, topics, prerequisites
+        with django_assert_num_queries(
+            8
+        ):  # session, user, its two permission sets, note, topics, prerequisites, derivations
             client.get(reverse("notes:note", args=[slug]))
 
 

@@ -1,0 +1,36 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from notes.checking import check_note
+from notes.models import Note
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the numerical checks of derivations (live and latest revisions), each in its own "
+        "limited process, and store passed/failed with the error, tolerance and time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("slugs", nargs="*", help="notes to check (default: every note)")
+
+    def handle(self, *args, slugs, **options):
+        notes = Note.objects.order_by("slug")
+        if slugs:
+            notes = notes.filter(slug__in=slugs)
+            missing = set(slugs) - set(notes.values_list("slug", flat=True))
+            if missing:
+                raise CommandError(f"no such note: {', '.join(sorted(missing))}")
+        counts = {"passed": 0, "failed": 0, "": 0}
+
+        def report(derivation, outcome):
+            counts[outcome.status] += 1
+            label = {"passed": "ok  ", "failed": "FAIL", "": "skip"}[outcome.status]
+            self.stdout.write(
+                f"{label} {derivation.revision.note.slug}#{derivation.key} (rev {derivation.revision.number}): {outcome.detail} [{outcome.seconds:.2f} s]"
+            )
+
+        for note in notes:
+            check_note(note, progress=report)
+        self.stdout.write(f"{counts['passed']} passed, {counts['failed']} failed, {counts['']} without a check")
+        if counts["failed"]:
+            raise SystemExit(1)

@@ -1,0 +1,136 @@
+"""Numerical checks run out of process, with limits; every way a check can go wrong is a
+recorded failure and the run goes on."""
+
+import textwrap
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from notes.checking import check_note, run_check
+from notes.editorial import note_publish
+from notes.models import Derivation, Note
+from notes.services import PublishRefused
+from tests.conftest import note_source
+
+CHECKS = """
+import os, time
+import numpy as np
+
+def check_good():
+    x = np.random.default_rng(0).standard_normal(5)
+    return float(abs(np.sum(x) - sum(x))), 1e-12
+
+def check_wrong():
+    return 0.5, 1e-8
+
+def check_raises():
+    raise ValueError("matrix is singular")
+
+def check_slow():
+    time.sleep(30)
+
+def check_greedy():
+    return float(np.ones(10**10).sum()), 1.0
+
+def check_garbage():
+    print("CHECK-RESULT not json", flush=True)
+    os._exit(0)
+
+def check_silent():
+    os._exit(0)
+
+def check_nan():
+    return float("nan"), 1e-8
+"""
+
+
+@pytest.fixture
+def checks_dir(tmp_path, settings):
+    settings.CHECKS_DIR = tmp_path
+    settings.CHECK_TIMEOUT_SECONDS = 3
+    settings.CHECK_MEMORY_BYTES = 512 * 1024 * 1024
+    (tmp_path / "checked.checks.py").write_text(textwrap.dedent(CHECKS))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "function, status, detail",
+    [
+        ("check_good", "passed", "≤ tolerance 1e-12"),
+        ("check_wrong", "failed", "error 5.00e-01 exceeds tolerance 1e-08"),
+        ("check_raises", "failed", "raised: ValueError: matrix is singular"),
+        ("check_slow", "failed", "timed out after 3 s"),
+        ("check_greedy", "failed", "out of memory"),
+        ("check_garbage", "failed", "reported garbage"),
+        ("check_silent", "failed", "never reported a result"),
+        ("check_nan", "failed", "meaningless result"),
+        ("check_missing", "failed", "defines no function check_missing()"),
+    ],
+)
+def test_every_way_a_check_can_end(checks_dir, function, status, detail):
+    outcome = run_check(checks_dir / "checked.checks.py", function)
+    assert outcome.status == status, outcome
+    assert detail in outcome.detail, outcome.detail
+
+
+def _derivation(key):
+    return f"::: derivation {{#{key}}} {key.title()}\n1. Step.\n\nResult.\n:::\n"
+
+
+@pytest.mark.django_db
+def test_check_note_stores_results_and_goes_on_after_failures(checks_dir, publish):
+    body = "\n".join(_derivation(k) for k in ["good", "raises", "wrong", "unchecked"])
+    publish("checked", note_source("Checked", body=body))
+    note = Note.objects.get(slug="checked")
+    results = {d.key: o.status for d, o in check_note(note)}
+    assert results == {"good": "passed", "raises": "failed", "wrong": "failed", "unchecked": "failed"}
+    good = Derivation.objects.get(revision=note.live_revision, key="good")
+    assert good.check_error is not None and good.check_tolerance == 1e-12 and good.check_seconds > 0
+    assert good.checked_at is not None
+
+
+@pytest.mark.django_db
+def test_a_note_without_a_checks_file_is_not_checked(checks_dir, publish):
+    publish("unfiled", note_source("Unfiled", body=_derivation("good")))
+    ((_, outcome),) = check_note(Note.objects.get(slug="unfiled"))
+    assert outcome.status == "" and "no checks file" in outcome.detail
+
+
+@pytest.mark.django_db
+def test_command_reports_and_exits_nonzero_on_failure_and_blocks_publishing(checks_dir, publish, editor, client):
+    publish("checked", note_source("Checked", body=_derivation("good") + "\n" + _derivation("wrong")))
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("check_derivations", "checked", stdout=out)
+    text = out.getvalue()
+    assert "ok   checked#good" in text and "FAIL checked#wrong" in text and "1 passed, 1 failed" in text
+    page = client.get(reverse("notes:note", args=["checked"])).content.decode()
+    assert "checked ✓" in page and "check failed" in page and "exceeds tolerance" in page
+
+    note = Note.objects.get(slug="checked")
+    from notes.editorial import revision_save
+
+    source = note_source("Checked", body=_derivation("good") + "\n" + _derivation("wrong") + "\nMore.\n")
+    revision = revision_save(
+        note=note, source=source, body="x", base_revision_id=note.latest_revision_id, author=editor
+    )
+    check_note(Note.objects.get(slug="checked"))
+    with pytest.raises(PublishRefused, match="numerical check of derivation 'wrong' failed"):
+        note_publish(revision=revision, user=editor)
+
+
+@pytest.mark.django_db
+def test_unknown_note_is_a_clear_error(checks_dir):
+    with pytest.raises(Exception, match="no such note: ghost"):
+        call_command("check_derivations", "ghost")
+
+
+@pytest.mark.django_db
+def test_only_the_dedicated_permission_starts_checks_from_the_site(client, editor, publish):
+    publish("checked", note_source("Checked", body=_derivation("good")))
+    url = reverse("editor:run_checks", args=["checked"])
+    assert client.post(url).status_code == 302  # to the login page
+    client.force_login(editor)
+    assert client.post(url).status_code == 403  # editors do not run code by default
