@@ -18,6 +18,7 @@ setup: $(STAMP)
 db: setup
 	$(BIN)/python manage.py migrate --no-input -v 0
 	$(BIN)/python manage.py import_notes notes/corpus
+	$(BIN)/python manage.py check_derivations --unchecked
 	$(BIN)/python manage.py seed_demo
 
 run: db

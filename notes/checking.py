@@ -105,15 +105,14 @@ def run_check(path: Path, function: str) -> Outcome:
     return Outcome("failed", f"error {error:.2e} exceeds tolerance {tolerance:.0e}", error, tolerance, seconds)
 
 
-def check_note(note: Note, *, progress=None) -> list[tuple[Derivation, Outcome]]:
+def check_note(note: Note, *, progress=None, only_unchecked: bool = False) -> list[tuple[Derivation, Outcome]]:
     """Run the checks of the note's live and latest revisions and store each outcome."""
     path = checks_file(note.slug)
     revisions = {note.live_revision_id, note.latest_revision_id} - {None}
-    derivations = list(
-        Derivation.objects.filter(revision_id__in=revisions)
-        .select_related("revision__note")
-        .order_by("revision_id", "position")
-    )
+    derivations = Derivation.objects.filter(revision_id__in=revisions)
+    if only_unchecked:
+        derivations = derivations.filter(checked_at__isnull=True)
+    derivations = list(derivations.select_related("revision__note").order_by("revision_id", "position"))
     results = []
     cache: dict[tuple[str, str], Outcome] = {}  # the same derivation content in two revisions runs once
     for derivation in derivations:

@@ -134,3 +134,14 @@ def test_only_the_dedicated_permission_starts_checks_from_the_site(client, edito
     assert client.post(url).status_code == 302  # to the login page
     client.force_login(editor)
     assert client.post(url).status_code == 403  # editors do not run code by default
+
+
+@pytest.mark.django_db
+def test_unchecked_only_runs_what_was_never_checked(checks_dir, publish):
+    publish("checked", note_source("Checked", body=_derivation("good")))
+    out = StringIO()
+    call_command("check_derivations", "--unchecked", stdout=out)
+    assert "1 passed" in out.getvalue()
+    out = StringIO()
+    call_command("check_derivations", "--unchecked", stdout=out)
+    assert "0 passed, 0 failed" in out.getvalue()

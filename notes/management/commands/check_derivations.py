@@ -12,8 +12,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slugs", nargs="*", help="notes to check (default: every note)")
+        parser.add_argument("--unchecked", action="store_true", help="only derivations never checked yet")
 
-    def handle(self, *args, slugs, **options):
+    def handle(self, *args, slugs, unchecked, **options):
         notes = Note.objects.order_by("slug")
         if slugs:
             notes = notes.filter(slug__in=slugs)
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             )
 
         for note in notes:
-            check_note(note, progress=report)
+            check_note(note, progress=report, only_unchecked=unchecked)
         self.stdout.write(f"{counts['passed']} passed, {counts['failed']} failed, {counts['']} without a check")
         if counts["failed"]:
             raise SystemExit(1)
