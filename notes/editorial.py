@@ -11,7 +11,10 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
+
+from accounts.models import DerivationProgress
 
 from .models import Note, PublishRecord, Review, ReviewComment, Revision
 from .rendering.frontmatter import SLUG
@@ -215,6 +218,7 @@ class Impact:
     derivations_changed: list[str] = field(default_factory=list)
     derivations_added: list[str] = field(default_factory=list)
     derivations_removed: list[str] = field(default_factory=list)
+    stale_marks: int = 0  # readers' worked-through marks the changed derivations would make stale
     prerequisites_added: list[str] = field(default_factory=list)
     prerequisites_removed: list[str] = field(default_factory=list)
 
@@ -236,6 +240,13 @@ def publish_impact(*, revision: Revision) -> Impact:
     impact.derivations_added = sorted(set(new) - set(old))
     impact.derivations_removed = sorted(set(old) - set(new))
     impact.derivations_changed = sorted(k for k in set(new) & set(old) if new[k] != old[k])
+    if impact.derivations_changed:
+        made_against_other_content = Q()
+        for key in impact.derivations_changed:
+            made_against_other_content |= Q(derivation_key=key) & ~Q(fingerprint=new[key])
+        impact.stale_marks = (
+            DerivationProgress.objects.worked_through().filter(note=note).filter(made_against_other_content).count()
+        )
     new_pre = set(revision.front_matter.get("prerequisites", []))
     old_pre = set(live.front_matter.get("prerequisites", [])) if live else set()
     impact.prerequisites_added = sorted(new_pre - old_pre)

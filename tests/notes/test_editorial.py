@@ -486,3 +486,33 @@ def test_revision_save_refuses_a_stale_base_directly(editor, draft):
     with pytest.raises(EditConflict) as conflict:
         revision_save(note=draft, source=note_source(body="Two."), body="Two.", base_revision_id=base, author=editor)
     assert conflict.value.latest.number == 2 and conflict.value.base.number == 1
+
+
+def test_impact_counts_readers_marks_that_would_become_stale(editor, reader, stranger, draft):
+    from accounts.models import DerivationProgress
+
+    note_publish(revision=draft.latest_revision, user=editor)
+    live = latest("edited")
+    fingerprint = live.derivations.get(key="d").fingerprint
+    for person, state in ((reader, "worked_through"), (stranger, "working")):
+        DerivationProgress.objects.create(
+            owner=person, note=draft, derivation_key="d", state=state, revision=live, fingerprint=fingerprint
+        )
+    unchanged = revision_save(
+        note=draft,
+        source=note_source("Edited note", body=BODY + "\nMore prose.\n"),
+        body="x",
+        base_revision_id=live.pk,
+        author=editor,
+    )
+    assert publish_impact(revision=unchanged).stale_marks == 0
+    body = BODY.replace("Step $a$", "Step $c$")
+    changed = revision_save(
+        note=draft,
+        source=note_source("Edited note", body=body),
+        body=body,
+        base_revision_id=unchanged.pk,
+        author=editor,
+    )
+    impact = publish_impact(revision=changed)
+    assert impact.derivations_changed == ["d"] and impact.stale_marks == 1
