@@ -50,49 +50,23 @@ SLUG = "bench-synthetic"
 SECTIONS = 6
 
 NODE_SCRIPT = r"""
-// Bare KaTeX in node: same bundle, same site macros, same options as katex_host.js.
+// Bare KaTeX in node: the same bundle, and the very katex_host.js the pipeline loads into
+// mini-racer (same options, same site macros, same batch function), evaluated in node.
 const fs = require("fs");
-const [katexPath, macrosPath, itemsPath, outPath, warmupArg, iterArg] = process.argv.slice(2);
-const katex = require(katexPath);
+const vm = require("vm");
+const [katexPath, macrosPath, itemsPath, outPath, warmupArg, iterArg, hostPath] = process.argv.slice(2);
+globalThis.katex = require(katexPath);
+vm.runInThisContext(fs.readFileSync(hostPath, "utf8"));
 const items = JSON.parse(fs.readFileSync(itemsPath, "utf8"));
 const warmup = Number(warmupArg);
 const iterations = Number(iterArg);
-
-function katexOptions(display, macros, warnings, untrusted) {
-  return {
-    displayMode: display,
-    throwOnError: true,
-    trust: function (context) {
-      if (untrusted) untrusted.push(context.command);
-      return false;
-    },
-    maxExpand: 1000,
-    maxSize: 20,
-    output: "htmlAndMathml",
-    globalGroup: true,
-    macros: macros,
-    strict: function (code, message) {
-      warnings.push(code + ": " + message);
-      return "ignore";
-    },
-  };
-}
-
-const siteMacros = {};
-katex.renderToString(fs.readFileSync(macrosPath, "utf8"), katexOptions(false, siteMacros, []));
+loadSiteMacros(fs.readFileSync(macrosPath, "utf8"));
 
 function renderAll() {
-  const macros = Object.assign({}, siteMacros);
-  const out = [];
-  for (let i = 0; i < items.length; i++) {
-    const warnings = [];
-    const untrusted = [];
-    out.push(katex.renderToString(items[i][0], katexOptions(items[i][1], macros, warnings, untrusted)));
-  }
-  return out;
+  return renderBatch(items);
 }
 
-fs.writeFileSync(outPath, JSON.stringify(renderAll()));
+fs.writeFileSync(outPath, JSON.stringify(JSON.parse(renderAll()).map((o) => o.html)));
 for (let i = 0; i < warmup; i++) renderAll();
 const times = [];
 for (let i = 0; i < iterations; i++) {
@@ -302,7 +276,12 @@ def bench_node(items: list[tuple[str, bool]], iterations: int, warmup: int) -> t
         script.write_text(NODE_SCRIPT, encoding="utf-8")
         items_file.write_text(json.dumps(items), encoding="utf-8")
         args = [NODE, str(script), str(KATEX_JS), str(SITE_MACROS), str(items_file), str(out_file)]
-        proc = subprocess.run([*args, str(warmup), str(iterations)], capture_output=True, text=True, timeout=300)
+        proc = subprocess.run(
+            [*args, str(warmup), str(iterations), str(RENDERING / "katex_host.js")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if proc.returncode != 0:
             fail(f"node exited with {proc.returncode}:\n{proc.stderr.strip()}")
         return json.loads(proc.stdout), json.loads(out_file.read_text(encoding="utf-8"))
