@@ -92,7 +92,7 @@ def run_check(path: Path, function: str) -> Outcome:
         error, tolerance = float(data["error"]), float(data["tolerance"])
     except (ValueError, KeyError, TypeError):
         return Outcome("failed", f"reported garbage: {reports[-1][:200]!r}", seconds=seconds)
-    if not (math.isfinite(error) and math.isfinite(tolerance)) or error < 0 or tolerance <= 0:
+    if not (math.isfinite(error) and math.isfinite(tolerance)) or error < 0 or tolerance < 0:
         return Outcome(
             "failed",
             f"reported a meaningless result: error {error}, tolerance {tolerance}",
