@@ -1,0 +1,425 @@
+"""Numerical checks for notes/corpus/adam-adamw.md.
+
+One function per derivation block, named check_<derivation id with - replaced by _>.
+Each returns (measured_error, tolerance); the check passes when measured_error <= tolerance.
+Where a check combines several sub-checks, each sub-error is divided by its own tolerance and the
+function returns (max ratio, 1.0). Monte Carlo sub-checks use tolerances of several standard errors.
+practice_numbers() reproduces every number quoted in the note's prose and tables.
+"""
+
+import numpy as np
+
+B1, B2, EPS = 0.9, 0.999, 1e-8
+
+
+def _adam_updates(G, b1=B1, b2=B2, eps=EPS):
+    """Normalised updates u_t (eq:adam-update) for a gradient sequence G of shape (T, ...)."""
+    m = np.zeros(G.shape[1:])
+    v = np.zeros(G.shape[1:])
+    out = np.empty_like(G)
+    for t in range(1, G.shape[0] + 1):
+        g = G[t - 1]
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        out[t - 1] = (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return out
+
+
+# The code block of the note, verbatim apart from comments.
+def adamw_step(theta, g, m, v, t, lr=1e-3, b1=0.9, b2=0.999, eps=1e-8, wd=0.0):
+    m = b1 * m + (1 - b1) * g
+    v = b2 * v + (1 - b2) * g * g
+    u = (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return theta - lr * (u + wd * theta), m, v
+
+
+def _step_bound(t, b1=B1, b2=B2):
+    """Right-hand side of eq:adam-step-bound at step t, and its limit."""
+    r = b1**2 / b2
+    finite = np.sqrt(1 - b2**t) / (1 - b1**t) * (1 - b1) / np.sqrt(1 - b2) * np.sqrt((1 - r**t) / (1 - r))
+    limit = (1 - b1) / np.sqrt((1 - b2) * (1 - r))
+    return finite, limit
+
+
+def check_adam_bias_correction():
+    """E[m_t] = (1 - b1^t) mu and E[v_t] = (1 - b2^t) E[g^2] (eq:adam-bias) by Monte Carlo;
+    the unrolled form (eq:adam-m-unrolled) against the recursion on non-stationary gradients;
+    the first bias-corrected step is g/(|g| + eps); uncorrected first-step factors 3.16 and 31.6."""
+    rng = np.random.default_rng(0)
+    ratios = []
+    # Monte Carlo: R independent runs of stationary iid gradients g ~ N(mu, sigma^2)
+    R, T, mu, sigma = 20000, 60, 0.7, 1.3
+    m = np.zeros(R)
+    v = np.zeros(R)
+    for t in range(1, T + 1):
+        g = mu + sigma * rng.standard_normal(R)
+        m = B1 * m + (1 - B1) * g
+        v = B2 * v + (1 - B2) * g * g
+        if t in (1, 5, 20, 60):
+            se_m = m.std() / np.sqrt(R)
+            se_v = v.std() / np.sqrt(R)
+            ratios.append(abs(m.mean() - (1 - B1**t) * mu) / (5 * se_m))
+            ratios.append(abs(v.mean() - (1 - B2**t) * (mu**2 + sigma**2)) / (5 * se_v))
+            # corrected versions are unbiased; the uncorrected ones are not (the check can fail)
+            ratios.append(abs((m / (1 - B1**t)).mean() - mu) / (5 * se_m / (1 - B1**t)))
+    # A biased estimator must be detected: the uncorrected v at t = 60 is far from E[g^2]
+    ratios.append(2.0 if abs(v.mean() - (mu**2 + sigma**2)) < 0.5 else 0.0)
+    # Unrolled form on an arbitrary (non-stationary) sequence, and normalised weights sum to 1
+    G = rng.standard_normal(40) * np.linspace(0.1, 5, 40) + np.linspace(-2, 3, 40)
+    mm = 0.0
+    for t in range(1, 41):
+        mm = B1 * mm + (1 - B1) * G[t - 1]
+        unrolled = (1 - B1) * sum(B1 ** (t - s) * G[s - 1] for s in range(1, t + 1))
+        w = (1 - B1) * B1 ** (t - np.arange(1, t + 1)) / (1 - B1**t)
+        ratios.append(abs(mm - unrolled) / 1e-12)
+        ratios.append(abs(w.sum() - 1) / 1e-12)
+    # First bias-corrected step: u_1 = g/(|g| + eps) exactly
+    g1 = rng.standard_normal((1, 7)) * 10.0 ** rng.integers(-9, 2, size=(1, 7))
+    u1 = _adam_updates(g1)[0]
+    ratios.append(np.max(np.abs(u1 - g1[0] / (np.abs(g1[0]) + EPS))) / 1e-12)
+    # Uncorrected first step: (1 - b1)/sqrt(1 - b2) = 3.162; correcting only m: 1/sqrt(1 - b2) = 31.62
+    g = 0.37
+    m1, v1 = (1 - B1) * g, (1 - B2) * g * g
+    ratios.append(abs(m1 / np.sqrt(v1) - 3.1622776601683795) / 1e-9)
+    ratios.append(abs((m1 / (1 - B1)) / np.sqrt(v1) - 31.622776601683793) / 1e-9)
+    return float(max(ratios)), 1.0
+
+
+def check_adam_scale_invariance():
+    """eq:adam-scale: gradients c*g with eps = 0 give identical updates; with eps > 0 they equal
+    the updates for g with eps/c. eq:adam-step-bound: attained by g_s ~ (b1/b2)^(t-s), never
+    exceeded by random sequences, increasing to the limit 7.27. Reparametrisation theta = d * phi
+    multiplies the step in theta by d."""
+    rng = np.random.default_rng(0)
+    ratios = []
+    T, P = 300, 6
+    G = rng.standard_normal((T, P)) * 10.0 ** rng.uniform(-6, 2, size=P) + 0.1
+    c = 10.0 ** rng.uniform(-4, 4, size=P)
+    u0 = _adam_updates(G, eps=0.0)
+    uc0 = _adam_updates(c * G, eps=0.0)
+    ratios.append(np.max(np.abs(u0 - uc0)) / 1e-10)
+    # with eps > 0 the invariance fails ...
+    eps = 1e-3
+    u_eps = _adam_updates(G, eps=eps)
+    uc_eps = _adam_updates(c * G, eps=eps)
+    ratios.append(0.0 if np.max(np.abs(u_eps - uc_eps)) > 1e-3 else 2.0)
+    # ... and is restored by eps/c, coordinate by coordinate
+    for j in range(P):
+        uj = _adam_updates(G[:, j : j + 1], eps=eps / c[j])[:, 0]
+        ratios.append(np.max(np.abs(uj - uc_eps[:, j])) / 1e-10)
+    # Reparametrisation theta = d * phi on a non-quadratic loss: Adam (eps = 0) run on phi traces the
+    # same theta trajectory as Adam run on theta with the per-coordinate learning rate eta * d_j, and
+    # a different one from Adam on theta with the rate eta (the invariance is not to parameter scale).
+    d = 10.0 ** rng.uniform(-2, 2, size=P)
+    Hr = rng.standard_normal((P, P))
+    Hr = Hr @ Hr.T / P + np.eye(P)
+
+    def grad_f(th):
+        return Hr @ th + np.tanh(th) - 1.0
+
+    def adam_run(x, grad_fn, lr, steps=150):
+        m = np.zeros(P)
+        v = np.zeros(P)
+        path = []
+        for t in range(1, steps + 1):
+            x, m, v = adamw_step(x, grad_fn(x), m, v, t, lr=lr, eps=0.0)
+            path.append(x)
+        return np.array(path)
+
+    th0 = rng.standard_normal(P)
+    phi_path = adam_run(th0 / d, lambda ph: d * grad_f(d * ph), 1e-2)
+    th_path = adam_run(th0, grad_f, 1e-2 * d)
+    ratios.append(np.max(np.abs(d * phi_path - th_path)) / 1e-10)
+    plain = adam_run(th0, grad_f, 1e-2)
+    ratios.append(0.0 if np.max(np.abs(d * phi_path - plain)) > 1e-2 else 2.0)
+    # Step bound: Cauchy-Schwarz equality case attains it exactly
+    finite, limit = _step_bound(np.arange(1, 200001))
+    ratios.append(abs(limit - 7.270291799999695) / 1e-9)
+    ratios.append(max(0.0, float(np.max(finite - limit))) / 1e-12)
+    ratios.append(max(0.0, -float(np.min(np.diff(finite)))) / 1e-12)  # increasing in t
+    for t in (1, 2, 10, 50, 400):
+        s = np.arange(1, t + 1)
+        g_worst = (B1 / B2) ** (t - s)
+        u_t = _adam_updates(g_worst[:, None], eps=0.0)[-1, 0]
+        ratios.append(abs(u_t - _step_bound(t)[0]) / 1e-9)
+    # Random sequences (including sign-constant and growing ones) never exceed the bound
+    worst = 0.0
+    for _ in range(200):
+        t = int(rng.integers(1, 300))
+        g = rng.standard_normal(t) * np.exp(rng.uniform(0, 0.2) * np.arange(t)) + rng.uniform(-1, 1)
+        u = _adam_updates(g[:, None], eps=0.0)[:, 0]
+        worst = max(worst, float(np.max(np.abs(u) - _step_bound(np.arange(1, t + 1))[0])))
+    ratios.append(max(0.0, worst) / 1e-9)
+    return float(max(ratios)), 1.0
+
+
+def check_adam_effective_step():
+    """E[u] ~ mu/sqrt(mu^2 + sigma^2) (eq:adam-mean-update) and sd(u) ~ sqrt((1-b1)/(1+b1)) sigma/sqrt(...)
+    (eq:adam-update-noise), by simulation at stationarity; Var(m) = (1-b1)/(1+b1) sigma^2 exactly;
+    step 4: the sum of many consecutive updates has the variance of a sum of g_s / sigma."""
+    rng = np.random.default_rng(0)
+    ratios = []
+    N, T, burn = 800, 2200, 1400
+    for snr in (0.0, 0.3, 1.0, 3.0):
+        m = np.zeros(N)
+        v = np.zeros(N)
+        us = []
+        ms = []
+        for t in range(1, T + 1):
+            g = snr + rng.standard_normal(N)
+            m = B1 * m + (1 - B1) * g
+            v = B2 * v + (1 - B2) * g * g
+            if t > burn:
+                us.append((m / (1 - B1**t)) / (np.sqrt(v / (1 - B2**t)) + EPS))
+                ms.append(m.copy())
+        us = np.array(us)
+        ms = np.array(ms)
+        scale = np.sqrt(snr**2 + 1)
+        if snr == 0.0:
+            # step 4: the sum of W consecutive updates has variance sum_s w_s^2 (about W), where w_s is
+            # the total weight of g_s in the sum of the m_t (exact for the EMA; v treated as constant 1)
+            W = T - burn
+            k = np.arange(1, W + 1)
+            pred = np.sum((1 - B1**k) ** 2) + B1**2 * (1 - B1**W) ** 2 / (1 - B1**2)
+            var_sum = us.sum(0).var()
+            ratios.append(abs(var_sum - pred) / (5 * pred * np.sqrt(2 / N)))
+            ratios.append(2.0 if var_sum < 0.5 * W else 0.0)  # not the 0.23^2 W of independent steps
+        # approximation quality: tolerance 0.01 absolute on the mean and 3% on the sd
+        ratios.append(abs(us.mean() - snr / scale) / 0.01)
+        sd_pred = np.sqrt((1 - B1) / (1 + B1)) / scale
+        ratios.append(abs(us.std() - sd_pred) / (0.03 * sd_pred))
+        # exact variance of the moving average, Monte Carlo (5 standard errors, correlated samples
+        # thinned by using the cross-sectional variance at the last step only)
+        var_last = ms[-1].var()
+        se = var_last * np.sqrt(2 / N)
+        ratios.append(abs(var_last - (1 - B1) / (1 + B1)) / (5 * se))
+    # The closed-form sum: (1 - b1)^2 sum b1^(2k) = (1 - b1)/(1 + b1)
+    k = np.arange(2000)
+    ratios.append(abs((1 - B1) ** 2 * np.sum(B1 ** (2 * k)) - (1 - B1) / (1 + B1)) / 1e-14)
+    return float(max(ratios)), 1.0
+
+
+def _noisy_quadratic(decoupled, rng, sig, lam=0.1, eta=5e-3, T=8000, R=32, th0=0.0):
+    """Adam with L2 (decoupled=False) or AdamW (True) on sum_j (theta_j - 1)^2 / 2 with gradient
+    noise sig_j; decoupled may also be a boolean array, one entry per coordinate.
+    Returns the average of theta and of sqrt(vhat) + eps over the second half."""
+    P = len(sig)
+    th = np.full((R, P), th0)
+    m = np.zeros((R, P))
+    v = np.zeros((R, P))
+    acc = np.zeros(P)
+    acc_s = np.zeros(P)
+    n = 0
+    for t in range(1, T + 1):
+        g = (th - 1.0) + sig * rng.standard_normal((R, P))
+        g = np.where(decoupled, g, g + lam * th)
+        m = B1 * m + (1 - B1) * g
+        v = B2 * v + (1 - B2) * g * g
+        s = np.sqrt(v / (1 - B2**t)) + EPS
+        u = (m / (1 - B1**t)) / s
+        th = th - eta * (u + np.where(decoupled, lam * th, 0.0))
+        if t > T // 2:
+            acc += th.mean(0)
+            acc_s += s.mean(0)
+            n += 1
+    return acc / n, acc_s / n
+
+
+def check_adamw_versus_l2():
+    """SGD: L2 step = decoupled step. Frozen diagonal preconditioner D: AdamW step = D times the
+    finite-difference gradient of L + (lam/2) theta^T D^{-1} theta (eq:adamw-penalty), Adam-L2
+    step = D times the gradient of L + (lam/2)||theta||^2. Loss scaling: Adam-L2 with c*L equals
+    Adam-L2 with lam/c, eps/c; AdamW with c*L equals AdamW with eps/c. Noisy quadratic rest points."""
+    rng = np.random.default_rng(0)
+    ratios = []
+    P, lam, eta = 5, 0.3, 0.05
+    A = rng.standard_normal((P, P))
+    H = A @ A.T + np.eye(P)
+    b = rng.standard_normal(P)
+
+    def loss(th):
+        return 0.5 * th @ H @ th - b @ th
+
+    def grad(th):
+        return H @ th - b
+
+    def fd_grad(f, x, h=1e-5):
+        e = np.eye(len(x))
+        return np.array([(f(x + h * e[i]) - f(x - h * e[i])) / (2 * h) for i in range(len(x))])
+
+    th = rng.standard_normal(P)
+    # 1. SGD: identical
+    ratios.append(np.max(np.abs((th - eta * (grad(th) + lam * th)) - ((1 - eta * lam) * th - eta * grad(th)))) / 1e-14)
+    # 2-4. frozen preconditioner
+    p = 10.0 ** rng.uniform(-2, 2, size=P)
+    D = np.diag(p)
+    adamw = th - eta * (D @ grad(th)) - eta * lam * th
+    l2 = th - eta * D @ (grad(th) + lam * th)
+    pen_w = fd_grad(lambda x: loss(x) + 0.5 * lam * x @ np.diag(1 / p) @ x, th)
+    pen_2 = fd_grad(lambda x: loss(x) + 0.5 * lam * x @ x, th)
+    ratios.append(np.max(np.abs(adamw - (th - eta * D @ pen_w))) / 1e-7)
+    ratios.append(np.max(np.abs(l2 - (th - eta * D @ pen_2))) / 1e-7)
+    ratios.append(0.0 if np.max(np.abs(adamw - l2)) > 1e-3 else 2.0)  # they do differ
+    # 5. rest points of the frozen-preconditioner iterations for a separable quadratic
+    a = 10.0 ** rng.uniform(-1, 1, size=P)
+    cc = rng.standard_normal(P)
+    x_w = np.zeros(P)
+    x_2 = np.zeros(P)
+    for _ in range(12000):
+        x_w = x_w - 0.01 * (p * a * (x_w - cc)) - 0.01 * lam * x_w
+        x_2 = x_2 - 0.01 * p * (a * (x_2 - cc) + lam * x_2)
+    ratios.append(np.max(np.abs(x_w - a * cc / (a + lam / p))) / 1e-9)
+    ratios.append(np.max(np.abs(x_2 - a * cc / (a + lam))) / 1e-9)
+
+    # 6. loss scaling, full Adam with momentum and bias correction on a deterministic quadratic
+    def run(scale, lam_, eps_, decoupled, steps=200):
+        x = np.ones(P)
+        m = np.zeros(P)
+        v = np.zeros(P)
+        for t in range(1, steps + 1):
+            g = scale * grad(x)
+            x, m, v = adamw_step(
+                x, g if decoupled else g + lam_ * x, m, v, t, lr=1e-2, eps=eps_, wd=lam_ if decoupled else 0.0
+            )
+        return x
+
+    c = 1000.0
+    ratios.append(np.max(np.abs(run(c, lam, 1e-3, False) - run(1.0, lam / c, 1e-3 / c, False))) / 1e-9)
+    ratios.append(np.max(np.abs(run(c, lam, 1e-3, True) - run(1.0, lam, 1e-3 / c, True))) / 1e-9)
+    # 7. noisy quadratic: Adam-L2 rest point a c/(a + lam) for every noise level; AdamW follows
+    #    eq:adamw-penalty with the measured sqrt(vhat) + eps. Tolerance 3%: the frozen-D model is an
+    #    approximation and the sigma = 3 coordinate still fluctuates by about 1%.
+    sig = np.array([0.01, 0.1, 1.0, 3.0])
+    both = np.concatenate([sig, sig])
+    mask = np.repeat([False, True], len(sig))
+    th_all, s_all = _noisy_quadratic(mask, rng, both, T=6000, th0=1.0)
+    th_l2, th_w, s_w = th_all[~mask], th_all[mask], s_all[mask]
+    ratios.append(np.max(np.abs(th_l2 - 1 / 1.1) / (1 / 1.1)) / 0.03)
+    ratios.append(np.max(np.abs(th_w - 1 / (1 + 0.1 * s_w)) / (1 / (1 + 0.1 * s_w))) / 0.03)
+    ratios.append(2.0 if th_w[-1] > 0.85 else 0.0)  # AdamW really shrinks the noisy coordinate
+    return float(max(ratios)), 1.0
+
+
+def _to_bfloat16(x):
+    """Round float32 values to bfloat16 (round to nearest, ties to even), returned as float32."""
+    b = np.asarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (b + 0x7FFF + ((b >> 16) & 1)) >> 16 << 16
+    return rounded.astype(np.uint32).view(np.float32)
+
+
+def practice_numbers():
+    """Every number quoted in the note's prose and tables (not a derivation check)."""
+    rng = np.random.default_rng(0)
+    out = {}
+    t = np.array([1, 100, 1000])
+    out["1 - b2^t at t = 1, 100, 1000"] = 1 - B2**t
+    out["first t with 1 - b2^t > 0.99"] = int(np.argmax(1 - B2 ** np.arange(1, 10000) > 0.99) + 1)
+    out["uncorrected first step factor, m-only corrected"] = ((1 - B1) / np.sqrt(1 - B2), 1 / np.sqrt(1 - B2))
+    out["step bound limit, growth factor b2/b1"] = (_step_bound(1)[1], B2 / B1)
+    out["sqrt((1-b1)/(1+b1))"] = np.sqrt((1 - B1) / (1 + B1))
+    # effective-step table (N = 2000 coordinates, steps 2001..3000)
+    table = {}
+    for snr in (0.0, 0.1, 0.3, 1.0, 3.0, 10.0):
+        N, T = 2000, 3000
+        m = np.zeros(N)
+        v = np.zeros(N)
+        us = []
+        for tt in range(1, T + 1):
+            g = snr + rng.standard_normal(N)
+            m = B1 * m + (1 - B1) * g
+            v = B2 * v + (1 - B2) * g * g
+            if tt > 2000:
+                us.append((m / (1 - B1**tt)) / (np.sqrt(v / (1 - B2**tt)) + EPS))
+        us = np.array(us)
+        table[snr] = (us.mean(), np.sqrt((us**2).mean()), snr / np.sqrt(1 + snr**2), us.sum(0).var() / len(us))
+    out["effective step: snr -> (mean u, rms u, predicted mean, var(sum of the 1000 u) / 1000)"] = table
+    k = np.arange(1, 1001)
+    pred = np.sum((1 - B1**k) ** 2) + B1**2 * (1 - B1**1000) ** 2 / (1 - B1**2)
+    out["var of the sum of 1000 updates at snr 0: measured, step-4 prediction, relative s.e., if independent"] = (
+        table[0.0][3] * 1000,
+        pred,
+        np.sqrt(2 / 2000),
+        (1 - B1) / (1 + B1) * 1000,
+    )
+    # weight decay table: 4 coordinates, lam = 0.1, eta = 1e-3, 60000 steps, 64 runs
+    sig = np.array([0.01, 0.1, 1.0, 10.0])
+    th_l2, _ = _noisy_quadratic(False, rng, sig, lam=0.1, eta=1e-3, T=60000, R=64)
+    th_w, s_w = _noisy_quadratic(True, rng, sig, lam=0.1, eta=1e-3, T=60000, R=64)
+    out["Adam-L2 measured"] = th_l2
+    out["L2 prediction"] = 1 / 1.1
+    out["AdamW measured"] = th_w
+    out["AdamW prediction, sqrt(vhat)+eps"] = (1 / (1 + 0.1 * s_w), s_w)
+    out["decay time constant 1/(eta lam) at 1e-3, 1e-2"] = 1 / (1e-3 * 1e-2)
+    # epsilon in float32
+    out["|g|/(|g|+eps) at 1e-6, 1e-8, 1e-10"] = [g / (g + EPS) for g in (1e-6, 1e-8, 1e-10)]
+    out["eta/eps"] = 1e-3 / EPS
+    out["eps / 1024"] = EPS / 1024
+    q = np.float32(0.25)
+    below = np.nextafter(q, np.float32(0))
+    out["float32: 0.25 + 1e-8 == 0.25, and just below 0.25 it is not absorbed"] = (
+        bool(q + np.float32(1e-8) == q),
+        bool(below + np.float32(1e-8) == below),
+    )
+    # float16 hazards
+    f16 = np.float16
+    out["float16(1e-8), smallest subnormal"] = (float(f16(1e-8)), float(np.nextafter(f16(0), f16(1))))
+    allpos = np.arange(1, 0x7C00, dtype=np.uint16).view(np.float16)  # every positive finite float16
+    with np.errstate(all="ignore"):
+        inc = (f16(1 - B2) * allpos) * allpos
+    out["largest float16 g with (1-b2)*g*g == 0"] = float(allpos[inc == 0].max())
+    out["smallest float16 g with (1-b2)*g*g > 0"] = float(allpos[inc > 0].min())
+    with np.errstate(all="ignore"):
+        z = np.zeros(2, f16)
+        out["code block float16"] = adamw_step(z, np.array([1e-3, 0.0], f16), z, z, t=1)[0]
+    out["code block float64"] = adamw_step(np.zeros(2), np.array([1e-3, 0.0]), np.zeros(2), np.zeros(2), t=1)[0]
+    out["float16 spacing at 1"] = float(np.spacing(f16(1.0)))
+    out["float16: 1 + 1e-4, 1 - 1e-4"] = (float(f16(1.0) + f16(1e-4)), float(f16(1 - 1e-4)))
+    one = np.float32(1.0)
+    out["bfloat16 spacing at 1, 1 + 0.0039, 1 + 2^-8, 1 + 0.004"] = (
+        float(_to_bfloat16(np.float32(1 + 2**-7)) - one),
+        float(_to_bfloat16(np.float32(1.0039))),
+        float(_to_bfloat16(np.float32(1 + 2**-8))),
+        float(_to_bfloat16(np.float32(1.004))),
+    )
+    out["bfloat16: 1 - 0.00195, 1 - 2^-9, 1 - 0.002 (spacing below 1 is 2^-8)"] = (
+        float(_to_bfloat16(np.float32(1 - 0.00195))),
+        float(_to_bfloat16(np.float32(1 - 2**-9))),
+        float(_to_bfloat16(np.float32(1 - 0.002))),
+    )
+    out["7e9 params: m,v float32 GiB; 16 bytes/param GiB"] = (7e9 * 8 / 2**30, 7e9 * 16 / 2**30)
+    # stationary variance near a minimum: Adam vs SGD on a_j = 1, eta = 1e-3, noise sigma_j
+    rng = np.random.default_rng(1)
+    sig = np.array([0.1, 1.0, 3.0])
+    R, T, eta = 200, 20000, 1e-3
+    th = np.zeros((R, 3))
+    th_sgd = np.zeros((R, 3))
+    m = np.zeros((R, 3))
+    v = np.zeros((R, 3))
+    acc = np.zeros(3)
+    acc_sgd = np.zeros(3)
+    for tt in range(1, T + 1):
+        noise = sig * rng.standard_normal((R, 3))
+        g = th + noise
+        m = B1 * m + (1 - B1) * g
+        v = B2 * v + (1 - B2) * g * g
+        th = th - eta * (m / (1 - B1**tt)) / (np.sqrt(v / (1 - B2**tt)) + EPS)
+        th_sgd = th_sgd - eta * (th_sgd + noise)
+        if tt > T // 2:
+            acc += th.var(0)
+            acc_sgd += th_sgd.var(0)
+    out["stationary var: Adam, eta sig/2, SGD, eta sig^2/2"] = (
+        acc / (T // 2),
+        eta * sig / 2,
+        acc_sgd / (T // 2),
+        eta * sig**2 / 2,
+    )
+    return out
+
+
+if __name__ == "__main__":
+    for name, fn in list(globals().items()):
+        if name.startswith("check_"):
+            err, tol = fn()
+            print(f"{name}: error {err:.3e} <= {tol:.0e}: {'PASS' if err <= tol else 'FAIL'}")
+    for key, val in practice_numbers().items():
+        print(f"  {key}: {val}")

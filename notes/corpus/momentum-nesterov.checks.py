@@ -1,0 +1,366 @@
+"""Numerical checks for notes/corpus/momentum-nesterov.md.
+
+One check_<derivation id> function per derivation block. Each returns
+(measured_error, tolerance) and passes when measured_error <= tolerance; where a function
+combines quantities with different natural tolerances, each entry is divided by its own
+tolerance and the function returns (max ratio, 1.0). Everything runs in float64 with
+np.random.default_rng(0).
+
+practice_numbers() recomputes every number quoted in the note's practice section.
+"""
+
+import numpy as np
+
+
+def _spd(rng, eigs):
+    q, _ = np.linalg.qr(rng.standard_normal((len(eigs), len(eigs))))
+    return (q * np.asarray(eigs)) @ q.T
+
+
+def _hb_matrix(eta, beta, lam):
+    return np.array([[1 + beta - eta * lam, -beta], [1.0, 0.0]])
+
+
+def _nag_matrix(eta, beta, lam):
+    q = 1 - eta * lam
+    return np.array([[(1 + beta) * q, -beta * q], [1.0, 0.0]])
+
+
+def _radius(T):
+    return float(np.max(np.abs(np.linalg.eigvals(T))))
+
+
+def _logistic(rng, N=80, P=5, reg=0.05):
+    X = rng.standard_normal((N, P)) * rng.uniform(0.3, 2.0, P)
+    y = np.sign(X @ rng.standard_normal(P) + rng.standard_normal(N))
+
+    def loss(th):
+        return np.mean(np.logaddexp(0, -y * (X @ th))) + 0.5 * reg * th @ th
+
+    def grad(th):
+        s = np.exp(-np.logaddexp(0, y * (X @ th)))
+        return -(X.T @ (y * s)) / N + reg * th
+
+    def hess(th):
+        s = np.exp(-np.logaddexp(0, y * (X @ th)))
+        return (X.T * (s * (1 - s))) @ X / N + reg * np.eye(P)
+
+    M = np.linalg.eigvalsh(X.T @ X / N)[-1] / 4 + reg
+    th = np.zeros(P)
+    for _ in range(60):
+        th = th - np.linalg.solve(hess(th), grad(th))
+    return loss, grad, M, reg, th
+
+
+def _lessard_grad(x):
+    """Gradient of the 1-D piecewise quadratic of Lessard, Recht and Packard (mu = 1, M = 25)."""
+    if x < 1:
+        return 25 * x
+    if x < 2:
+        return x + 24
+    return 25 * x - 24
+
+
+def _lessard_runs(x0=3.3, steps=3000):
+    kappa = 25.0
+    eta = 4 / (np.sqrt(25.0) + 1) ** 2
+    beta = ((np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)) ** 2
+    x_prev = x = x0
+    hb = []
+    for _ in range(steps):
+        x, x_prev = x - eta * _lessard_grad(x) + beta * (x - x_prev), x
+        hb.append(x)
+    b2 = (np.sqrt(kappa) - 1) / (np.sqrt(kappa) + 1)
+    x_prev = x = x0
+    for _ in range(steps):
+        yv = x + b2 * (x - x_prev)
+        x, x_prev = yv - _lessard_grad(yv) / 25.0, x
+    return hb[-3:], x
+
+
+def check_heavy_ball_quadratic():
+    """eq:hb-matrix against direct iteration, eq:hb-charpoly (product of roots beta, modulus sqrt(beta)
+    in the complex regime), eq:hb-stability on a grid, eq:hb-optimal over a dense grid of eigenvalues,
+    and eq:lower-bound against a random search over (eta, beta)."""
+    rng = np.random.default_rng(0)
+    errs = []  # (error, tolerance)
+    eigs = np.array([1.0, 3.0, 10.0, 40.0, 100.0])
+    H = _spd(rng, eigs)
+    lam, U = np.linalg.eigh(H)
+    th_star = rng.standard_normal(5)
+    th0 = rng.standard_normal(5)
+    eta, beta = 0.012, 0.7
+    prev = th = th0.copy()
+    for _ in range(25):
+        th, prev = th - eta * H @ (th - th_star) + beta * (th - prev), th
+    c0 = U.T @ (th0 - th_star)
+    pred = np.array(
+        [(np.linalg.matrix_power(_hb_matrix(eta, beta, li), 25) @ np.array([c, c]))[0] for li, c in zip(lam, c0)]
+    )
+    errs.append((np.abs(U.T @ (th - th_star) - pred).max(), 1e-10))
+    # Roots: product beta; complex exactly when (1 - sqrt b)^2 < eta lam < (1 + sqrt b)^2, then modulus sqrt b.
+    for _ in range(300):
+        eta, beta, lv = rng.uniform(0.01, 1), rng.uniform(0, 0.99), rng.uniform(0.01, 10)
+        z = np.linalg.eigvals(_hb_matrix(eta, beta, lv))
+        errs.append((abs(np.prod(z) - beta), 1e-12))
+        a = 1 + beta - eta * lv
+        roots = np.roots([1, -a, beta])
+        errs.append((np.abs(np.sort_complex(roots) - np.sort_complex(z)).max(), 1e-9))
+        complex_pred = (1 - np.sqrt(beta)) ** 2 < eta * lv < (1 + np.sqrt(beta)) ** 2
+        if complex_pred:
+            errs.append((np.abs(np.abs(z) - np.sqrt(beta)).max(), 1e-9))
+        errs.append((float(complex_pred != (abs(z[0].imag) > 1e-12)), 0.5))
+    # Stability region: radius < 1 iff 0 < eta lam < 2 (1 + beta) for 0 <= beta < 1 (batched eigvals).
+    el, bt = np.meshgrid(np.linspace(-0.5, 4.5, 101), np.linspace(0, 0.98, 50))
+    el, bt = el.ravel(), bt.ravel()
+    mats = np.stack([np.stack([1 + bt - el, -bt], -1), np.stack([np.ones_like(bt), np.zeros_like(bt)], -1)], -2)
+    r = np.max(np.abs(np.linalg.eigvals(mats)), axis=-1)
+    pred = (el > 0) & (el < 2 * (1 + bt))
+    away = (np.abs(el) > 1e-6) & (np.abs(el - 2 * (1 + bt)) > 1e-6)
+    errs.append((float(np.sum((pred != (r < 1)) & away)), 0.5))
+    # Optimal parameters: worst radius over [mu, M] equals (sqrt k - 1)/(sqrt k + 1).
+    for mu, M in [(1.0, 100.0), (0.3, 7.0), (2.0, 2.5)]:
+        k = M / mu
+        eta = 4 / (np.sqrt(M) + np.sqrt(mu)) ** 2
+        beta = ((np.sqrt(k) - 1) / (np.sqrt(k) + 1)) ** 2
+        worst = max(_radius(_hb_matrix(eta, beta, lv)) for lv in np.linspace(mu, M, 2001))
+        # at the endpoints the root is double, and eigvals of a Jordan block lose half the digits
+        errs.append((abs(worst - (np.sqrt(k) - 1) / (np.sqrt(k) + 1)), 1e-6))
+    # Lower bound: no (eta, beta) beats it at the two endpoints (random search).
+    mu, M = 1.0, 50.0
+    k = M / mu
+    bound = (np.sqrt(k) - 1) / (np.sqrt(k) + 1)
+    eta, beta = rng.uniform(0, 0.1, 50000), rng.uniform(-0.5, 0.99, 50000)
+
+    def radii(lv):
+        # roots of z^2 - a z + beta by the quadratic formula (complex square root), larger modulus
+        a = 1 + beta - eta * lv
+        disc = np.sqrt(a * a - 4 * beta + 0j)
+        return np.maximum(np.abs(a + disc), np.abs(a - disc)) / 2
+
+    best = float(np.min(np.maximum(radii(mu), radii(M))))
+    errs.append((max(0.0, bound - best), 1e-9))
+    errs.append((best - bound, 0.05))  # the search does come close to the bound
+    return float(max(e / t for e, t in errs)), 1.0
+
+
+def check_nesterov_quadratic():
+    """eq:nag-matrix against direct iteration; with eta = 1/M and beta = (sqrt k - 1)/(sqrt k + 1) the
+    worst radius over [mu, M] is 1 - 1/sqrt k, with a double root at mu; p(1) = eta lam (eq:lower-bound
+    applies); the general-loss guarantee on logistic regression; heavy ball cycles on the
+    Lessard-Recht-Packard function while Nesterov converges."""
+    rng = np.random.default_rng(0)
+    errs = []
+    eigs = np.array([1.0, 4.0, 20.0, 64.0])
+    H = _spd(rng, eigs)
+    lam, U = np.linalg.eigh(H)
+    th_star = rng.standard_normal(4)
+    th0 = rng.standard_normal(4)
+    eta, beta = 1 / 64.0, 0.6
+    prev = th = th0.copy()
+    for _ in range(30):
+        yv = th + beta * (th - prev)
+        th, prev = yv - eta * H @ (yv - th_star), th
+    c0 = U.T @ (th0 - th_star)
+    pred = np.array(
+        [(np.linalg.matrix_power(_nag_matrix(eta, beta, li), 30) @ np.array([c, c]))[0] for li, c in zip(lam, c0)]
+    )
+    errs.append((np.abs(U.T @ (th - th_star) - pred).max(), 1e-10))
+    for mu, M in [(1.0, 100.0), (0.5, 3.0), (1.0, 1e4)]:
+        k = M / mu
+        eta, beta = 1 / M, (np.sqrt(k) - 1) / (np.sqrt(k) + 1)
+        radii = [_radius(_nag_matrix(eta, beta, lv)) for lv in np.linspace(mu, M, 3001)]
+        errs.append((abs(max(radii) - (1 - 1 / np.sqrt(k))), 1e-6))
+        errs.append((abs(radii[0] - (1 - 1 / np.sqrt(k))), 1e-6))
+        q = 1 - eta * mu
+        errs.append((abs((1 + beta) ** 2 * q**2 - 4 * beta * q), 1e-12))  # zero discriminant at mu
+    for _ in range(200):
+        eta, beta, lv = rng.uniform(0.01, 1), rng.uniform(0, 0.99), rng.uniform(0.01, 10)
+        q = 1 - eta * lv
+        errs.append((abs(np.polyval([1, -(1 + beta) * q, beta * q], 1.0) - eta * lv), 1e-12))
+        errs.append((abs(np.polyval([1, -(1 + beta - eta * lv), beta], 1.0) - eta * lv), 1e-12))
+    # General smooth strongly convex loss: gap <= (1 - 1/sqrt k)^t (L0 - L* + mu/2 |theta0 - theta*|^2).
+    loss, grad, M, mu, th_star = _logistic(rng)
+    k = M / mu
+    beta = (np.sqrt(k) - 1) / (np.sqrt(k) + 1)
+    th0 = rng.standard_normal(th_star.size) * 3
+    c = loss(th0) - loss(th_star) + 0.5 * mu * (th0 - th_star) @ (th0 - th_star)
+    prev = th = th0.copy()
+    for t in range(1, 401):
+        yv = th + beta * (th - prev)
+        th, prev = yv - grad(yv) / M, th
+        errs.append((max(0.0, loss(th) - loss(th_star) - (1 - 1 / np.sqrt(k)) ** t * c), 1e-12))
+    # Heavy ball with its quadratic-optimal parameters cycles; Nesterov converges.
+    cycle, x_nag = _lessard_runs()
+    errs.append((max(0.0, 0.5 - min(abs(v) for v in cycle)), 1e-12))
+    errs.append((abs(x_nag), 1e-12))
+    return float(max(e / t for e, t in errs)), 1.0
+
+
+def check_nesterov_reformulation():
+    """Sutskever's look-ahead form and PyTorch's form generate the same iterates (the stored parameters
+    are the look-ahead points), PyTorch's plain momentum is the heavy ball, and with a changing
+    learning rate the two velocity conventions differ exactly by the factor eta_t / eta_{t-1}."""
+    rng = np.random.default_rng(0)
+    errs = []
+    loss, grad, M, mu, _ = _logistic(rng)
+    P = 5
+    th0 = rng.standard_normal(P)
+    for beta in [0.5, 0.9, 0.99]:
+        eta = 0.5 / M
+        # Sutskever et al.: v <- beta v - eta grad(theta + beta v); theta <- theta + v.
+        th, v = th0.copy(), np.zeros(P)
+        looks = []
+        for _ in range(200):
+            v = beta * v - eta * grad(th + beta * v)
+            th = th + v
+            looks.append(th + beta * v)
+        # PyTorch, nesterov=True, dampening=0: b <- beta b + g (b = g at the first step); p <- p - eta (g + beta b).
+        p, b = th0.copy(), None
+        for t in range(200):
+            g = grad(p)
+            b = g.copy() if b is None else beta * b + g
+            p = p - eta * (g + beta * b)
+            errs.append((np.abs(p - looks[t]).max(), 1e-12))
+        # PyTorch plain momentum equals the heavy ball with theta_{-1} = theta_0.
+        p, b = th0.copy(), None
+        hb, hb_prev = th0.copy(), th0.copy()
+        for _ in range(200):
+            g = grad(p)
+            b = g.copy() if b is None else beta * b + g
+            p = p - eta * b
+            hb, hb_prev = hb - eta * grad(hb) + beta * (hb - hb_prev), hb
+            errs.append((np.abs(p - hb).max(), 1e-12))
+    # Changing learning rate: PyTorch's buffer form equals the velocity form with momentum beta eta_t/eta_{t-1}.
+    beta = 0.9
+    etas = np.where(np.arange(120) < 60, 0.5 / M, 0.05 / M)
+    p, b = th0.copy(), None
+    th, v = th0.copy(), np.zeros(P)
+    th_s, v_s = th0.copy(), np.zeros(P)
+    for t in range(120):
+        g = grad(p)
+        b = g.copy() if b is None else beta * b + g
+        p = p - etas[t] * b
+        ratio = etas[t] / etas[t - 1] if t > 0 else 1.0
+        v = beta * ratio * v - etas[t] * grad(th)
+        th = th + v
+        v_s = beta * v_s - etas[t] * grad(th_s)  # Sutskever's convention, no rescaling
+        th_s = th_s + v_s
+        errs.append((np.abs(p - th).max(), 1e-12))
+    errs.append((max(0.0, 1e-6 - np.abs(p - th_s).max()), 1e-12))  # the conventions really differ
+    return float(max(e / t for e, t in errs)), 1.0
+
+
+def check_effective_learning_rate():
+    """eq:buffer-closed-form against the recursion (with PyTorch's first step), the limit
+    eq:effective-lr, tau = beta giving b_t = g, the slow root 1 - eta lam / (1 - beta), and the
+    stability limit on the effective rate, eq:effective-stability."""
+    rng = np.random.default_rng(0)
+    errs = []
+    g = rng.standard_normal(3)
+    for beta, tau in [(0.9, 0.0), (0.99, 0.0), (0.9, 0.5), (0.9, 0.9), (0.5, 0.2)]:
+        b = None
+        for t in range(1, 400):
+            b = g.copy() if b is None else beta * b + (1 - tau) * g
+            closed = (beta ** (t - 1) + (1 - tau) * (1 - beta ** (t - 1)) / (1 - beta)) * g
+            errs.append((np.abs(b - closed).max(), 1e-12))
+        if beta < 0.95:
+            errs.append((np.abs(b - (1 - tau) / (1 - beta) * g).max(), 1e-10))
+        if tau == beta:
+            errs.append((0.0 if np.all(np.abs(b - g) < 1e-15) else 1.0, 0.5))
+        # Nesterov variant of the step: g + beta b -> (1 + beta (1 - tau)/(1 - beta)) g
+        if beta < 0.95:
+            errs.append((np.abs(g + beta * b - (1 + beta * (1 - tau) / (1 - beta)) * g).max(), 1e-10))
+    # Slow directions: the largest root is 1 - eta lam/(1 - beta) to first order in eta lam.
+    for beta in [0.5, 0.9, 0.99]:
+        for el in [1e-4, 1e-5, 1e-6]:
+            el_s = el * (1 - beta) ** 2
+            z = np.max(np.abs(np.roots([1, -(1 + beta - el_s), beta])))
+            approx = 1 - el_s / (1 - beta)
+            # the error is second order: |z - approx| / (el_s / (1 - beta)) = O(el_s / (1 - beta)^2)
+            errs.append((abs(z - approx) / (el_s / (1 - beta)), 10 * el))
+    # Stability on the effective rate: eta_eff lam < 2 (1 + beta)/(1 - beta).
+    for beta in [0.0, 0.5, 0.9, 0.99]:
+        limit = 2 * (1 + beta) / (1 - beta)
+        for f, stable in [(0.999, True), (1.001, False)]:
+            eta_lam = f * limit * (1 - beta)
+            r = _radius(_hb_matrix(eta_lam, beta, 1.0))
+            errs.append((float((r < 1) != stable), 0.5))
+    return float(max(e / t for e, t in errs)), 1.0
+
+
+def _round_bf16(x):
+    m, e = np.frexp(np.float64(x))
+    return float(np.ldexp(np.rint(m * 256.0) / 256.0, e))
+
+
+def practice_numbers():
+    """Every number quoted in the note's practice section, recomputed."""
+    out = {}
+    rates = {}
+    for kappa in [100.0, 1e4]:
+        s = np.sqrt(kappa)
+        r = {
+            "GD eta=1/M": 1 - 1 / kappa,
+            "GD eta=2/(mu+M)": (kappa - 1) / (kappa + 1),
+            "heavy ball optimal": (s - 1) / (s + 1),
+            "Nesterov eta=1/M": 1 - 1 / s,
+        }
+        rates[kappa] = {name: (rho, int(np.ceil(np.log(1e-6) / np.log(rho)))) for name, rho in r.items()}
+    out["rate and steps to 1e-6 from the rate"] = rates
+
+    def count(method, kappa, P=50, tol=1e-6):
+        lam = np.linspace(1.0, kappa, P)
+        mu, M = 1.0, kappa
+        e = np.ones(P)
+        e_prev = e.copy()
+        n0 = np.linalg.norm(e)
+        sk = np.sqrt(kappa)
+        for t in range(1, 10**6):
+            if method == "GD eta=1/M":
+                e, e_prev = e - lam * e / M, e
+            elif method == "GD eta=2/(mu+M)":
+                e, e_prev = e - 2 / (mu + M) * lam * e, e
+            elif method == "heavy ball optimal":
+                eta, beta = 4 / (np.sqrt(M) + np.sqrt(mu)) ** 2, ((sk - 1) / (sk + 1)) ** 2
+                e, e_prev = e - eta * lam * e + beta * (e - e_prev), e
+            else:
+                beta = (sk - 1) / (sk + 1)
+                yv = e + beta * (e - e_prev)
+                e, e_prev = yv - lam * yv / M, e
+            if np.linalg.norm(e) <= tol * n0:
+                return t
+
+    out["measured steps, 50 eigenvalues evenly spaced in [1, kappa], e0 = ones"] = {
+        kappa: {m: count(m, kappa) for m in rates[kappa]} for kappa in [100.0, 1e4]
+    }
+    out["kappa for which beta is heavy-ball optimal (sqrt beta = (sqrt k-1)/(sqrt k+1))"] = {
+        b: ((1 + np.sqrt(b)) / (1 - np.sqrt(b))) ** 2 for b in [0.9, 0.99]
+    }
+    out["kappa for which beta is Nesterov's choice (beta = (sqrt k-1)/(sqrt k+1))"] = {
+        b: ((1 + b) / (1 - b)) ** 2 for b in [0.9, 0.99]
+    }
+    out["effective lr multiplier 1/(1-beta)"] = {b: 1 / (1 - b) for b in [0.9, 0.99]}
+    out["stability limit eta_eff * lam < 2(1+beta)/(1-beta)"] = {b: 2 * (1 + b) / (1 - b) for b in [0.9, 0.99]}
+    out["steps for buffer to reach 90% of g/(1-beta) (tau = 0)"] = {
+        b: int(np.ceil(np.log(0.1) / np.log(b))) for b in [0.9, 0.99]
+    }
+    # Momentum buffer stored in low precision: m <- fl(beta m + (1 - tau) g), computed exactly and rounded
+    # once, with a constant gradient g = 1, for 20000 steps from m = 0.
+    rounders = {
+        "bfloat16": _round_bf16,
+        "float16": lambda x: float(np.float16(x)),
+        "float32": lambda x: float(np.float32(x)),
+    }
+    stall = {}
+    for name, rnd in rounders.items():
+        for beta in [0.9, 0.99, 0.999]:
+            ema, buf = 0.0, 0.0
+            for _ in range(20000):
+                ema = rnd(beta * ema + (1 - beta) * 1.0)
+                buf = rnd(beta * buf + 1.0)
+            stall[(name, beta)] = {"EMA (tau=beta), exact 1": ema, "buffer (tau=0), exact 1/(1-beta)": buf}
+    out["final buffer values with g = 1"] = stall
+    cycle, x_nag = _lessard_runs()
+    out["Lessard example: heavy-ball cycle, Nesterov final iterate"] = (cycle, x_nag)
+    return out

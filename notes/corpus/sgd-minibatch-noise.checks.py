@@ -1,0 +1,429 @@
+"""Numerical checks for notes/corpus/sgd-minibatch-noise.md.
+
+One check_<derivation id> function per derivation block. Each returns
+(measured_error, tolerance) and passes when measured_error <= tolerance. Everything runs in
+float64 with np.random.default_rng(0). Expectations over minibatch sampling are computed
+exactly by enumerating every minibatch of a small data set where possible, and otherwise by
+Monte Carlo with a tolerance of several standard errors.
+
+practice_numbers() recomputes every number quoted in the note's practice section.
+"""
+
+import itertools
+
+import numpy as np
+
+
+def _per_example_grads(rng, N, P, mean_scale=0.5):
+    """A finite set of per-example gradients g_i (rows) with a nonzero mean."""
+    return rng.standard_normal((N, P)) + mean_scale * rng.standard_normal(P)
+
+
+def _pop_cov(G):
+    D = G - G.mean(0)
+    return D.T @ D / G.shape[0]
+
+
+def _spd(rng, eigs):
+    q, _ = np.linalg.qr(rng.standard_normal((len(eigs), len(eigs))))
+    return (q * np.asarray(eigs)) @ q.T
+
+
+def check_minibatch_variance():
+    """eq:minibatch-unbiased, eq:cov-with-replacement, eq:cov-without-replacement by exact enumeration
+    of every minibatch, and the second-moment identity behind eq:noise-estimator."""
+    rng = np.random.default_rng(0)
+    errors = []
+    N, P = 7, 4
+    G = _per_example_grads(rng, N, P)
+    g = G.mean(0)
+    Sig = _pop_cov(G)
+    for B in [1, 2, 3, 5, 7]:
+        # Without replacement: all C(N, B) subsets, equally likely.
+        means = np.array([G[list(s)].mean(0) for s in itertools.combinations(range(N), B)])
+        errors.append(np.abs(means.mean(0) - g).max())
+        cov = _pop_cov(means)
+        errors.append(np.abs(cov - Sig / B * (N - B) / (N - 1)).max())
+        sec = np.mean(np.sum(means**2, axis=1))
+        errors.append(abs(sec - (g @ g + np.trace(Sig) / B * (N - B) / (N - 1))))
+    second_moment = {}
+    for B in [1, 2, 3]:
+        # With replacement: all N^B ordered tuples, equally likely.
+        means = np.array([G[list(s)].mean(0) for s in itertools.product(range(N), repeat=B)])
+        errors.append(np.abs(means.mean(0) - g).max())
+        errors.append(np.abs(_pop_cov(means) - Sig / B).max())
+        sec = np.mean(np.sum(means**2, axis=1))
+        second_moment[B] = sec
+        errors.append(abs(sec - (g @ g + np.trace(Sig) / B)))
+    # eq:noise-estimator: the two-batch-size estimators, fed the enumerated expectations of
+    # |g_hat|^2 at B = 1 and B = 3, recover |grad L|^2 and sigma^2 (so they are unbiased).
+    b_s, b_b = 1, 3
+    e_small = second_moment[b_s]
+    e_big = second_moment[b_b]
+    est_g2 = (b_b * e_big - b_s * e_small) / (b_b - b_s)
+    est_s2 = (e_small - e_big) / (1 / b_s - 1 / b_b)
+    errors.append(abs(est_g2 - g @ g) + abs(est_s2 - np.trace(Sig)))
+    return float(max(errors)), 1e-12
+
+
+def _logreg_problem(rng, N=200, P=5, reg=0.1):
+    X = rng.standard_normal((N, P)) * rng.uniform(0.5, 2.0, P)
+    y = np.sign(X @ rng.standard_normal(P) + rng.standard_normal(N))
+    M = np.linalg.eigvalsh(X.T @ X / N)[-1] / 4 + reg
+    # |g_i - grad L|^2 averaged over i is at most the mean of |x_i|^2 (variance <= second moment).
+    sigma2 = np.mean(np.sum(X**2, axis=1))
+
+    def loss(th):  # th: (R, P)
+        m = y[None, :] * (th @ X.T)
+        return np.mean(np.logaddexp(0, -m), axis=1) + 0.5 * reg * np.sum(th**2, axis=1)
+
+    def batch_grad(th, idx):  # idx: (R, B)
+        Xb = X[idx]
+        yb = y[idx]
+        m = yb * np.einsum("rbp,rp->rb", Xb, th)
+        s = np.exp(-np.logaddexp(0, m))
+        return -np.einsum("rbp,rb->rp", Xb, yb * s) / idx.shape[1] + reg * th
+
+    def full_grad(th):
+        return batch_grad(th[None, :], np.arange(N)[None, :])[0]
+
+    th = np.zeros(P)
+    for _ in range(100):  # Newton's method for the minimiser
+        m = y * (X @ th)
+        s = np.exp(-np.logaddexp(0, m))
+        Hs = (X.T * (s * (1 - s))) @ X / N + reg * np.eye(P)
+        th = th - np.linalg.solve(Hs, full_grad(th))
+    L_star = loss(th[None, :])[0]
+    return loss, batch_grad, M, reg, sigma2, L_star, N, P
+
+
+def check_sgd_convergence():
+    """eq:sgd-constant and eq:sgd-decay: exact expected losses on a quadratic finite sum, and Monte
+    Carlo averages (with 4 standard errors of slack) on L2-regularised logistic regression."""
+    rng = np.random.default_rng(0)
+    errors = []
+    # (a) Quadratic finite sum with theta-independent noise: l_i = e^T H e / 2 + a_i^T e, sum a_i = 0.
+    # Expected loss gap follows exactly from the mean and covariance recursions.
+    # The case kappa = 1 with eta = 1/M makes the constant-step floor an equality and the
+    # decaying-step bound tight within a factor 3, so a wrong constant in either bound fails here.
+    cases = [(4, [0.2, 0.7, 1.5, 2.0], 1), (4, [0.2, 0.7, 1.5, 2.0], 4), (1, [1.3], 1), (1, [1.3], 8)]
+    for P, eigs, B in cases:
+        N = 9
+        H = _spd(rng, eigs)
+        A = rng.standard_normal((N, P)) * 2
+        A -= A.mean(0)
+        C = A.T @ A / N
+        mu, M = min(eigs), max(eigs)
+        sigma2 = np.trace(C)
+        # constant steps
+        for eta in [1 / M, 0.3 / M]:
+            m = rng.standard_normal(P) * 3
+            S = np.zeros((P, P))
+            gap0 = 0.5 * m @ H @ m
+            Aeta = np.eye(P) - eta * H
+            for t in range(1, 300):
+                m = Aeta @ m
+                S = Aeta @ S @ Aeta.T + eta**2 * C / B
+                gap = 0.5 * np.trace(H @ (S + np.outer(m, m)))
+                bound = (1 - eta * mu) ** t * gap0 + eta * M * sigma2 / (2 * mu * B)
+                errors.append(max(0.0, gap - bound))
+        # decaying steps eta_t = 2 / (mu (t + t0)), t0 >= 2 kappa
+        t0 = 2 * M / mu
+        m = rng.standard_normal(P) * 3
+        S = np.zeros((P, P))
+        gap0 = 0.5 * m @ H @ m
+        nu = max(2 * M * sigma2 / (mu**2 * B), t0 * gap0)
+        for t in range(0, 600):
+            eta = 2 / (mu * (t + t0))
+            Aeta = np.eye(P) - eta * H
+            m = Aeta @ m
+            S = Aeta @ S @ Aeta.T + eta**2 * C / B
+            gap = 0.5 * np.trace(H @ (S + np.outer(m, m)))
+            errors.append(max(0.0, gap - nu / (t + 1 + t0)))
+    # (b) Logistic regression, Monte Carlo over R independent runs.
+    loss, batch_grad, M, mu, sigma2, L_star, N, P = _logreg_problem(rng)
+    R, B = 300, 4
+    th0 = rng.standard_normal(P) * 2
+    gap0 = loss(th0[None, :])[0] - L_star
+    for eta in [1 / M, 0.25 / M]:
+        th = np.tile(th0, (R, 1))
+        for t in range(1, 201):
+            th = th - eta * batch_grad(th, rng.integers(N, size=(R, B)))
+            if t % 40 == 0:
+                gaps = loss(th) - L_star
+                bound = (1 - eta * mu) ** t * gap0 + eta * M * sigma2 / (2 * mu * B)
+                errors.append(max(0.0, gaps.mean() - 4 * gaps.std() / np.sqrt(R) - bound))
+    t0 = np.ceil(2 * M / mu)
+    nu = max(2 * M * sigma2 / (mu**2 * B), t0 * gap0)
+    th = np.tile(th0, (R, 1))
+    for t in range(0, 250):
+        th = th - 2 / (mu * (t + t0)) * batch_grad(th, rng.integers(N, size=(R, B)))
+        if (t + 1) % 50 == 0:
+            gaps = loss(th) - L_star
+            errors.append(max(0.0, gaps.mean() - 4 * gaps.std() / np.sqrt(R) - nu / (t + 1 + t0)))
+    return float(max(errors)), 1e-12
+
+
+def check_quadratic_noise_floor():
+    """eq:noise-floor: stationary loss gap of SGD on a quadratic with additive minibatch noise, against
+    (a) the stationary covariance from a Kronecker-product linear solve, (b) Monte Carlo with real
+    minibatch sampling from a finite sum."""
+    rng = np.random.default_rng(0)
+    errors = []
+    P = 3
+    eigs = np.array([0.5, 2.0, 6.0])
+    H = _spd(rng, eigs)
+    lam, U = np.linalg.eigh(H)
+    N = 11
+    A = rng.standard_normal((N, P)) @ rng.standard_normal((P, P))
+    A -= A.mean(0)
+    C = A.T @ A / N  # not diagonal in the eigenbasis of H
+    for eta, B in [(0.05, 1), (0.2, 4), (0.3, 2)]:
+        # (a) Stationary covariance S = T S T^T + eta^2 C / B, solved as a linear system.
+        T = np.eye(P) - eta * H
+        K = np.eye(P * P) - np.kron(T, T)
+        S = np.linalg.solve(K, (eta**2 * C / B).reshape(-1)).reshape(P, P)
+        exact = 0.5 * np.trace(H @ S)
+        s2 = np.einsum("pi,pq,qi->i", U, C, U)
+        formula = np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
+        errors.append(abs(exact - formula) / formula)
+    # (b) Monte Carlo: e_{t+1} = e_t - eta (H e_t + mean of a_i over a minibatch drawn with replacement).
+    eta, B, R = 0.2, 4, 10000
+    e = np.zeros((R, P))
+    for _ in range(150):  # from zero: the remaining transient is (1 - 0.2 * 0.5)^300 ~ 2e-14 of the gap
+        noise = A[rng.integers(N, size=(R, B))].mean(1)
+        e = e - eta * (e @ H + noise)
+    gaps = 0.5 * np.einsum("rp,pq,rq->r", e, H, e)
+    s2 = np.einsum("pi,pq,qi->i", U, C, U)
+    formula = np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
+    se = gaps.std() / np.sqrt(R)
+    errors.append(max(0.0, abs(gaps.mean() - formula) - 4 * se) / formula)
+    return float(max(errors)), 1e-9
+
+
+def check_linear_scaling():
+    """k steps with batch B and rate eta versus one step with batch kB (the union) and rate k eta:
+    the gap is at most eta^2 M_ex G k(k-1)/2 and shrinks like eta^2; the two updates have the same
+    mean and covariance to leading order in eta (exact enumeration of minibatches)."""
+    rng = np.random.default_rng(0)
+    errors = []
+    N, P = 50, 4
+    X = rng.standard_normal((N, P))
+    y = np.sign(rng.standard_normal(N))
+    M_ex = np.max(np.sum(X**2, axis=1)) / 4  # smoothness of every per-example logistic loss
+
+    def grad(th, idx):
+        m = y[idx] * (X[idx] @ th)
+        s = np.exp(-np.logaddexp(0, m))
+        return -(X[idx].T @ (y[idx] * s)) / len(idx)
+
+    th0 = rng.standard_normal(P)
+    for k, B in [(2, 5), (4, 8), (8, 4)]:
+        idx = rng.integers(N, size=(k, B))
+        gaps = []
+        for eta in [0.1, 0.05, 0.025]:
+            th = th0.copy()
+            G = 0.0
+            for j in range(k):
+                gj = grad(th, idx[j])
+                G = max(G, np.linalg.norm(gj))
+                th = th - eta * gj
+            big = th0 - k * eta * grad(th0, idx.reshape(-1))
+            gap = np.linalg.norm(th - big)
+            errors.append(max(0.0, gap - eta**2 * M_ex * G * k * (k - 1) / 2) / 1e-12)
+            gaps.append(gap)
+        # second order in eta: halving eta divides the gap by about 4 (within 10 percent)
+        errors.append(abs(gaps[1] / gaps[2] - 4) / 4 / 0.1)
+    # Step 5, by exact enumeration of every sequence of k single-example batches drawn with
+    # replacement (N = 5, B = 1, k = 3): the k small steps really move theta, so their result differs
+    # from the big step. The big step has mean theta - k eta grad L and covariance k eta^2 Sigma / B
+    # exactly; the two updates differ by O(eta^2) in mean and O(eta^3) in covariance, so halving eta
+    # divides those differences by about 4 and 8 (within 5 percent).
+    k, n5 = 3, 5
+    tuples = list(itertools.product(range(n5), repeat=k))
+    g5 = np.array([grad(th0, [i]) for i in range(n5)])
+    diffs = []
+    for eta in [0.02, 0.01]:
+        small, big = [], []
+        for s in tuples:
+            th = th0.copy()
+            for j in s:
+                th = th - eta * grad(th, [j])
+            small.append(th)
+            big.append(th0 - k * eta * grad(th0, list(s)))
+        small, big = np.array(small), np.array(big)
+        errors.append(np.abs(big.mean(0) - (th0 - k * eta * g5.mean(0))).max() / 1e-12)
+        errors.append(np.abs(_pop_cov(big) - k * eta**2 * _pop_cov(g5)).max() / 1e-15)
+        diffs.append(
+            (
+                np.linalg.norm(small.mean(0) - big.mean(0)),
+                np.abs(_pop_cov(small) - _pop_cov(big)).max(),
+            )
+        )
+    errors.append(abs(diffs[0][0] / diffs[1][0] - 4) / 4 / 0.05)
+    errors.append(abs(diffs[0][1] / diffs[1][1] - 8) / 8 / 0.05)
+    # Each entry is (error / its own tolerance), so the check passes when the maximum is <= 1.
+    return float(max(errors)), 1.0
+
+
+def check_critical_batch():
+    """eq:expected-decrease exactly (enumerating every minibatch of a least-squares problem), the
+    optimal step eq:critical-batch against a minimisation over eta, and eq:best-decrease."""
+    rng = np.random.default_rng(0)
+    errors = []
+    N, P = 6, 3
+    X = rng.standard_normal((N, P)) + 0.3
+    yv = rng.standard_normal(N)
+    H = X.T @ X / N
+
+    def loss(th):
+        r = X @ th - yv
+        return 0.5 * np.mean(r**2)
+
+    th = rng.standard_normal(P) * 2
+    G = X * (X @ th - yv)[:, None]  # per-example gradients
+    g = G.mean(0)
+    Sig = _pop_cov(G)
+    eta_max = g @ g / (g @ H @ g)
+    B_noise = np.trace(H @ Sig) / (g @ H @ g)
+    dL_max = (g @ g) ** 2 / (2 * g @ H @ g)
+    for B in [1, 2, 3]:
+        batches = np.array([G[list(s)].mean(0) for s in itertools.product(range(N), repeat=B)])
+
+        def expected_change(eta, batches=batches):
+            r = (th - eta * batches) @ X.T - yv  # residuals for every minibatch at once
+            return np.mean(0.5 * np.mean(r**2, axis=1)) - loss(th)
+
+        for eta in [0.01, 0.1, 0.3]:
+            formula = -eta * g @ g + 0.5 * eta**2 * (g @ H @ g + np.trace(H @ Sig) / B)
+            errors.append(abs(expected_change(eta) - formula) / 1e-12)
+        # golden-section search for the best eta on the enumerated expectation
+        lo, hi = 0.0, 2 * eta_max
+        for _ in range(100):
+            a, b = lo + 0.382 * (hi - lo), hi - 0.382 * (hi - lo)
+            if expected_change(a) < expected_change(b):
+                hi = b
+            else:
+                lo = a
+        eta_best = (lo + hi) / 2
+        # The minimum is flat, so a numerical argmin is only accurate to about sqrt(machine eps).
+        errors.append(abs(eta_best - eta_max / (1 + B_noise / B)) / eta_max / 1e-6)
+        errors.append(abs(-expected_change(eta_best) - dL_max / (1 + B_noise / B)) / dL_max / 1e-10)
+    # Each entry is (error / its own tolerance), so the check passes when the maximum is <= 1.
+    return float(max(errors)), 1.0
+
+
+def practice_numbers():
+    """Every number quoted in the note's practice section, recomputed."""
+    out = {}
+    for N, B in [(50000, 4096), (50000, 25000), (1_281_167, 4096)]:
+        out[f"finite-population factor N={N}, B={B}"] = (N - B) / (N - 1)
+
+    # Linear regression: noise scale along a gradient-descent trajectory, and the SGD noise floor.
+    rng = np.random.default_rng(0)
+    N, d = 50000, 20
+    X = rng.standard_normal((N, d))
+    y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(N)
+    th_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    H = X.T @ X / N
+
+    def stats(th):
+        r = X @ th - y
+        G = X * r[:, None]
+        g = G.mean(0)
+        Sig = _pop_cov(G)
+        return 0.5 * np.mean(r**2), g @ g, np.trace(Sig), np.trace(H @ Sig) / (g @ H @ g)
+
+    L_star = stats(th_star)[0]
+    th = np.zeros(d)
+    traj = {}
+    for t in range(81):
+        if t in (0, 20, 40, 80):
+            L, g2, s2, bn = stats(th)
+            traj[t] = {"gap": L - L_star, "|grad|^2": g2, "sigma^2": s2, "B_noise": bn}
+        th = th - 0.05 * (X.T @ (X @ th - y) / N)
+    out["GD trajectory on regression (eta=0.05)"] = traj
+    out["relative noise sqrt(sigma^2 / B) / |grad| at theta = 0, B = 32, 4096"] = tuple(
+        float(np.sqrt(traj[0]["sigma^2"] / b) / np.sqrt(traj[0]["|grad|^2"])) for b in (32, 4096)
+    )
+    trC = stats(th_star)[2]
+    out["smallest and largest eigenvalue of H"] = tuple(float(v) for v in np.linalg.eigvalsh(H)[[0, -1]])
+    out["tr C at the optimum"] = trC
+    # Exact stationary second moment S = E[e e^T] of SGD with replacement on least squares, keeping
+    # both effects the approximation eta tr C / 4B drops: the factor 2 - eta lambda_i and the part of
+    # the gradient noise that grows with e = theta - theta*. Per-example gradient at theta* + e:
+    # x_i x_i^T e + x_i rho_i, so S = T S T + (eta^2 / B) (K4[S] - H S H + C), T = I - eta H,
+    # K4[S] = mean_i x_i x_i^T S x_i x_i^T, solved as a d^2 x d^2 linear system (row-major vec).
+    rho = X @ th_star - y
+    C = (X * rho[:, None] ** 2).T @ X / N
+    K4 = np.zeros((d * d, d * d))
+    for lo in range(0, N, 5000):
+        Z = (X[lo : lo + 5000, :, None] * X[lo : lo + 5000, None, :]).reshape(-1, d * d)
+        K4 += Z.T @ Z / N
+    floors = {}
+    for eta, B in [(0.01, 32), (0.02, 32), (0.02, 64)]:
+        T = np.eye(d) - eta * H
+        A = np.eye(d * d) - np.kron(T, T) - eta**2 / B * (K4 - np.kron(H, H))
+        S = np.linalg.solve(A, (eta**2 * C / B).reshape(-1)).reshape(d, d)
+        R = 100
+        TH = np.tile(th_star, (R, 1))
+        gaps = []
+        for t in range(2000):
+            idx = rng.integers(N, size=(R, B))
+            Xb = X[idx]
+            r = np.einsum("rbd,rd->rb", Xb, TH) - y[idx]
+            TH = TH - eta * np.einsum("rbd,rb->rd", Xb, r) / B
+            if t >= 500:
+                E = TH - th_star
+                gaps.append(0.5 * np.einsum("rd,de,re->r", E, H, E))
+        per_run = np.mean(gaps, axis=0)  # time average of each of the R independent runs
+        floors[(eta, B)] = (
+            float(per_run.mean()),
+            float(per_run.std(ddof=1) / np.sqrt(R)),
+            0.5 * float(np.trace(H @ S)),
+            eta * trC / (4 * B),
+        )
+    out["SGD floor (measured, its standard error, exact stationary, eta trC / 4B)"] = floors
+
+    # Gradient accumulation over micro-batches with unequal token counts.
+    tokens = np.array([100, 900])
+    means = np.array([2.0, 1.0])
+    out["mean of micro-batch means, token mean"] = (means.mean(), (tokens * means).sum() / tokens.sum())
+    out["weight per token: micro-batch 1, micro-batch 2, correct"] = (
+        1 / (2 * tokens[0]),
+        1 / (2 * tokens[1]),
+        1 / tokens.sum(),
+    )
+
+    # Summation order in float32: B per-example gradients with mean 0.1 and spread 1.
+    rng = np.random.default_rng(0)
+    B, P = 4096, 1000
+    G = (0.1 + rng.standard_normal((B, P))).astype(np.float32)
+    ref = G.astype(np.float64).sum(0)
+
+    def sequential(A):
+        s = np.zeros(A.shape[1], np.float32)
+        for row in A:
+            s = s + row
+        return s
+
+    fwd = sequential(G)
+    rev = sequential(G[::-1])
+    pairwise = np.ascontiguousarray(G.T).sum(axis=1)  # numpy sums a contiguous axis pairwise
+    accum = sequential(np.stack([G[k * 512 : (k + 1) * 512].sum(0) for k in range(8)]))
+
+    def rel(v):
+        return float(np.median(np.abs(v.astype(np.float64) - ref) / np.abs(ref)))
+
+    out["median rel. error vs float64: forward, reversed, pairwise, 8 micro-batches"] = (
+        rel(fwd),
+        rel(rev),
+        rel(pairwise),
+        rel(accum),
+    )
+    out["fraction of entries differing: forward vs reversed, pairwise vs micro-batches"] = (
+        float(np.mean(fwd != rev)),
+        float(np.mean(pairwise != accum)),
+    )
+    out["unit roundoff float32"] = 2.0**-24
+    return out
