@@ -15,6 +15,13 @@ import numpy as np
 EXACT = 1e-10
 
 
+def _quoted(value, quoted, decimals):
+    """Error of a number quoted to `decimals` places, in units of its last digit.
+
+    Correct rounding gives at most 0.5; the checks accept up to 1 (one unit in the last place)."""
+    return abs(value - quoted) / 10.0**-decimals
+
+
 def _rand_spd(rng, d, jitter=0.3):
     A = rng.normal(size=(d, d))
     return A @ A.T / d + jitter * np.eye(d)
@@ -195,8 +202,8 @@ def check_gaussian_kl_closed_form():
         ratios.append(abs(fwd / local - 1) / (20 * t))
         ratios.append(abs(rev / local - 1) / (20 * t))
     # Quoted values of lambda - 1 - log lambda.
-    ratios.append(abs((0.25 - 1 - np.log(0.25)) - 0.6363) / 5e-5)
-    ratios.append(abs((4 - 1 - np.log(4)) - 1.6137) / 5e-5)
+    ratios.append(_quoted(0.25 - 1 - np.log(0.25), 0.6363, 4))
+    ratios.append(_quoted(4 - 1 - np.log(4), 1.6137, 4))
     return float(max(ratios)), 1.0
 
 
@@ -250,8 +257,27 @@ def check_mc_kl_variance():
         S1i = np.linalg.inv(S1)
         var = 0.5 * np.sum((lam - 1) ** 2) + delta @ S1i @ S0 @ S1i @ delta
         ratios.append(abs(var / _kl_pieces(mu0, S0 - S1, mu1, S1) - 2) / (50 * t))
-    # k3: E_p[r] = 1 always; int q^2/p converges iff s0^2 > s1^2 / 2 (1-D, s1 = 1).
-    for s0, finite in [(0.8, True), (0.6, False)]:
+    # The two d = 32 examples after the derivation, from eq:kl-std-normal and the VAE case.
+    for m_, s_, kl_q, sd_q in [(0.5, 0.6, (10.106, 3), (3.071, 3)), (0.02, 0.99, (0.00961, 5), (0.137, 3))]:
+        kl = 32 * 0.5 * (s_**2 - 1 - np.log(s_**2) + m_**2)
+        sd = np.sqrt(32 * (0.5 * (s_**2 - 1) ** 2 + m_**2 * s_**2))
+        ratios.append(_quoted(kl, *kl_q))
+        ratios.append(_quoted(sd, *sd_q))
+    ratios.append(_quoted(100 * 3.0714166 / 10.1064200, 30, 0))  # "30% of the value"
+    ratios.append(_quoted(0.1374098 / 0.0096107, 14, 0))  # "fourteen times larger"
+    # The three-dimensional example of the practice section: closed form and predicted standard error.
+    rng3 = np.random.default_rng(0)
+    A, C = rng3.normal(size=(3, 3)), rng3.normal(size=(3, 3))
+    mu0 = np.array([0.3, -0.2, 0.5])
+    S0, S1 = A @ A.T + 0.5 * np.eye(3), C @ C.T + np.eye(3)
+    lam = np.linalg.eigvals(np.linalg.solve(S1, S0)).real
+    S1i = np.linalg.inv(S1)
+    ratios.append(_quoted(_kl_closed(mu0, S0, np.zeros(3), S1), 1.60432, 5))
+    se = np.sqrt((0.5 * np.sum((lam - 1) ** 2) + mu0 @ S1i @ S0 @ S1i @ mu0) / 10**6)
+    ratios.append(_quoted(se, 0.00202, 5))
+    # k3: E_p[r] = 1 always; int q^2/p converges iff s0^2 > s1^2 / 2 (1-D, s1 = 1). The two variances
+    # 0.55 and 0.45 straddle the threshold 1/2 closely, so a wrong threshold would be caught.
+    for s0, finite in [(np.sqrt(0.55), True), (np.sqrt(0.45), False)]:
         vals = []
         for R in [10.0, 20.0, 40.0]:
             x = np.linspace(-R, R, 100001)
@@ -261,7 +287,8 @@ def check_mc_kl_variance():
             ratios.append(abs(np.sum(np.exp(lq)) * dx / np.sqrt(2 * np.pi) - 1) / 1e-9)  # = E_p[r]
             vals.append(np.sum(np.exp(2 * lq - lp)) * dx / np.sqrt(2 * np.pi))
         growth = vals[-1] / vals[-2]
-        ratios.append(abs(growth - 1) / 1e-9 if finite else max(0.0, 1e6 - growth) / 1e6)
+        # Finite: the integral has converged. Infinite: doubling the range multiplies it by > 1e6.
+        ratios.append(abs(growth - 1) / 1e-9 if finite else 1e6 / growth)
     return float(max(ratios)), 1.0
 
 
@@ -280,28 +307,31 @@ def practice_numbers():
         naive = np.exp(s32) - np.float32(1) - s32
         stable = np.expm1(s32) - s32
         out[f"logvar term s={s}"] = (abs(naive - true) / true, abs(stable - true) / true)
-    # float32 full-covariance cancellation, d = 64, condition number 1e4.
-    rng = np.random.default_rng(0)
-    d = 64
-    Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    S1 = (Q * np.logspace(0, 4, d)) @ Q.T
-    L1 = np.linalg.cholesky(S1)
-    mu = rng.normal(size=d)
-    for t in [1e-2, 1e-3]:
-        P = rng.normal(size=(d, d)) * t / np.sqrt(d)
-        D = L1 @ (P + P.T) @ L1.T / 2
-        S0 = S1 + D
-        ref = _kl_pieces(mu, D, mu, S1)
-        f32 = [a.astype(np.float32) for a in (mu, S0, mu, S1)]
-        errs = [
-            abs(_kl_closed(*f32) - ref) / ref,
-            abs(_kl_cholesky(*f32) - ref) / ref,
-            abs(_kl_pieces(f32[0], D.astype(np.float32), f32[2], f32[3]) - ref) / ref,
-            abs(_kl_closed(mu, S0, mu, S1) - ref) / ref,
-            abs(_kl_cholesky(mu, S0, mu, S1) - ref) / ref,
-        ]
-        out[f"cond1e4 t={t}: KL, f32 inv, f32 chol, f32 pieces, f64 inv, f64 chol"] = (ref, *errs)
-        out[f"cond1e4 t={t}: float32 values (inv, chol)"] = (float(_kl_closed(*f32)), float(_kl_cholesky(*f32)))
+    # float32 full-covariance cancellation, d = 64, condition number 1e4 (and 1 for comparison: the
+    # same seed gives the same Q, mu and P, hence the same whitened perturbation and the same KL).
+    for cond in [1e4, 1.0]:
+        rng = np.random.default_rng(0)
+        d = 64
+        Q, _ = np.linalg.qr(rng.normal(size=(d, d)))
+        S1 = (Q * np.logspace(0, np.log10(cond), d)) @ Q.T
+        L1 = np.linalg.cholesky(S1)
+        mu = rng.normal(size=d)
+        for t in [1e-2, 1e-3]:
+            P = rng.normal(size=(d, d)) * t / np.sqrt(d)
+            D = L1 @ (P + P.T) @ L1.T / 2
+            S0 = S1 + D
+            ref = _kl_pieces(mu, D, mu, S1)
+            f32 = [a.astype(np.float32) for a in (mu, S0, mu, S1)]
+            errs = [
+                abs(_kl_closed(*f32) - ref) / ref,
+                abs(_kl_cholesky(*f32) - ref) / ref,
+                abs(_kl_pieces(f32[0], D.astype(np.float32), f32[2], f32[3]) - ref) / ref,
+                abs(_kl_closed(mu, S0, mu, S1) - ref) / ref,
+                abs(_kl_cholesky(mu, S0, mu, S1) - ref) / ref,
+            ]
+            key = f"cond={cond:g} t={t}"
+            out[f"{key}: KL, f32 inv, f32 chol, f32 pieces, f64 inv, f64 chol"] = (ref, *errs)
+            out[f"{key}: float32 values (inv, chol)"] = (float(_kl_closed(*f32)), float(_kl_cholesky(*f32)))
     out["float32 spacing at 64"] = float(np.spacing(np.float32(64)))
     # Monte Carlo examples, d = 32.
     for m_, s_ in [(0.5, 0.6), (0.02, 0.99)]:
