@@ -11,6 +11,8 @@ tolerance several standard errors wide.
 practice_numbers() recomputes every number quoted in the note.
 """
 
+import math
+
 import numpy as np
 
 # The running example: a two-component Gaussian mixture on the real line.
@@ -308,7 +310,8 @@ def _ula_gauss_var(eta, tau2):
 def check_ula_gaussian_bias():
     """eq:ula-gaussian-var: simulate 100,000 independent chains on N(mu, tau^2) for three step
     sizes and compare the sample variance with the formula (tolerance 5 standard errors), and the
-    sample mean with mu. Also: the chain diverges for eta > 2 tau^2 (variance explodes)."""
+    sample mean with mu. The covariance recursion of step 2 is tested on the transient from a
+    correlated 2-D Gaussian start. Also: the chain diverges for eta > 2 tau^2 (variance explodes)."""
     rng = np.random.default_rng(0)
     mu, tau2 = 0.7, 1.5
     n = 100_000
@@ -321,6 +324,18 @@ def check_ula_gaussian_bias():
         se_v = v * np.sqrt(2.0 / (n - 1))
         ratios.append(abs(x.var(ddof=1) - v) / (5 * se_v))
         ratios.append(abs(x.mean() - mu) / (5 * np.sqrt(v / n)))
+    # Transient from a correlated Gaussian start in 2-D: Sigma_{k+1} = rho^2 Sigma_k + 2 eta I.
+    eta, k_steps = 0.5, 4
+    rho = 1 - eta / tau2
+    sig0 = np.array([[4.0, 1.5], [1.5, 1.0]])
+    x2 = rng.standard_normal((n, 2)) @ np.linalg.cholesky(sig0).T + np.array([2.0, -1.0])
+    sig_pred = sig0.copy()
+    for _ in range(k_steps):
+        x2 = x2 - eta * (x2 - mu) / tau2 + np.sqrt(2 * eta) * rng.standard_normal((n, 2))
+        sig_pred = rho**2 * sig_pred + 2 * eta * np.eye(2)
+    emp = np.cov(x2.T)
+    se = np.sqrt((np.outer(np.diag(sig_pred), np.diag(sig_pred)) + sig_pred**2) / n)
+    ratios.append(float(np.max(np.abs(emp - sig_pred) / (5 * se))))
     x = rng.normal(mu, 1.0, 1000)
     eta = 2.2 * tau2
     for _ in range(100):
@@ -344,8 +359,13 @@ def _annealed_fraction_left(rng, steps_per_level, n=10_000):
     return float(np.mean(x < 0))
 
 
+def _phi(u):
+    """Standard normal CDF."""
+    return 0.5 * (1.0 + math.erf(u / math.sqrt(2.0)))
+
+
 def practice_numbers():
-    """Every number quoted in the note, recomputed (takes several seconds)."""
+    """Every number quoted in the note, recomputed (takes about two minutes)."""
     rng = np.random.default_rng(0)
     out = {}
     # Fisher divergence vs KL for a weight error between well-separated modes.
@@ -366,8 +386,16 @@ def practice_numbers():
     for _ in range(2000):
         xs = xs + 0.01 * _score2(xs, w, mu, var) + np.sqrt(0.02) * rng.standard_normal(10_000)
     out["plain Langevin eta=0.01, 2000 steps: fraction left"] = float(np.mean(xs < 0))
-    out["annealed, 100 steps/level: fraction left"] = _annealed_fraction_left(rng, 100)
-    out["annealed, 200 steps/level: fraction left"] = _annealed_fraction_left(rng, 200)
+    for steps in [100, 200, 800]:
+        out[f"annealed, {steps} steps/level, 100,000 chains: fraction left"] = _annealed_fraction_left(
+            rng, steps, n=100_000
+        )
+    out["standard error of a fraction 0.2 from 100,000 chains"] = float(np.sqrt(0.2 * 0.8 / 100_000))
+    # Mass of the noisy marginal q_sigma left of 0 at the intermediate levels.
+    for s in np.geomspace(10.0, 0.1, 10)[2:5]:
+        sd = np.sqrt(var[0] + s**2)
+        left = 0.2 * _phi(4.0 / sd) + 0.8 * (1.0 - _phi(4.0 / sd))
+        out[f"sigma={s:.3f}: mass of q_sigma left of 0"] = left
     # Step-size bias on the mixture (exact stationary law of the discrete chain).
     out["TV(stationary, p) for eta=0.2,0.1,0.05,0.02"] = [_ula_stationary_tv(e) for e in [0.2, 0.1, 0.05, 0.02]]
     # Gaussian: variance formula and simulation.
