@@ -285,6 +285,7 @@ class _NoteRender:
             line, col = self.formulas[0][2], self.formulas[0][3]
             self.error(line, col, f"math: {exc}; look for runaway macros or very large formulas")
             return
+        seen: dict[str, str] = {}
         for (token, prep, line, col), out in zip(self.formulas, outputs, strict=True):
             for warning in out.get("warnings", []):
                 self.warning(line, col, f"math: {warning}")
@@ -296,7 +297,11 @@ class _NoteRender:
                 )
             if "html" in out and not out.get("untrusted"):
                 token.meta["html"] = f"\ue000{self.nonce}:{len(self.math_html)}\ue001"
-                self.math_html.append(sanitize(out["html"]))
+                # The same formula ($\\bx$, $t$) recurs throughout a note: sanitize it once.
+                cleaned = seen.get(out["html"])
+                if cleaned is None:
+                    cleaned = seen[out["html"]] = sanitize(out["html"])
+                self.math_html.append(cleaned)
                 continue
             if "html" in out:
                 continue
