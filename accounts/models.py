@@ -7,9 +7,6 @@ from notes.models import Note, Revision
 
 
 class DerivationProgressQuerySet(models.QuerySet):
-    def owned_by(self, user):
-        return self.filter(owner=user)
-
     def worked_through(self):
         return self.filter(state=DerivationProgress.State.WORKED_THROUGH)
 

@@ -222,10 +222,6 @@ class Impact:
     prerequisites_added: list[str] = field(default_factory=list)
     prerequisites_removed: list[str] = field(default_factory=list)
 
-    @property
-    def publishable(self) -> bool:
-        return not self.gates
-
 
 def publish_impact(*, revision: Revision) -> Impact:
     note = revision.note

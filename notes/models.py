@@ -102,9 +102,6 @@ class RevisionQuerySet(models.QuerySet):
     def delete(self):
         raise ImmutableRevisionError("revisions are never deleted")
 
-    def clean(self):
-        return self.filter(errors=[])
-
 
 class Revision(models.Model):
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="revisions")
@@ -148,10 +145,6 @@ class Revision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRevisionError("revisions are never deleted")
-
-    @property
-    def is_clean(self) -> bool:
-        return not self.errors
 
 
 class Derivation(models.Model):
