@@ -23,9 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .check_child import REPORT_PREFIX
 from .models import Derivation, Note
-
-REPORT_PREFIX = "CHECK-RESULT "
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.models import DerivationProgress
 
 from .models import Note, PublishRecord, Review, ReviewComment, Revision
+from .rendering import render
 from .rendering.frontmatter import SLUG
 from .selectors import LiveNoteIndex
 from .services import (
@@ -89,17 +90,15 @@ def note_create(*, slug: str, source: str, body: str, author, message: str = "")
     if not SLUG.fullmatch(slug or ""):
         raise EditorialError("the slug must be lowercase letters, digits and single hyphens, at most 100")
     _check_body(source, body)
+    result = render(source, slug=slug, index=LiveNoteIndex())
     with transaction.atomic():
-        if Note.objects.filter(slug=slug).exists():
-            raise EditorialError(f"the slug '{slug}' is taken; choose another")
         try:
+            # The unique slug column decides between two editors creating the same slug.
             with transaction.atomic():
                 note = Note.objects.create(slug=slug)
         except IntegrityError:
             raise EditorialError(f"the slug '{slug}' is taken; choose another") from None
-        return revision_create(
-            note=note, source=source, author=author, message=message or "Created", index=LiveNoteIndex()
-        )
+        return revision_create(note=note, source=source, author=author, message=message or "Created", result=result)
 
 
 def revision_save(
@@ -113,6 +112,8 @@ def revision_save(
     """
     require(author, "change_note")
     _check_body(source, body)
+    # Render before taking the row lock: KaTeX can take seconds and must not hold up others.
+    result = render(source, slug=new_slug or note.slug, index=LiveNoteIndex())
     with transaction.atomic():
         # Lock the note row alone; the revisions are read after the lock is held, so a
         # revision committed by whoever held it before us is seen (in PostgreSQL a joined row
@@ -130,7 +131,7 @@ def revision_save(
                 raise EditorialError(f"the slug '{new_slug}' is taken; choose another")
             locked.slug = new_slug
             locked.save(update_fields=["slug"])
-        return revision_create(note=locked, source=source, author=author, message=message, index=LiveNoteIndex())
+        return revision_create(note=locked, source=source, author=author, message=message, result=result)
 
 
 def review_submit(*, note: Note, user) -> Review:

@@ -124,15 +124,16 @@ def revision_create(
 
     Returns None when `source` equals the latest revision's source: a save that changes
     nothing writes nothing. The revision is stored even with render errors (an editor's work
-    is never lost); such a revision cannot be published.
+    is never lost); such a revision cannot be published. Callers that hold the note's row
+    lock pass `result`, rendered before they took it, so KaTeX never runs under the lock.
     """
+    if result is None:
+        result = render(source, slug=note.slug, index=index)
     note = Note.objects.select_for_update().get(pk=note.pk)
     digest = content_hash(source)
     latest = note.latest_revision
     if latest is not None and latest.content_hash == digest:
         return None
-    if result is None:
-        result = render(source, slug=note.slug, index=index)
     revision = Revision.objects.create(
         note=note,
         number=(latest.number + 1) if latest else 1,

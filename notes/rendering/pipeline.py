@@ -76,6 +76,7 @@ class _NoteRender:
         # the placeholder impossible to forge from the note's text.
         self.nonce = secrets.token_hex(8)
         self.math_html: list[str] = []
+        self.placeholder = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
         self.anchors: dict[str, str] = {}  # anchor id -> what a link to it says
 
     # -- problems -----------------------------------------------------------------------
@@ -360,8 +361,7 @@ class _NoteRender:
 
     def clean(self, html: str) -> str:
         """Sanitize an HTML fragment, then put its (already sanitized) formulas back."""
-        pattern = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
-        return pattern.sub(lambda m: self.math_html[int(m.group(1))], sanitize(html))
+        return self.placeholder.sub(lambda m: self.math_html[int(m.group(1))], sanitize(html))
 
     def finish(self, tokens: list[Token]) -> None:
         result = self.result
