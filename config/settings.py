@@ -110,7 +110,8 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     }
     # Tests that run threads (two editors saving at once) need a file: in-memory SQLite
     # shares one cache between connections and fails with "table is locked" instead of waiting.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # SQLITE_TEST_NAME lets two suites run side by side in one checkout.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME", str(BASE_DIR / "test-db.sqlite3"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

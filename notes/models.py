@@ -205,6 +205,7 @@ class Link(models.Model):
     target_note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="incoming_links")
     anchor = models.CharField(max_length=120, blank=True)
     text = models.CharField(max_length=300, blank=True)
+    context_html = models.TextField(blank=True)  # the sentence around the link, sanitized
 
     def __str__(self) -> str:
         return f"{self.revision} -> {self.target_note_id}#{self.anchor}"

@@ -99,7 +99,13 @@ def _write_extracted(revision: Revision, result: RenderResult) -> None:
     slugs = {link.target_slug for link in result.links} | set(result.prerequisites)
     notes = {n.slug: n for n in Note.objects.filter(slug__in=slugs)}
     Link.objects.bulk_create(
-        Link(revision=revision, target_note=notes[link.target_slug], anchor=link.anchor, text=link.text[:300])
+        Link(
+            revision=revision,
+            target_note=notes[link.target_slug],
+            anchor=link.anchor,
+            text=link.text[:300],
+            context_html=link.context_html,
+        )
         for link in result.links
         if link.target_slug in notes
     )

@@ -27,7 +27,7 @@ from .result import DerivationData, EquationData, LinkData, Problem, RenderResul
 from .sanitize import sanitize
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2  # 2: links keep the sentence around them
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -78,6 +78,7 @@ class _NoteRender:
         self.math_html: list[str] = []
         self.placeholder = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
         self.anchors: dict[str, str] = {}  # anchor id -> what a link to it says
+        self.link_sites: list[tuple[LinkData, Token, int]] = []  # link, its inline token, index
 
     # -- problems -----------------------------------------------------------------------
 
@@ -320,9 +321,7 @@ class _NoteRender:
             self.error(line, col, f"math: {out['error']}{where}", formula_pos=src_pos)
 
     def resolve_links(self, tokens: list[Token]) -> None:
-        for token in _all_tokens(tokens):
-            if token.type != "wikilink":
-                continue
+        for parent, position, token in _wikilinks(tokens):
             meta = token.meta
             line, col = meta.get("line", 1), meta.get("col", 1)
             target, anchor = meta["slug"] or self.slug, meta["anchor"]
@@ -358,6 +357,7 @@ class _NoteRender:
                 meta["title"] = title
             if not own:
                 self.result.links.append(LinkData(target, anchor, meta["label"], line))
+                self.link_sites.append((self.result.links[-1], parent, position))
 
     def clean(self, html: str) -> str:
         """Sanitize an HTML fragment, then put its (already sanitized) formulas back."""
@@ -392,6 +392,9 @@ class _NoteRender:
                         line,
                     )
                 )
+        for link, parent, position in self.link_sites:
+            around = _sentence_around(parent.children, position)
+            link.context_html = self.clean(renderer.renderInline(around, options, self.env))
         result.plain_text = plain_text(tokens)
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", _prose(tokens)))
 
@@ -448,11 +451,68 @@ def _matching_close(tokens: list[Token], open_idx: int) -> int:
     return len(tokens) - 1
 
 
-def _all_tokens(tokens: list[Token]):
+def _wikilinks(tokens: list[Token]):
+    """Every cross-link with the inline token that holds it and its index there."""
     for token in tokens:
-        yield token
-        if token.children:
-            yield from token.children
+        for position, child in enumerate(token.children or ()):
+            if child.type == "wikilink":
+                yield token, position, child
+
+
+# A sentence ends at . ! or ? followed by space and a capital: "e.g. the" does not end one.
+SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
+CONTEXT_CHARS = 220  # at most this much text on each side of the link
+
+
+def _sentence_around(children: list[Token], position: int) -> list[Token]:
+    """The tokens of the sentence holding children[position], that link shown marked.
+
+    Text tokens at the edges are cut at the sentence boundary; a very long sentence is cut
+    to CONTEXT_CHARS each side, with an ellipsis. Formulas keep their typeset HTML.
+    """
+
+    def text(content: str) -> Token:
+        token = Token("text", "", 0)
+        token.content = content
+        return token
+
+    link = children[position]
+    before: list[Token] = []
+    budget = CONTEXT_CHARS
+    for child in reversed(children[:position]):
+        if child.type in {"softbreak", "hardbreak"}:
+            before.append(text(" "))
+            continue
+        if child.type == "text":
+            ends = list(SENTENCE_END.finditer(child.content))
+            if ends:
+                before.append(text(child.content[ends[-1].end() :]))
+                break
+        if len(child.content) > budget:
+            kept = child.content[len(child.content) - budget :] if child.type == "text" else ""
+            before.append(text("… " + kept.lstrip()))
+            break
+        budget -= len(child.content)
+        before.append(child)
+    after: list[Token] = []
+    budget = CONTEXT_CHARS
+    for child in children[position + 1 :]:
+        if child.type in {"softbreak", "hardbreak"}:
+            after.append(text(" "))
+            continue
+        if child.type == "text":
+            end = SENTENCE_END.search(child.content)
+            if end:
+                after.append(text(child.content[: end.start() + 1]))
+                break
+        if len(child.content) > budget:
+            kept = child.content[:budget] if child.type == "text" else ""
+            after.append(text(kept.rstrip() + " …"))
+            break
+        budget -= len(child.content)
+        after.append(child)
+    mark_open, mark_close = Token("mark_open", "mark", 1), Token("mark_close", "mark", -1)
+    return [*reversed(before), mark_open, link, mark_close, *after]
 
 
 def _inline_text(inline: Token) -> str:

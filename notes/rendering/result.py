@@ -62,6 +62,7 @@ class LinkData:
     anchor: str
     text: str
     line: int
+    context_html: str = ""  # the sentence around the link, the link itself marked
 
 
 @dataclass

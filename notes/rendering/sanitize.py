@@ -32,6 +32,7 @@ HTML_TAGS = {
     "kbd",
     "label",
     "li",
+    "mark",
     "ol",
     "p",
     "pre",
