@@ -1,7 +1,9 @@
 """Reads: what pages and commands ask of the database, in a fixed number of queries."""
 
 import hashlib
+import re
 from collections import defaultdict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from graphlib import TopologicalSorter
 
@@ -9,7 +11,7 @@ from django.db import connection
 from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404
 
-from .models import Equation, Note, Prerequisite, PublishRecord, Review, Revision, Topic
+from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering.links import NoteInfo
 
 
@@ -158,6 +160,102 @@ def note_for_reader(slug: str) -> Note:
     if note is None:
         raise Http404("No such note")
     return note
+
+
+@dataclass
+class Citation:
+    """One place in another live note that links here: the note and the sentence around it."""
+
+    slug: str
+    title: str
+    context_html: str
+
+
+@dataclass
+class References:
+    """Who points at a live note: whole-note backlinks grouped by citing note, and "used by"
+    per anchor (an equation, a derivation, a section). A link to a derivation's step also
+    counts as a use of the derivation."""
+
+    linked_from: list[tuple[str, str, list[Citation]]] = field(default_factory=list)  # slug, title, places
+    used_by: dict[str, list[Citation]] = field(default_factory=dict)
+    # (anchor, what a link to it says, citations) in the order the anchors appear in the note
+    used_in_order: list[tuple[str, str, list[Citation]]] = field(default_factory=list)
+
+    def uses_of(self, anchor: str) -> list[Citation]:
+        return self.used_by.get(anchor, [])
+
+
+STEP_ANCHOR = re.compile(r"(.+)-step-\d+")
+
+
+def references_into(note: Note) -> References:
+    """Live links into `note` from other live notes, in one query. Drafts' links never count."""
+    rows = (
+        Link.objects.filter(target_note_id=note.pk, revision__note__live_revision=F("revision"))
+        .exclude(revision__note_id=note.pk)
+        .order_by("revision__title", "revision__note__slug", "pk")
+        .values_list("anchor", "context_html", "revision__note__slug", "revision__title")
+    )
+    refs = References()
+    grouped: dict[str, tuple[str, str, list[Citation]]] = {}
+    for anchor, context, slug, title in rows:
+        citation = Citation(slug, title, context)
+        grouped.setdefault(slug, (slug, title, []))[2].append(citation)
+        if anchor:
+            refs.used_by.setdefault(anchor, []).append(citation)
+            step = STEP_ANCHOR.fullmatch(anchor)
+            if step:
+                refs.used_by.setdefault(step.group(1), []).append(citation)
+    refs.linked_from = list(grouped.values())
+    revision = note.live_revision
+    present = [a for a in refs.used_by if a in revision.anchors]
+    position = {a: revision.html.find(f'id="{a}"') for a in present}
+    refs.used_in_order = [(a, revision.anchors[a], refs.used_by[a]) for a in sorted(present, key=position.__getitem__)]
+    return refs
+
+
+def live_note_or_404(slug: str) -> Note:
+    note = Note.objects.with_live().filter(slug=slug).first()
+    if note is None:
+        raise Http404("No such note")
+    return note
+
+
+@dataclass
+class Target:
+    """What a cross-link points at, described from stored, already rendered fields."""
+
+    note: Note
+    anchor: str
+    kind: str  # "note", "equation", "derivation", "step", "section"
+    label: str  # "(3)", a derivation's or a section's title
+    html: str = ""  # the equation or the derivation's statement, sanitized at render time
+
+
+def link_target_for_reader(slug: str, anchor: str = "") -> Target:
+    """The live note (and anchor in it) a link points at, or 404: drafts, unknown anchors."""
+    note = live_note_or_404(slug)
+    revision = note.live_revision
+    if not anchor:
+        return Target(note, "", "note", revision.title)
+    if anchor not in revision.anchors:
+        raise Http404("No such anchor in this note")
+    label = revision.anchors[anchor]
+    if anchor.startswith("eq:"):
+        html = Equation.objects.filter(revision=revision, label=anchor).values_list("html", flat=True).first()
+        return Target(note, anchor, "equation", label, html or "")
+    step = STEP_ANCHOR.fullmatch(anchor)
+    key = step.group(1) if step else anchor
+    derivation = (
+        Derivation.objects.filter(revision=revision, key=key).values("title", "statement_html", "steps").first()
+    )
+    if derivation is None:
+        return Target(note, anchor, "section", label)
+    if step:
+        html = next((s["html"] for s in derivation["steps"] if s["id"] == anchor), "")
+        return Target(note, anchor, "step", label, html)
+    return Target(note, anchor, "derivation", derivation["title"], derivation["statement_html"])
 
 
 STATE_LABELS = {

@@ -37,13 +37,31 @@ def note_detail(request, slug):
         key = selectors.note_page_key(slug)
         body = cache.get(key)
         if body is None:
-            note = selectors.note_for_reader(slug)
-            context = {"note": note, "revision": note.live_revision}
-            body = render_to_string("notes/note.html", context, request).encode()
+            body = render_to_string("notes/note.html", _note_page(slug), request).encode()
             cache.set(key, body, timeout=3600)
         return HttpResponse(body)
+    return render(request, "notes/note.html", _note_page(slug))
+
+
+def _note_page(slug: str) -> dict:
     note = selectors.note_for_reader(slug)
-    return render(request, "notes/note.html", {"note": note, "revision": note.live_revision})
+    return {"note": note, "revision": note.live_revision, "references": selectors.references_into(note)}
+
+
+def note_uses(request, slug, anchor):
+    """The notes that use an equation, derivation or section: the no-JavaScript popover."""
+    target = selectors.link_target_for_reader(slug, anchor)
+    citations = selectors.references_into(target.note).uses_of(anchor)
+    return render(request, "notes/uses.html", {"target": target, "citations": citations})
+
+
+def link_preview(request, slug):
+    """A hover preview of a link target, assembled from fields stored at render time."""
+    anchor = request.GET.get("anchor", "")
+    if len(anchor) > 120:
+        raise Http404("No such anchor")
+    target = selectors.link_target_for_reader(slug, anchor)
+    return render(request, "notes/_preview.html", {"target": target})
 
 
 def about(request):

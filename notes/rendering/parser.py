@@ -80,7 +80,21 @@ def _math_display(self, tokens, idx, options, env):
         return f'<div class="math-display">{body}</div>\n'
     # The first label is the block's id; further labels (align rows) get their own anchors.
     extra = "".join(f'<span class="eq-anchor" id="{escape(lab)}"></span>' for lab in labels[1:])
-    return f'<div class="math-display equation" id="{escape(labels[0])}">{extra}{body}</div>\n'
+    uses = "".join(_uses_link(env, lab, "equation") for lab in labels)
+    return f'<div class="math-display equation" id="{escape(labels[0])}">{extra}{body}{uses}</div>\n'
+
+
+def _uses_link(env, anchor: str, kind: str) -> str:
+    """A link from an equation or derivation to the page of notes that use it.
+
+    Written at render time so it works without JavaScript; the page script turns it into a
+    popover with the count, or hides it when nothing links there.
+    """
+    base = env.get("uses_url")
+    if not base:
+        return ""
+    anchor = escape(anchor)
+    return f'<a class="uses-link" href="{escape(base)}{anchor}/" aria-label="Notes that use this {kind}">used by</a>'
 
 
 def _wikilink(self, tokens, idx, options, env):
@@ -100,7 +114,8 @@ def _derivation_open(self, tokens, idx, options, env):
     return (
         f'<section class="derivation" id="{key}" data-derivation="{key}">\n'
         f'<header class="derivation-head"><span class="derivation-kind">Derivation</span> '
-        f'<a class="derivation-title" href="#{key}">{title}</a></header>\n'
+        f'<a class="derivation-title" href="#{key}">{title}</a>{_uses_link(env, meta.get("key", ""), "derivation")}'
+        "</header>\n"
     )
 
 

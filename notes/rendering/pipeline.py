@@ -367,6 +367,8 @@ class _NoteRender:
         result = self.result
         renderer = self.md.renderer
         options = self.md.options
+        if self.slug:
+            self.env["uses_url"] = note_url(self.slug) + "uses/"
         html = renderer.render(tokens, options, self.env)
         result.html = self.clean(html)
         result.anchors = dict(sorted(self.anchors.items()))
@@ -392,9 +394,12 @@ class _NoteRender:
                         line,
                     )
                 )
+        # The sentence is shown on the target's page, so links within this note must say
+        # which note they mean.
+        here = f'href="{note_url(self.slug)}#' if self.slug else 'href="#'
         for link, parent, position in self.link_sites:
-            around = _sentence_around(parent.children, position)
-            link.context_html = self.clean(renderer.renderInline(around, options, self.env))
+            around = renderer.renderInline(_sentence_around(parent.children, position), options, self.env)
+            link.context_html = self.clean(around.replace('href="#', here))
         result.plain_text = plain_text(tokens)
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", _prose(tokens)))
 

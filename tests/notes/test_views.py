@@ -1,5 +1,7 @@
 """Reader pages: content, status codes, and query counts that do not grow with data."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -55,7 +57,7 @@ def test_note_page_shows_everything_a_reader_needs(client, publish, base):
     assert 'href="/notes/base/">Base note</a>' in html  # prerequisites
     assert '<section class="derivation" id="d"' in html
     assert "katex.min.css" in html
-    assert "<script" not in html
+    assert re.findall(r"<script[^>]*>", html) == ['<script type="module" src="/static/js/note-links.js">']
 
 
 def test_drafts_and_missing_notes_are_404(client, areas):
@@ -101,19 +103,21 @@ def test_note_page_query_count_is_constant(client, reader, publish, base, django
     _add_notes(publish, 3)
     long_body = "\n\n".join(BODY.replace("{#d}", f"{{#d{i}}}").replace("First", f"Part {i}") for i in range(5))
     publish("many", note_source("Many", body=long_body, prerequisites=["base", "extra-0", "extra-1", "extra-2"]))
+    for i in range(4):  # "many" is cited by four notes, in its sections and derivations; "few" by none
+        publish(
+            f"citer-{i}", note_source(f"Citer {i}", body=f"See [[many]], [[many#d{i}]] and [[many#part-{i}-section]].")
+        )
     for slug in ("few", "many"):
         url = reverse("notes:note", args=[slug])
-        with django_assert_num_queries(
-            5
-        ):  # anonymous, first visit: version key + note, topics, prerequisites, derivations
+        # anonymous, first visit: version key + note, topics, prerequisites, derivations, links in
+        with django_assert_num_queries(6):
             client.get(url)
         with django_assert_num_queries(1):  # anonymous again: the version key only
             client.get(url)
     client.force_login(reader)
     for slug in ("few", "many"):
-        with django_assert_num_queries(
-            8
-        ):  # session, user, its two permission sets, note, topics, prerequisites, derivations
+        # session, user, its two permission sets, note, topics, prerequisites, derivations, links in
+        with django_assert_num_queries(9):
             client.get(reverse("notes:note", args=[slug]))
 
 

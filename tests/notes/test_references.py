@@ -1,0 +1,207 @@
+"""Links into a note: backlinks with their sentences, "used by" per anchor, link previews.
+
+Everything follows live revisions only: a draft's links, or a newer unpublished revision's,
+never show on a reader's page.
+"""
+
+import pytest
+from django.urls import reverse
+
+from notes.models import Note
+from notes.rendering.links import MappingIndex, NoteInfo
+from notes.rendering.pipeline import CONTEXT_CHARS, render
+from notes.selectors import LiveNoteIndex
+from notes.services import revision_create
+from tests.conftest import note_source
+
+pytestmark = pytest.mark.django_db
+
+TARGET_BODY = r"""
+## Setup
+
+Let $x$ be given.
+
+$$
+f(x) = x^2 \label{eq:square}
+$$
+
+::: derivation {#square-grad} The gradient of the square
+1. Differentiate: $f'(x) = 2x$.
+2. Evaluate at one: $f'(1) = 2$.
+
+So the slope at one is two.
+:::
+"""
+
+
+@pytest.fixture
+def target(publish):
+    return publish("target", note_source("Target note", body=TARGET_BODY, summary="Squares <b>and</b> their slopes"))
+
+
+def page(client, slug):
+    response = client.get(reverse("notes:note", args=[slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def section(html, heading):
+    start = html.index(f">{heading}</h2>")
+    return html[start : html.index("</section>", start)]
+
+
+# -- rendering: the sentence around a link ---------------------------------------------------
+
+
+def links_of(body):
+    index = MappingIndex([NoteInfo("t", "Tee", anchors={"eq:a": "(1)", "sec": "Sec"}, equations={"eq:a": 1})])
+    result = render(note_source("Source", body=body), slug="src", index=index)
+    assert not result.errors, result.errors
+    return result.links
+
+
+def test_context_is_the_sentence_with_the_link_marked():
+    (link,) = links_of("First sentence. The map $y$ is **in [[t]] here** and ends. Next one.")
+    assert link.context_html.startswith('The map <span class="katex">')
+    assert (
+        '<strong>in <mark><a class="xref" href="/notes/t/" title="Tee">Tee</a></mark> here</strong>'
+        in link.context_html
+    )
+    assert link.context_html.endswith("and ends.")
+    assert "First sentence" not in link.context_html and "Next one" not in link.context_html
+
+
+def test_context_does_not_end_a_sentence_at_an_abbreviation():
+    (link,) = links_of("We use [[t#eq:a]], e.g. the square. Not this.")
+    assert link.context_html.endswith("e.g. the square.")
+
+
+def test_context_of_a_long_sentence_is_cut_each_side():
+    words = "word " * 200
+    (link,) = links_of(f"{words}[[t]] {words}end.")
+    text = link.context_html
+    assert text.startswith("… ") and text.endswith(" …")
+    assert len(text) < 2 * CONTEXT_CHARS + 200
+
+
+def test_links_within_the_citing_note_point_back_to_it():
+    body = "## Sec\n\nAs in [[#sec]] and [[t#sec]] together."
+    (link,) = links_of(body)
+    assert 'href="/notes/src/#sec"' in link.context_html
+    assert 'href="#' not in link.context_html
+
+
+def test_equations_and_derivations_link_to_their_uses_page(target):
+    assert '<a class="uses-link" href="/notes/target/uses/eq:square/"' in target.html
+    assert '<a class="uses-link" href="/notes/target/uses/square-grad/"' in target.html
+
+
+# -- the note page ---------------------------------------------------------------------------
+
+
+def test_linked_from_lists_live_citing_notes_with_their_sentences(client, publish, target):
+    publish("citer", note_source("Citer", body="Intro. Squares are treated in [[target]] at length. Outro."))
+    html = section(page(client, "target"), "Linked from")
+    assert '<a class="backlink-note" href="/notes/citer/">Citer</a>' in html
+    assert "Squares are treated in <mark>" in html and "Outro" not in html
+
+
+def test_drafts_and_unpublished_revisions_do_not_count(client, publish, editor, target):
+    publish("citer", note_source("Citer", body="Nothing to see."))
+    note = Note.objects.get(slug="citer")
+    revision_create(note=note, source=note_source("Citer", body="Now [[target#eq:square]]."), author=editor)
+    draft = Note.objects.create(slug="draft")
+    revision_create(note=draft, source=note_source("Draft", body="See [[target]]."), author=editor)
+    html = page(client, "target")
+    assert "No other note links here yet." in html
+    assert "Used in other notes" not in html
+    assert client.get(reverse("notes:uses", args=["target", "eq:square"])).context["citations"] == []
+
+
+def test_used_by_groups_uses_per_equation_and_derivation(client, publish, target):
+    publish("a", note_source("Alpha", body="By [[target#eq:square]] the map is convex."))
+    publish("b", note_source("Beta", body="Step [[target#square-grad-step-2]] evaluates it."))
+    publish("c", note_source("Gamma", body="The [[target#square-grad]] derivation is short."))
+    html = section(page(client, "target"), "Used in other notes")
+    equation = html[html.index('id="uses-eq:square"') :]
+    assert 'data-count="1"' in equation[:200] and "Alpha" in equation.split("</li>\n        </ul>")[0]
+    derivation = html[html.index('id="uses-square-grad"') :]
+    assert 'data-count="2"' in derivation[:200]  # the whole derivation and one of its steps
+    assert html.index("uses-eq:square") < html.index("uses-square-grad")  # document order
+
+
+def test_uses_page_works_without_javascript(client, publish, target):
+    publish("a", note_source("Alpha", body="By [[target#eq:square]] the map is convex."))
+    response = client.get(reverse("notes:uses", args=["target", "eq:square"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Uses of equation" in html and 'href="/notes/target/#eq:square">(1)</a>' in html
+    assert 'class="katex' in html  # the equation itself, as stored
+    assert "Alpha" in html and "the map is convex" in html
+    empty = client.get(reverse("notes:uses", args=["target", "square-grad"])).content.decode()
+    assert "No other note references this derivation yet." in empty
+
+
+@pytest.mark.parametrize(
+    "slug, anchor",
+    [("target", "eq:nope"), ("target", "nope"), ("missing", "eq:square"), ("draft", "eq:square")],
+)
+def test_uses_page_404s(client, editor, target, slug, anchor):
+    draft = Note.objects.create(slug="draft")
+    revision_create(note=draft, source=note_source("Draft", body=TARGET_BODY), author=editor)
+    assert client.get(reverse("notes:uses", args=[slug, anchor])).status_code == 404
+
+
+# -- previews --------------------------------------------------------------------------------
+
+
+def preview(client, slug, anchor=None):
+    data = {"anchor": anchor} if anchor is not None else {}
+    return client.get(reverse("notes:preview", args=[slug]), data)
+
+
+def test_note_preview_is_title_and_escaped_summary(client, target):
+    html = preview(client, "target").content.decode()
+    assert '<a href="/notes/target/">Target note</a>' in html
+    assert "Squares &lt;b&gt;and&lt;/b&gt; their slopes" in html
+
+
+def test_equation_derivation_and_step_previews_use_stored_html(client, target):
+    equation = preview(client, "target", "eq:square").content.decode()
+    assert "Target note · (1)" in equation and "katex-display" in equation
+    derivation = preview(client, "target", "square-grad").content.decode()
+    assert "The gradient of the square" in derivation
+    step = preview(client, "target", "square-grad-step-2").content.decode()
+    assert "step 2" in step and "Evaluate at one" in step
+    heading = preview(client, "target", "setup").content.decode()
+    assert "Target note · Setup" in heading
+
+
+def test_previews_follow_the_live_revision(client, editor, target):
+    note = Note.objects.get(slug="target")
+    revision_create(
+        note=note,
+        source=note_source("Target renamed", body=TARGET_BODY.replace("eq:square", "eq:sq")),
+        author=editor,
+        index=LiveNoteIndex(),
+    )
+    assert "Target note" in preview(client, "target").content.decode()
+    assert preview(client, "target", "eq:sq").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "slug, anchor", [("missing", None), ("draft", None), ("target", "eq:nope"), ("target", "x" * 200)]
+)
+def test_preview_404s(client, editor, target, slug, anchor):
+    draft = Note.objects.create(slug="draft")
+    revision_create(note=draft, source=note_source("Draft"), author=editor)
+    assert preview(client, slug, anchor).status_code == 404
+
+
+def test_preview_query_count_is_constant(client, publish, target, django_assert_max_num_queries):
+    for i in range(5):
+        publish(f"c{i}", note_source(f"C{i}", body="See [[target#eq:square]]."))
+    with django_assert_max_num_queries(2):
+        preview(client, "target", "eq:square")
+    with django_assert_max_num_queries(2):
+        preview(client, "target", "square-grad-step-1")
