@@ -22,6 +22,7 @@ from .rendering.frontmatter import SLUG
 from .selectors import LiveNoteIndex
 from .services import (
     broken_incoming_links,
+    live_links_into,
     dependents_rerender,
     publish_gates,
     revision_create,
@@ -222,6 +223,8 @@ class Impact:
     stale_marks: int = 0  # readers' worked-through marks the changed derivations would make stale
     prerequisites_added: list[str] = field(default_factory=list)
     prerequisites_removed: list[str] = field(default_factory=list)
+    # Other live notes whose links print this note's title: re-rendered on publish to show the new one.
+    retitled_in: list[dict] = field(default_factory=list)  # {"note", "title", "text"}
 
 
 def publish_impact(*, revision: Revision) -> Impact:
@@ -248,4 +251,10 @@ def publish_impact(*, revision: Revision) -> Impact:
     old_pre = set(live.front_matter.get("prerequisites", [])) if live else set()
     impact.prerequisites_added = sorted(new_pre - old_pre)
     impact.prerequisites_removed = sorted(old_pre - new_pre)
+    if live and live.title != revision.title:
+        impact.retitled_in = [
+            {"note": link.revision.note.slug, "title": link.revision.title, "text": link.text}
+            for link in live_links_into(note)
+            if link.text.startswith(live.title)
+        ]
     return impact

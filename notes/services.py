@@ -186,16 +186,20 @@ def cycle_message(cycle: list[str]) -> str:
     return "prerequisite cycle: " + " → ".join(cycle) + " (each note is a prerequisite of the next; remove one edge)"
 
 
-def broken_incoming_links(revision: Revision, *, except_from: set[str] = frozenset()) -> list[Link]:
-    """Links from other live notes into this note whose anchor the revision does not have."""
-    incoming = (
-        Link.objects.filter(target_note_id=revision.note_id, revision__note__live_revision=F("revision"))
-        .exclude(revision__note_id=revision.note_id)
-        .exclude(revision__note__slug__in=except_from)
-        .exclude(anchor="")
+def live_links_into(note: Note):
+    """Links from other notes' live revisions into `note`, with the citing note loaded."""
+    return (
+        Link.objects.filter(target_note_id=note.pk, revision__note__live_revision=F("revision"))
+        .exclude(revision__note_id=note.pk)
         .select_related("revision__note")
+        .defer("revision__html", "revision__source", "revision__plain_text")
         .order_by("revision__note__slug", "anchor")
     )
+
+
+def broken_incoming_links(revision: Revision, *, except_from: set[str] = frozenset()) -> list[Link]:
+    """Links from other live notes into this note whose anchor the revision does not have."""
+    incoming = live_links_into(revision.note).exclude(revision__note__slug__in=except_from).exclude(anchor="")
     return [link for link in incoming if link.anchor not in revision.anchors]
 
 

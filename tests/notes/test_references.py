@@ -205,3 +205,41 @@ def test_preview_query_count_is_constant(client, publish, target, django_assert_
         preview(client, "target", "eq:square")
     with django_assert_max_num_queries(2):
         preview(client, "target", "square-grad-step-1")
+
+
+# -- editors see who a change affects --------------------------------------------------------
+
+
+def test_a_new_title_lists_the_notes_that_print_the_old_one_and_updates_them(client, publish, editor, target):
+    from notes.editorial import note_publish, publish_impact
+
+    publish("citer", note_source("Citer", body="See [[target]], [[target#setup]] and [[target|the squares note]]."))
+    note = Note.objects.get(slug="target")
+    renamed = revision_create(
+        note=note, source=note_source("Squares", body=TARGET_BODY), author=editor, index=LiveNoteIndex()
+    )
+    impact = publish_impact(revision=renamed)
+    assert [(r["note"], r["text"]) for r in impact.retitled_in] == [
+        ("citer", "Target note"),
+        ("citer", "Target note § Setup"),
+    ]
+    assert not impact.gates
+    note_publish(revision=renamed, user=editor)
+    html = page(client, "citer")
+    assert ">Squares</a>" in html and ">Squares § Setup</a>" in html and ">the squares note</a>" in html
+
+
+def test_removing_a_cited_label_is_refused_and_names_the_citing_note(publish, editor, target):
+    from notes.editorial import publish_impact
+
+    publish("citer", note_source("Citer", body="By [[target#eq:square]]."))
+    note = Note.objects.get(slug="target")
+    changed = revision_create(
+        note=note,
+        source=note_source("Target note", body=TARGET_BODY.replace(r"\label{eq:square}", "")),
+        author=editor,
+        index=LiveNoteIndex(),
+    )
+    impact = publish_impact(revision=changed)
+    assert impact.broken_references == [{"note": "citer", "title": "Citer", "anchor": "eq:square"}]
+    assert any("'citer' links to '#eq:square'" in gate for gate in impact.gates)
