@@ -16,5 +16,6 @@ urlpatterns = [
     path("<slug:slug>/request-changes/", views.note_request_changes, name="request_changes"),
     path("<slug:slug>/publish/", views.note_publish_view, name="publish"),
     path("<slug:slug>/rollback/<int:number>/", views.note_rollback_view, name="rollback"),
+    path("<slug:slug>/retire/", views.note_retire_view, name="retire"),
     path("<slug:slug>/run-checks/", views.note_run_checks, name="run_checks"),
 ]

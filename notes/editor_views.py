@@ -28,8 +28,10 @@ from .editorial import (
     compose_source,
     note_create,
     note_publish,
+    note_retire,
     note_rollback,
     publish_impact,
+    retire_blockers,
     review_comment,
     review_request_changes,
     review_submit,
@@ -234,6 +236,7 @@ def note_review(request, slug):
         "revision": revision,
         "live": live,
         "impact": publish_impact(revision=revision),
+        "retire_blockers": retire_blockers(note) if live else [],
         "changes": revision_changes(live, revision),
         "diff": side_by_side(live.source if live else "", revision.source),
         "review": Review.objects.open().filter(note=note).first(),
@@ -303,6 +306,12 @@ def note_publish_view(request, slug):
         note_publish(revision=revision, user=request.user)
 
     return _do(request, slug, publish, "Published.")
+
+
+@permission_required("publish_note")
+@require_POST
+def note_retire_view(request, slug):
+    return _do(request, slug, lambda n: note_retire(note=n, user=request.user), "Retired: the note is a draft again.")
 
 
 @permission_required("publish_note")

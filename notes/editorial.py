@@ -11,19 +11,21 @@ import yaml
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import DerivationProgress
 
-from .models import Note, PublishRecord, Review, ReviewComment, Revision
+from .models import Note, Prerequisite, PublishRecord, Review, ReviewComment, Revision
 from .rendering import render
 from .rendering.frontmatter import SLUG
+from .search import search_document_update
 from .selectors import LiveNoteIndex
 from .services import (
+    PublishRefused,
     broken_incoming_links,
-    live_links_into,
     dependents_rerender,
+    live_links_into,
     publish_gates,
     revision_create,
     revision_publish,
@@ -209,6 +211,50 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
         if revision is None:  # the latest revision already has this content
             revision = Revision.objects.get(pk=locked.latest_revision_id)
         return note_publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
+
+
+def retire_blockers(note: Note) -> list[str]:
+    """Why a live note cannot be taken offline: other live notes that link to it or need it."""
+    reasons = []
+    linking: dict[str, int] = {}
+    for link in live_links_into(note):
+        linking[link.revision.note.slug] = linking.get(link.revision.note.slug, 0) + 1
+    for slug, count in sorted(linking.items()):
+        reasons.append(f"'{slug}' links here ({count} link{'s' if count > 1 else ''}); remove or retarget them first")
+    needing = Prerequisite.objects.filter(prerequisite=note, revision__note__live_revision=F("revision")).exclude(
+        revision__note=note
+    )
+    for slug in sorted(needing.values_list("revision__note__slug", flat=True)):
+        reasons.append(f"'{slug}' lists it as a prerequisite; remove that edge first")
+    return reasons
+
+
+def note_retire(*, note: Note, user) -> PublishRecord:
+    """Take a live note offline; refused, naming them, while other live notes depend on it.
+
+    Nothing is deleted: the revisions stay, the note becomes a draft again (editors only),
+    and the retirement is recorded like a publish, so it appears in the history and feeds.
+    """
+    require(user, "publish_note")
+    with transaction.atomic():
+        locked = Note.objects.select_for_update().get(pk=note.pk)
+        if locked.live_revision_id is None:
+            raise EditorialError("this note is not live")
+        reasons = retire_blockers(locked)
+        if reasons:
+            raise PublishRefused(["cannot retire this note while others depend on it:", *reasons])
+        record = PublishRecord.objects.create(
+            note=locked,
+            from_revision_id=locked.live_revision_id,
+            to_revision_id=locked.live_revision_id,
+            action=PublishRecord.Action.RETIRE,
+            user=user,
+        )
+        locked.live_revision = None
+        locked.save(update_fields=["live_revision"])
+        locked.topics.clear()
+        search_document_update(note=locked)
+    return record
 
 
 @dataclass

@@ -25,7 +25,9 @@ class SiteChangesFeed(Feed):
         return self.records()[:FEED_LENGTH]
 
     def item_title(self, record):
-        verb = "rolled back" if record.action == PublishRecord.Action.ROLLBACK else "published"
+        verb = {PublishRecord.Action.ROLLBACK: "rolled back", PublishRecord.Action.RETIRE: "retired"}.get(
+            record.action, "published"
+        )
         return f"{record.to_revision.title}: revision {record.to_revision.number} {verb}"
 
     def item_description(self, record):

@@ -284,6 +284,7 @@ class PublishRecord(models.Model):
     class Action(models.TextChoices):
         PUBLISH = "publish", "Published"
         ROLLBACK = "rollback", "Rolled back"
+        RETIRE = "retire", "Retired"  # taken offline; to_revision is the revision that was live
 
     note = models.ForeignKey(Note, on_delete=models.PROTECT, related_name="publish_records")
     from_revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -299,3 +300,30 @@ class PublishRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.note_id}: {self.from_revision_id} -> {self.to_revision_id}"
+
+
+class SearchDocument(models.Model):
+    """What readers search in one live note, copied from its live revision by
+    `notes.search.search_document_update`; one row per live note, none for drafts.
+
+    The database indexes it beyond what this model declares (migration 0005): on PostgreSQL
+    a stored generated `search_vector` column with a GIN index, on SQLite the FTS5 table
+    `notes_searchdocument_fts` kept in step by triggers. Django's SQLite backend rebuilds a
+    table to alter it, which drops those triggers, so a migration that alters this table must
+    create them again; PostgreSQL refuses to alter a column the generated one reads.
+    """
+
+    note = models.OneToOneField(Note, on_delete=models.CASCADE, related_name="search_document")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    body = models.TextField(blank=True)  # the revision's plain text: prose and formulas' TeX
+    derivations = models.TextField(blank=True)  # derivation titles, one a line
+    equations = models.TextField(blank=True)  # equation labels
+    math = models.TextField(blank=True)  # control sequences as words: \KL -> texKL
+    formulas = models.TextField(blank=True)  # each formula's TeX, one a line, to show matches
+    areas = models.CharField(max_length=500, blank=True)  # area slugs, space-separated and padded
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"search row of {self.note_id}"

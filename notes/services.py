@@ -15,6 +15,7 @@ from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecor
 from .rendering import RENDERER_VERSION, RenderResult, render
 from .rendering.katex import katex_version
 from .rendering.links import NoteIndex
+from .search import search_document_update
 
 EDITORS_GROUP = "editors"
 EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")
@@ -261,6 +262,7 @@ def revision_publish(
     note.save(update_fields=["live_revision"])
     topics = Topic.objects.filter(slug__in=revision.front_matter.get("topics", []))
     note.topics.set(topics)
+    search_document_update(note=note)
     return revision
 
 
@@ -276,6 +278,7 @@ def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> 
         for related in (revision.derivations, revision.equations, revision.links, revision.prerequisites):
             related.all().delete()
         _write_extracted(revision, result)
+        search_document_update(note=revision.note)
     return Revision.objects.get(pk=revision.pk)
 
 

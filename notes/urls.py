@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 from .feeds import NoteChangesFeed, SiteChangesFeed
 
 app_name = "notes"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("about/", views.about, name="about"),
     path("guide/", views.guide, name="guide"),
     path("changes/feed/", SiteChangesFeed(), name="feed"),
+    path("search/", search_views.search, name="search"),
+    path("search.json", search_views.search_json, name="search_json"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("notes/<slug:slug>/", views.note_detail, name="note"),
     path("notes/<slug:slug>/history/", views.note_history, name="history"),

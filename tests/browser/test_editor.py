@@ -13,7 +13,7 @@ def login(page, live_server, username, password):
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")  # the header has a search button too
     page.wait_for_url(f"{live_server.url}/")
 
 

@@ -243,3 +243,49 @@ def test_removing_a_cited_label_is_refused_and_names_the_citing_note(publish, ed
     impact = publish_impact(revision=changed)
     assert impact.broken_references == [{"note": "citer", "title": "Citer", "anchor": "eq:square"}]
     assert any("'citer' links to '#eq:square'" in gate for gate in impact.gates)
+
+
+def test_retiring_is_refused_while_live_notes_depend_on_it_and_names_them(client, publish, editor, target):
+    from notes.editorial import note_retire
+    from notes.services import PublishRefused
+
+    publish("citer", note_source("Citer", body="By [[target#eq:square]] and [[target]]."))
+    publish("needer", note_source("Needer", prerequisites=["target"]))
+    note = Note.objects.get(slug="target")
+    with pytest.raises(PublishRefused) as refused:
+        note_retire(note=note, user=editor)
+    assert refused.value.reasons[1:] == [
+        "'citer' links here (2 links); remove or retarget them first",
+        "'needer' lists it as a prerequisite; remove that edge first",
+    ]
+    assert client.get(reverse("notes:note", args=["target"])).status_code == 200
+    client.force_login(editor)
+    review = client.get(reverse("editor:review", args=["target"])).content.decode()
+    assert "Not possible while other live notes depend on it" in review and "&#x27;citer&#x27; links here" in review
+
+
+def test_retiring_takes_the_note_offline_and_keeps_its_history(client, publish, editor, reader, target):
+    from notes.models import PublishRecord
+
+    client.force_login(reader)
+    assert client.post(reverse("editor:retire", args=["target"])).status_code == 403
+    client.force_login(editor)
+    response = client.post(reverse("editor:retire", args=["target"]))
+    assert response.status_code == 302
+    note = Note.objects.get(slug="target")
+    assert note.live_revision is None and note.revisions.count() == 1
+    assert note.publish_records.latest("pk").action == PublishRecord.Action.RETIRE
+    client.logout()
+    assert client.get(reverse("notes:note", args=["target"])).status_code == 404
+    assert client.get(reverse("notes:preview", args=["target"])).status_code == 404
+    assert "retired" in client.get(reverse("notes:feed")).content.decode()
+    assert "Target note" not in client.get(reverse("notes:home")).content.decode()
+
+
+def test_a_retired_note_leaves_search(publish, editor, target):
+    from notes.editorial import note_retire
+    from notes.search import search_notes
+
+    assert [hit.slug for hit in search_notes("squares")] == ["target"]
+    note_retire(note=Note.objects.get(slug="target"), user=editor)
+    assert search_notes("squares") == []

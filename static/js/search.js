@@ -1,0 +1,159 @@
+// Instant search: as the reader types in a search form marked `data-instant-search` (its
+// value is the JSON endpoint), the best matches appear in a list under the box. The form
+// stays an ordinary GET form: without this script, or on Enter with nothing selected, it
+// submits to the search page. The list follows the ARIA combobox pattern: arrow keys move
+// through it, Enter opens the selected note, Escape closes it.
+
+const DEBOUNCE_MS = 200;
+const MIN_LENGTH = 2;
+
+// Snippets arrive as escaped HTML whose only tags are <mark>. They are copied node by node
+// into new elements, so even a server bug could not put other markup on the page.
+function snippetNodes(html) {
+  const template = document.createElement("template");
+  template.innerHTML = html;
+  return Array.from(template.content.childNodes, (node) => {
+    if (node.nodeName === "MARK") {
+      const mark = document.createElement("mark");
+      mark.textContent = node.textContent;
+      return mark;
+    }
+    return document.createTextNode(node.textContent);
+  });
+}
+
+function span(className, ...children) {
+  const element = document.createElement("span");
+  element.className = className;
+  element.append(...children);
+  return element;
+}
+
+function enhance(form, index) {
+  const input = form.querySelector('input[name="q"]');
+  const area = form.querySelector('select[name="area"]');
+  if (!input) return;
+  const endpoint = form.dataset.instantSearch;
+  const list = document.createElement("ul");
+  list.id = `instant-results-${index}`;
+  list.className = "instant-results";
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Matching notes");
+  list.hidden = true;
+  form.append(list);
+  input.setAttribute("role", "combobox");
+  input.setAttribute("aria-autocomplete", "list");
+  input.setAttribute("aria-controls", list.id);
+  input.setAttribute("aria-expanded", "false");
+
+  let timer = 0;
+  let controller = null;
+  let active = -1;
+
+  const options = () => Array.from(list.querySelectorAll('[role="option"]'));
+
+  function select(position) {
+    const items = options();
+    active = position < 0 || !items.length ? -1 : position % items.length;
+    items.forEach((item, i) => item.setAttribute("aria-selected", String(i === active)));
+    if (active >= 0) {
+      input.setAttribute("aria-activedescendant", items[active].id);
+      items[active].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function close() {
+    list.hidden = true;
+    input.setAttribute("aria-expanded", "false");
+    select(-1);
+  }
+
+  function show(children) {
+    list.replaceChildren(...children);
+    list.hidden = false;
+    input.setAttribute("aria-expanded", "true");
+    select(-1);
+  }
+
+  function message(text) {
+    const item = document.createElement("li");
+    item.className = "instant-message";
+    item.setAttribute("role", "presentation");
+    item.textContent = text;
+    return item;
+  }
+
+  function option(result, i) {
+    const item = document.createElement("li");
+    item.id = `${list.id}-${i}`;
+    item.setAttribute("role", "option");
+    item.setAttribute("aria-selected", "false");
+    const link = document.createElement("a");
+    link.href = result.url;
+    link.tabIndex = -1;
+    link.append(span("instant-title", result.title));
+    const context = result.snippet ? snippetNodes(result.snippet) : [result.summary];
+    link.append(span("instant-snippet", ...context));
+    for (const tex of result.formulas) {
+      const code = document.createElement("code");
+      code.textContent = tex;
+      link.append(span("instant-snippet", code));
+    }
+    item.append(link);
+    return item;
+  }
+
+  async function run() {
+    const query = input.value.trim();
+    if (controller) controller.abort();
+    if (query.length < MIN_LENGTH) {
+      close();
+      return;
+    }
+    controller = new AbortController();
+    const params = new URLSearchParams({ q: query });
+    if (area && area.value) params.set("area", area.value);
+    try {
+      const response = await fetch(`${endpoint}?${params}`, {
+        signal: controller.signal,
+        headers: { Accept: "application/json" },
+      });
+      const data = await response.json();
+      if (data.error) show([message(data.error)]);
+      else if (!data.results.length) show([message("No live note matches.")]);
+      else show(data.results.map(option));
+    } catch (error) {
+      if (error.name !== "AbortError") close(); // the form still works: Enter submits it
+    }
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(run, DEBOUNCE_MS);
+  }
+
+  input.addEventListener("input", schedule);
+  if (area) area.addEventListener("change", schedule);
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (list.hidden) return;
+      event.preventDefault();
+      select(event.key === "ArrowDown" ? active + 1 : (active <= 0 ? options().length : active) - 1);
+    } else if (event.key === "Enter" && active >= 0) {
+      event.preventDefault();
+      window.location.assign(options()[active].querySelector("a").href);
+    } else if (event.key === "Escape" && !list.hidden) {
+      event.preventDefault();
+      close();
+    }
+  });
+  form.addEventListener("focusout", (event) => {
+    if (!form.contains(event.relatedTarget)) close();
+  });
+  // A click on a result must reach its link before focus leaves the box and the list closes.
+  list.addEventListener("mousedown", (event) => event.preventDefault());
+}
+
+document.querySelectorAll("form[data-instant-search]").forEach(enhance);
