@@ -6,6 +6,13 @@ from . import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("plan/", views.plan, name="plan"),
+    path("progress/<slug:slug>/<slug:key>/", views.progress, name="progress"),
+    path("progress/<slug:slug>/<slug:key>/changes/", views.progress_changes, name="progress_changes"),
+    path("export.json", views.export_json, name="export_json"),
+    path("export.csv", views.export_csv, name="export_csv"),
+    path("delete/", views.delete_account, name="delete"),
     path("signup/", views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

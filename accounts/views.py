@@ -1,7 +1,22 @@
-from django.contrib.auth import login
-from django.shortcuts import redirect, render
+"""Pages that belong to one learner. Every view is for the logged-in owner only."""
 
-from .forms import SignupForm
+import json
+from difflib import SequenceMatcher
+from itertools import zip_longest
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from notes.diffs import inline_diff
+
+from . import dashboard, plans
+from .forms import AccountDeleteForm, SignupForm
+from .progress import ProgressError, progress_mark, stale_change
 
 
 def signup(request):
@@ -13,3 +28,91 @@ def signup(request):
         login(request, user)
         return redirect("notes:home")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+@require_POST
+def progress(request, slug, key):
+    """Set a mark. A form post returns to the derivation; the page script asks for JSON."""
+    try:
+        mark = progress_mark(owner=request.user, slug=slug, key=key, state=request.POST.get("state", ""))
+    except ProgressError as error:
+        if _wants_json(request):
+            return JsonResponse({"error": str(error)}, status=400)
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    if _wants_json(request):
+        return JsonResponse({"key": mark.key, "state": mark.state, "label": mark.label, "stale": mark.stale})
+    messages.success(request, f"“{mark.title}”: {mark.label.lower()}.")
+    return redirect(reverse("notes:note", args=[slug]) + f"#{key}")
+
+
+@login_required
+def progress_changes(request, slug, key):
+    """What changed in a derivation since the reader's mark: old and new steps side by side."""
+    mark, old, live = stale_change(owner=request.user, slug=slug, key=key)
+    context = {
+        "note": live.revision.note,
+        "mark": mark,
+        "old": old,
+        "live": live,
+        "stale": mark.fingerprint != live.fingerprint,
+        "steps": _paired_steps(old.steps if old else [], live.steps),
+        "diff": inline_diff(old.source if old else "", live.source),
+    }
+    return render(request, "accounts/progress_changes.html", context)
+
+
+def _paired_steps(old: list[dict], new: list[dict]) -> list[tuple[dict | None, dict | None, bool]]:
+    """Old and new steps aligned (an inserted step does not shift the rest), with whether each
+    pair differs."""
+    matcher = SequenceMatcher(a=[s["source"] for s in old], b=[s["source"] for s in new], autojunk=False)
+    rows = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        left, right = old[i1:i2], new[j1:j2]
+        for a, b in zip_longest(left, right):
+            rows.append((a, b, op != "equal"))
+    return rows
+
+
+@login_required
+def plan(request):
+    target = request.GET.get("target", "").strip()
+    context = {"target": target, "rules": plans}
+    if target:
+        context["plan"] = plans.learning_plan(request.user, target)
+    return render(request, "accounts/plan.html", context)
+
+
+@login_required
+def home(request):
+    return render(request, "accounts/dashboard.html", dashboard.dashboard_for(request.user))
+
+
+@login_required
+def export_json(request):
+    body = json.dumps(dashboard.export_data(request.user), indent=2, ensure_ascii=False)
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{request.user.username}-data.json"'
+    return response
+
+
+@login_required
+def export_csv(request):
+    response = HttpResponse(dashboard.export_progress_csv(request.user), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{request.user.username}-progress.csv"'
+    return response
+
+
+@login_required
+def delete_account(request):
+    form = AccountDeleteForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        dashboard.account_delete(owner=request.user)
+        logout(request)
+        messages.success(request, "Your account and everything it held have been deleted.")
+        return redirect("notes:home")
+    return render(request, "accounts/delete.html", {"form": form})

@@ -6,6 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("study/", include("accounts.study_urls")),
     path("edit/", include("notes.editor_urls")),
     path("", include("notes.urls")),
 ]

@@ -6,6 +6,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
+from accounts.progress import STATES as PROGRESS_STATES
+from accounts.progress import marks_for_note
+
 from . import selectors
 from .diffs import inline_diff, revision_changes, side_by_side
 from .guide import authoring_guide
@@ -40,12 +43,52 @@ def note_detail(request, slug):
             body = render_to_string("notes/note.html", _note_page(slug), request).encode()
             cache.set(key, body, timeout=3600)
         return HttpResponse(body)
-    return render(request, "notes/note.html", _note_page(slug))
+    context = _note_page(slug)
+    note, revision = context["note"], context["revision"]
+    if request.user.is_authenticated:
+        derivations = revision.derivations.all()
+        marks = marks_for_note(request.user, note, derivations)
+        for d in derivations:  # the prefetched rows the template lists
+            d.mark = marks[d.key]
+        context["progress"] = {
+            "done": sum(m.done for m in marks.values()),
+            "stale": sum(m.stale for m in marks.values()),
+            "total": len(marks),
+        }
+        context["body_html"] = _with_progress_controls(request, note, revision.html, marks)
+    return render(request, "notes/note.html", context)
 
 
 def _note_page(slug: str) -> dict:
     note = selectors.note_for_reader(slug)
-    return {"note": note, "revision": note.live_revision, "references": selectors.references_into(note)}
+    revision = note.live_revision
+    return {
+        "note": note,
+        "revision": revision,
+        "body_html": revision.html,
+        "references": selectors.references_into(note),
+    }
+
+
+def _with_progress_controls(request, note, html: str, marks: dict) -> str:
+    """The stored note HTML with the reader's progress control after each derivation's heading.
+
+    The controls are per reader, so they cannot be stored with the revision; the stored
+    markup is ours (`<section ... data-derivation="key">` then the heading), so splicing
+    after each heading is exact, and costs a string search per derivation.
+    """
+    states = list(PROGRESS_STATES.items())
+    for key, mark in marks.items():
+        start = html.find(f'data-derivation="{key}">')
+        end = html.find("</header>", start) if start >= 0 else -1
+        if end < 0:
+            continue
+        end += len("</header>")
+        control = render_to_string(
+            "accounts/_progress_control.html", {"note": note, "mark": mark, "states": states}, request
+        )
+        html = html[:end] + control + html[end:]
+    return html
 
 
 def note_uses(request, slug, anchor):

@@ -27,7 +27,7 @@ from .result import DerivationData, EquationData, LinkData, Problem, RenderResul
 from .sanitize import sanitize
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 2  # 2: links keep the sentence around them
+RENDERER_VERSION = 2  # 2: links keep the sentence around them; derivation prints omit the title
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -429,8 +429,10 @@ class _NoteRender:
             elif t.type == "derivation_result_open":
                 result_html = self.clean(renderer.render(tokens[j + 1 : end], options, self.env))
             j = j + 1 if t.type in {"ordered_list_open", "container_derivation_open"} else end + 1
-        # Whitespace never changes a derivation's meaning, so it does not change the print.
-        normalized = " ".join(source.split())
+        # The print covers what a reader works through: statement, steps and result. Neither
+        # whitespace nor the title (the opening line) changes it, so retitling a derivation
+        # leaves readers' marks valid.
+        normalized = " ".join(source.split("\n", 1)[1].split()) if "\n" in source else ""
         return DerivationData(
             key=opener.meta.get("key", ""),
             title=opener.meta.get("title", ""),

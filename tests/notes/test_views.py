@@ -116,8 +116,9 @@ def test_note_page_query_count_is_constant(client, reader, publish, base, django
             client.get(url)
     client.force_login(reader)
     for slug in ("few", "many"):
-        # session, user, its two permission sets, note, topics, prerequisites, derivations, links in
-        with django_assert_num_queries(9):
+        # session, user, its two permission sets, note, topics, prerequisites, derivations, links in,
+        # the reader's marks
+        with django_assert_num_queries(10):
             client.get(reverse("notes:note", args=[slug]))
 
 

@@ -221,12 +221,15 @@ def test_derivation_has_steps_result_and_anchors():
     assert result.anchors["setting"] == "Setting"
 
 
-def test_fingerprint_changes_with_content_but_not_with_trailing_whitespace():
+def test_fingerprint_changes_with_content_but_not_with_whitespace_or_title():
     base = rendered(DERIVATION).derivations[0].fingerprint
     spaced = rendered(DERIVATION.replace("x^2$.", "x^2$.   ").replace("2. Divide", "\n2. Divide"))
     assert spaced.derivations[0].fingerprint == base
     changed = rendered(DERIVATION.replace("2x + h", "2x + h^1"))
     assert changed.derivations[0].fingerprint != base
+    retitled = rendered(DERIVATION.replace("Gradient of a square", "The gradient of a square"))
+    assert retitled.derivations[0].title == "The gradient of a square"
+    assert retitled.derivations[0].fingerprint == base  # a new title leaves readers' marks valid
 
 
 @pytest.mark.parametrize(
