@@ -32,7 +32,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Refresh vendored KaTeX from the version pinned in package.json (needs npm).
+# Refresh vendored KaTeX and elkjs (graph layout) from the versions pinned in package.json (needs npm).
 # Only woff2 fonts are kept, so the CSS is rewritten to reference nothing else.
 vendor:
 	npm install --no-audit --no-fund --no-package-lock
@@ -42,6 +42,9 @@ vendor:
 	node -p "require('./node_modules/katex/package.json').version" > static/vendor/katex/VERSION
 	sed -E 's/,url\(fonts\/[^)]*\.woff\) format\("woff"\)//g; s/,url\(fonts\/[^)]*\.ttf\) format\("truetype"\)//g' \
 		node_modules/katex/dist/katex.min.css > static/vendor/katex/katex.min.css
+	cp node_modules/elkjs/lib/elk.bundled.js notes/vendor/elk.bundled.js
+	cp node_modules/elkjs/LICENSE.md notes/vendor/elk-LICENSE.md
+	node -p "require('./node_modules/elkjs/package.json').version" > notes/vendor/ELK_VERSION
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from notes.models import Note, Topic
 
+from .annotation_io import annotations_export
 from .models import DerivationProgress
 from .plans import NoteStanding, fringe, site_standings
 
@@ -145,6 +146,7 @@ def export_data(owner) -> dict:
             for p in _progress_rows(owner)
         ],
         **export_reviews(owner),
+        "annotations": annotations_export(owner),
     }
 
 

@@ -1,5 +1,7 @@
 """What belongs to one reader. Everything here is private to its owner."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -114,3 +116,78 @@ class ReviewLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.note_id}#{self.derivation_key} {self.kind} {self.rating}"
+
+
+class AnnotationQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        """The only way views reach annotations: a reader's own, nobody else's (staff included)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(owner=user)
+
+    def anchored(self):
+        return self.filter(state=Annotation.State.ANCHORED)
+
+    def orphaned(self):
+        return self.filter(state=Annotation.State.ORPHANED)
+
+
+class Annotation(models.Model):
+    """A reader's private note on a passage, a whole equation, a derivation or one of its steps.
+
+    Anchoring follows the Web Annotation model's selectors: the quote with a little text
+    before and after it (TextQuoteSelector) and its position in the revision's plain text
+    (TextPositionSelector), plus the block id for equations, derivations and steps. `revision`
+    is the revision the anchor refers to: when a new revision goes live, `accounts.anchoring`
+    moves the anchor into it (through the diff, by fuzzy quote matching, or by block id) or
+    marks the annotation an orphan; `made_on` never changes. Nothing deletes an orphan but
+    its owner.
+    """
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Passage"
+        EQUATION = "equation", "Equation"
+        DERIVATION = "derivation", "Derivation"
+        STEP = "step", "Derivation step"
+
+    class State(models.TextChoices):
+        ANCHORED = "anchored", "Anchored"
+        ORPHANED = "orphaned", "Orphaned"
+
+    class Method(models.TextChoices):
+        MADE = "made", "Made on this revision"
+        DIFF = "diff", "Followed the edit exactly"
+        FUZZY = "fuzzy", "Found by fuzzy quote matching"
+        BLOCK = "block", "Followed its equation or derivation id"
+        REATTACHED = "reattached", "Re-attached by you"
+        ORPHAN = "orphan", "Not found"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)  # never guessable
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="annotations")
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="+")
+    made_on = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TEXT)
+    block_id = models.CharField(max_length=120, blank=True)  # equation label, derivation key, step id
+    quote = models.TextField()
+    prefix = models.CharField(max_length=64, blank=True)
+    suffix = models.CharField(max_length=64, blank=True)
+    start = models.PositiveIntegerField()  # [start, end) in revision.plain_text
+    end = models.PositiveIntegerField()
+    body = models.TextField(blank=True)  # Markdown with math, as the reader wrote it
+    body_html = models.TextField(blank=True)  # rendered once on save, untrusted mode
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ANCHORED)
+    anchored_by = models.CharField(max_length=12, choices=Method.choices, default=Method.MADE)
+    anchor_score = models.FloatField(null=True, blank=True)  # fuzzy matches: how close, 0-1
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AnnotationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "created_at"]
+        indexes = [models.Index(fields=["owner", "note"], name="annotation_owner_note")]
+        constraints = [models.CheckConstraint(condition=models.Q(start__lte=models.F("end")), name="annotation_span")]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.note_id} {self.kind} {self.state}"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import annotation_list_views, annotation_views, views
 
 app_name = "accounts"
 
@@ -13,6 +13,20 @@ urlpatterns = [
     path("export.json", views.export_json, name="export_json"),
     path("export.csv", views.export_csv, name="export_csv"),
     path("delete/", views.delete_account, name="delete"),
+    path("annotations/new/", annotation_views.annotation_new, name="annotation_new"),
+    path("annotations/<uuid:annotation_id>/edit/", annotation_views.annotation_edit, name="annotation_edit"),
+    path("annotations/<uuid:annotation_id>/delete/", annotation_views.annotation_delete_view, name="annotation_delete"),
+    path(
+        "annotations/<uuid:annotation_id>/reattach/",
+        annotation_views.annotation_reattach_view,
+        name="annotation_reattach",
+    ),
+    path("annotations/", annotation_list_views.annotation_list, name="annotations"),
+    path("annotations/export.json", annotation_list_views.annotations_export_json, name="annotations_export_json"),
+    path(
+        "annotations/export.md", annotation_list_views.annotations_export_markdown, name="annotations_export_markdown"
+    ),
+    path("annotations/import/", annotation_list_views.annotations_import, name="annotations_import"),
     path("signup/", views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

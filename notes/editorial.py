@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import DerivationProgress
+from accounts.reanchoring import orphan_count
 
 from .models import Note, Prerequisite, PublishRecord, Review, ReviewComment, Revision
 from .rendering import render
@@ -267,6 +268,7 @@ class Impact:
     derivations_added: list[str] = field(default_factory=list)
     derivations_removed: list[str] = field(default_factory=list)
     stale_marks: int = 0  # readers' worked-through marks the changed derivations would make stale
+    orphaned_annotations: int = 0  # readers' annotations it would orphan: a count, never whose or what
     prerequisites_added: list[str] = field(default_factory=list)
     prerequisites_removed: list[str] = field(default_factory=list)
     # Other live notes whose links print this note's title: re-rendered on publish to show the new one.
@@ -293,6 +295,7 @@ def publish_impact(*, revision: Revision) -> Impact:
         impact.stale_marks = (
             DerivationProgress.objects.worked_through().filter(note=note).filter(made_against_other_content).count()
         )
+    impact.orphaned_annotations = orphan_count(note=note, revision=revision)
     new_pre = set(revision.front_matter.get("prerequisites", []))
     old_pre = set(live.front_matter.get("prerequisites", [])) if live else set()
     impact.prerequisites_added = sorted(new_pre - old_pre)

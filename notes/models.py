@@ -307,7 +307,9 @@ class SearchDocument(models.Model):
     `notes.search.search_document_update`; one row per live note, none for drafts.
 
     The database indexes it beyond what this model declares (migration 0005): on PostgreSQL
-    a stored generated `search_vector` column with a GIN index, on SQLite the FTS5 table
+    a stored generated `search_vector` column with a GIN index, plus the small generated
+    `head_vector` that picks which matches to rank and the `notes_search_candidates`
+    function that reads it (0007); on SQLite the FTS5 table
     `notes_searchdocument_fts` kept in step by triggers. Django's SQLite backend rebuilds a
     table to alter it, which drops those triggers, so a migration that alters this table must
     create them again; PostgreSQL refuses to alter a column the generated one reads.

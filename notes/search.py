@@ -4,8 +4,9 @@ Each live note has one `SearchDocument` row holding what readers search (title, 
 body text, derivation titles, equation labels, math tokens, area slugs), written by
 `search_document_update` whenever what is live changes. The database indexes that row
 itself (migration 0005): on PostgreSQL a stored generated, weighted `tsvector` column with a
-GIN index; on SQLite an FTS5 table kept in step by triggers. `search_notes` is the only
-reader and returns the same `SearchHit`s on both engines.
+GIN index, plus a small head vector that picks which matches to rank (0007); on SQLite an
+FTS5 table kept in step by triggers. `search_notes` is the only reader and returns the same
+`SearchHit`s on both engines.
 
 Math is searchable by its TeX control sequences: `\\KL` in a formula is stored as the word
 `texKL` (a form both engines index as one distinct token), and a query term `\\KL` is
@@ -24,6 +25,9 @@ from .models import Note, SearchDocument, Topic
 
 MAX_QUERY_LENGTH = 200
 DEFAULT_LIMIT = 20
+# PostgreSQL: how many matches, the best by the head, are ranked by the full vector. Five
+# pages' worth: enough that the body's weight reorders the top, few enough to stay cheap.
+RERANK_CANDIDATES = 100
 MAX_FORMULAS_PER_HIT = 3
 FORMULA_EXCERPT = 120  # characters of TeX shown around a match
 
@@ -260,56 +264,82 @@ def _snippet_html(raw: str) -> SafeString:
     return mark_safe(escape(raw).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))
 
 
-def _formula_patterns(query: ParsedQuery) -> list[re.Pattern]:
-    patterns = []
+@dataclass(frozen=True)
+class _FormulaMatcher:
+    pattern: re.Pattern
+    names: tuple[str, ...]  # case-folded; a note whose TeX holds none of them has no match
+
+
+def _formula_matcher(query: ParsedQuery) -> _FormulaMatcher | None:
+    alternatives, names = [], []
     for term in query.positive_terms():
         if len(term.words) != 1:
             continue
         name = re.escape(term.words[0])
         if term.math:
-            patterns.append(re.compile(rf"\\{name}(?![A-Za-z])", re.IGNORECASE))
+            alternatives.append(rf"\\{name}(?![A-Za-z])")
         elif len(term.words[0]) > 2:
             # A bare word shows formulas only where it is a control sequence or operator
             # name: `softmax` shows \softmax(z), `x` shows nothing.
-            patterns.append(re.compile(rf"\\{name}(?![A-Za-z])|\{{{name}\}}", re.IGNORECASE))
-    return patterns
+            alternatives.append(rf"\\{name}(?![A-Za-z])|\{{{name}\}}")
+        else:
+            continue
+        names.append(term.words[0].casefold())
+    if not alternatives:
+        return None
+    return _FormulaMatcher(re.compile("|".join(alternatives), re.IGNORECASE), tuple(names))
 
 
-def _excerpt(tex: str, match: re.Match) -> str:
+def _excerpt(tex: str, at: int) -> str:
     # A whole align environment would bury the match; show the stretch of TeX around it.
     if len(tex) <= FORMULA_EXCERPT:
         return tex
-    start = max(0, min(match.start() - FORMULA_EXCERPT // 2, len(tex) - FORMULA_EXCERPT))
+    start = max(0, min(at - FORMULA_EXCERPT // 2, len(tex) - FORMULA_EXCERPT))
     end = start + FORMULA_EXCERPT
     return ("… " if start else "") + tex[start:end] + (" …" if end < len(tex) else "")
 
 
-def _matching_formulas(formulas: str, patterns: list[re.Pattern]) -> tuple[str, ...]:
-    found = []
-    for tex in formulas.split("\n") if patterns else ():
-        match = next(filter(None, (p.search(tex) for p in patterns)), None)
-        if match:
-            found.append(_excerpt(tex, match))
-            if len(found) == MAX_FORMULAS_PER_HIT:
-                break
+def _matching_formulas(formulas: str, matcher: _FormulaMatcher | None) -> tuple[str, ...]:
+    # A long note has hundreds of formulas, one a line. A case-insensitive regex is slow
+    # over that much text, so a plain substring test rules most notes out first; the rest
+    # get one scan, each match's line being the formula it is in.
+    if matcher is None:
+        return ()
+    folded = formulas.casefold()
+    if not any(name in folded for name in matcher.names):
+        return ()
+    found, position = [], 0
+    while len(found) < MAX_FORMULAS_PER_HIT:
+        match = matcher.pattern.search(formulas, position)
+        if match is None:
+            break
+        start = formulas.rfind("\n", 0, match.start()) + 1
+        end = formulas.find("\n", match.end())
+        end = len(formulas) if end == -1 else end
+        found.append(_excerpt(formulas[start:end], match.start() - start))
+        position = end + 1
     return tuple(found)
 
 
-# PostgreSQL: rank the matching rows, then headline only the top `limit`. ts_headline
-# parses all the text it is given (about 4 ms for a long note), so it gets a window of the
-# body around the first place a query word starts (`window`, a regex of word prefixes, so
-# "entropies" finds "entropy"); when no word is found there the window is the start and the
-# snippet is usually empty, and the page shows the summary instead.
+# PostgreSQL ranks in two phases (migration 0007). Reading a note's full vector from TOAST
+# costs more than anything else here, so `notes_search_candidates` takes every match from
+# the GIN index and picks the best by the rank over a small inline head vector (title,
+# summary, derivation titles, labels, the body's opening). Title match and the full
+# weighted rank order just those candidates, and ts_headline runs for the `limit` shown.
+# ts_headline parses all the text it is given (about 4 ms for a long note), so it gets a
+# window of the body around the first place a query word starts (`window`, a regex of word
+# prefixes, so "entropies" finds "entropy"); when no word is found there the window is the
+# start and the snippet is usually empty, and the page shows the summary instead.
 _PG_SQL = """
 WITH q AS (
     SELECT websearch_to_tsquery('english', %(match)s) AS match,
            websearch_to_tsquery('english', %(mark)s) AS mark
 ), top AS (
     SELECT d.id,
-           ts_filter(d.search_vector, '{a}') @@ q.match AS title_match,
+           to_tsvector('english', d.title) @@ q.match AS title_match,
            ts_rank(d.search_vector, q.match) AS rank
-    FROM notes_searchdocument d, q
-    WHERE d.search_vector @@ q.match AND (%(area)s = '' OR strpos(d.areas, ' ' || %(area)s || ' ') > 0)
+    FROM q, notes_search_candidates(q.match, %(area)s, %(candidates)s) AS c(id)
+    JOIN notes_searchdocument d ON d.id = c.id
     ORDER BY title_match DESC, rank DESC, d.title, d.id
     LIMIT %(limit)s
 )
@@ -328,27 +358,33 @@ _PG_HEADLINE_OPTIONS = (
 )
 
 # SQLite: bm25 weights mirror PostgreSQL's A/B/C/D (title, summary, body, derivation
-# titles, equation labels, math). The outer query computes snippet() for the top rows only.
+# titles, equation labels, math). bm25 adds a column's weight per use before saturating, so
+# a word used often in the body would outrank one use in the summary; a match in the head
+# columns (title, summary, derivation titles, labels) is sorted first instead, as
+# PostgreSQL's ranking does. The outer query computes snippet() for the top rows only; its
+# CROSS JOIN makes SQLite look each top row up in the FTS table by rowid (left to itself it
+# walks every match of the MATCH again, about 200 ms for a word in most notes).
 _SQLITE_SQL = """
 WITH top AS (
     SELECT d.id,
            d.id IN (SELECT rowid FROM notes_searchdocument_fts WHERE notes_searchdocument_fts MATCH %s) AS title_match,
+           d.id IN (SELECT rowid FROM notes_searchdocument_fts WHERE notes_searchdocument_fts MATCH %s) AS head_match,
            -bm25(notes_searchdocument_fts, 10.0, 4.0, 1.0, 4.0, 4.0, 0.5) AS rank
     FROM notes_searchdocument_fts
     JOIN notes_searchdocument d ON d.id = notes_searchdocument_fts.rowid
     WHERE notes_searchdocument_fts MATCH %s AND (%s = '' OR instr(d.areas, ' ' || %s || ' ') > 0)
-    ORDER BY title_match DESC, rank DESC, d.title, d.id
+    ORDER BY title_match DESC, head_match DESC, rank DESC, d.title, d.id
     LIMIT %s
 )
 SELECT n.slug, d.title, d.summary, d.areas, top.rank, top.title_match,
        snippet(notes_searchdocument_fts, 2, %s, %s, ' … ', 32),
        d.formulas
 FROM top
-JOIN notes_searchdocument_fts ON notes_searchdocument_fts.rowid = top.id
+CROSS JOIN notes_searchdocument_fts ON notes_searchdocument_fts.rowid = top.id
 JOIN notes_searchdocument d ON d.id = top.id
 JOIN notes_note n ON n.id = d.note_id
 WHERE notes_searchdocument_fts MATCH %s
-ORDER BY top.title_match DESC, top.rank DESC, d.title, d.id
+ORDER BY top.title_match DESC, top.head_match DESC, top.rank DESC, d.title, d.id
 """
 
 
@@ -368,6 +404,7 @@ def _rows(query: ParsedQuery, area: str, limit: int) -> list[tuple]:
                     "mark": to_websearch(query, highlight=True),
                     "area": area,
                     "limit": limit,
+                    "candidates": max(limit, RERANK_CANDIDATES),
                     "headline_options": _PG_HEADLINE_OPTIONS,
                     "window": _window_regex(query),
                 },
@@ -375,7 +412,10 @@ def _rows(query: ParsedQuery, area: str, limit: int) -> list[tuple]:
         else:
             match = to_fts5(query)
             title_match = "{title} : (" + match + ")"
-            cursor.execute(_SQLITE_SQL, [title_match, match, area, area, limit, MARK_START, MARK_STOP, match])
+            head_match = "{title summary derivations equations} : (" + match + ")"
+            cursor.execute(
+                _SQLITE_SQL, [title_match, head_match, match, area, area, limit, MARK_START, MARK_STOP, match]
+            )
         return cursor.fetchall()
 
 
@@ -384,7 +424,10 @@ def search_notes(query: str, *, area: str | None = None, limit: int = DEFAULT_LI
     `\\name` for a TeX control sequence), best first, at most `limit`, in at most two queries.
 
     Notes whose title alone satisfies the query come first, then by the engine's weighted
-    rank (title > summary, derivation titles, equation labels > body > math tokens).
+    rank (title > summary, derivation titles, equation labels > body > math tokens). On
+    PostgreSQL that rank orders the RERANK_CANDIDATES matches that rank best over the head
+    (those fields and the body's opening): when more notes match, one that uses the words
+    only past its opening can be missing from a page the full rank alone would give it.
     `area` keeps notes in that area (a root topic's slug). Raises QueryError for a query that
     cannot be searched; an empty query finds nothing.
     """
@@ -396,7 +439,7 @@ def search_notes(query: str, *, area: str | None = None, limit: int = DEFAULT_LI
         return []
     slugs = {slug for row in rows for slug in row[3].split()}
     area_titles = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "title"))
-    patterns = _formula_patterns(parsed)
+    matcher = _formula_matcher(parsed)
     return [
         SearchHit(
             slug=slug,
@@ -406,7 +449,7 @@ def search_notes(query: str, *, area: str | None = None, limit: int = DEFAULT_LI
             rank=float(rank),
             title_match=bool(title_match),
             snippet=_snippet_html(snippet or ""),
-            formulas=_matching_formulas(formulas, patterns),
+            formulas=_matching_formulas(formulas, matcher),
         )
         for slug, title, summary, areas, rank, title_match, snippet, formulas in rows
     ]

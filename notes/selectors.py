@@ -8,7 +8,7 @@ from functools import lru_cache
 from graphlib import TopologicalSorter
 
 from django.db import connection
-from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 
 from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
@@ -145,18 +145,8 @@ def note_page_key(slug: str) -> str:
 
 
 def note_for_reader(slug: str) -> Note:
-    """A live note with its live revision, topics and prerequisites (titles) prefetched."""
-    prerequisites = Prerequisite.objects.select_related("prerequisite__live_revision").order_by("position")
-    note = (
-        Note.objects.with_live()
-        .filter(slug=slug)
-        .prefetch_related(
-            "topics",
-            Prefetch("live_revision__prerequisites", queryset=prerequisites),
-            "live_revision__derivations",
-        )
-        .first()
-    )
+    """A live note with its live revision, topics and derivations prefetched."""
+    note = Note.objects.with_live().filter(slug=slug).prefetch_related("topics", "live_revision__derivations").first()
     if note is None:
         raise Http404("No such note")
     return note

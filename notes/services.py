@@ -11,6 +11,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.reanchoring import annotations_reanchor
+
 from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering import RENDERER_VERSION, RenderResult, render
 from .rendering.katex import katex_version
@@ -260,6 +262,7 @@ def revision_publish(
     )
     note.live_revision = revision
     note.save(update_fields=["live_revision"])
+    annotations_reanchor(note=note, revision=revision)
     topics = Topic.objects.filter(slug__in=revision.front_matter.get("topics", []))
     note.topics.set(topics)
     search_document_update(note=note)

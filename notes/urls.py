@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import graph_views, search_views, views
 from .feeds import NoteChangesFeed, SiteChangesFeed
 
 app_name = "notes"
@@ -12,9 +12,11 @@ urlpatterns = [
     path("changes/feed/", SiteChangesFeed(), name="feed"),
     path("search/", search_views.search, name="search"),
     path("search.json", search_views.search_json, name="search_json"),
+    path("graph/", graph_views.site_graph, name="graph"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("notes/<slug:slug>/", views.note_detail, name="note"),
     path("notes/<slug:slug>/history/", views.note_history, name="history"),
+    path("notes/<slug:slug>/graph/", graph_views.note_graph, name="note_graph"),
     path("notes/<slug:slug>/preview/", views.link_preview, name="preview"),
     path("notes/<slug:slug>/uses/<str:anchor>/", views.note_uses, name="uses"),
     path("notes/<slug:slug>/diff/", views.revision_diff, name="diff"),

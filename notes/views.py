@@ -5,11 +5,14 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 
+from accounts.annotation_views import annotation_json
+from accounts.annotations import annotation_for_owner, annotations_on_note
 from accounts.progress import STATES as PROGRESS_STATES
 from accounts.progress import marks_for_note
 
-from . import selectors
+from . import graph_selectors, selectors
 from .diffs import inline_diff, revision_changes, side_by_side
 from .guide import authoring_guide
 from .models import Note
@@ -50,6 +53,14 @@ def note_detail(request, slug):
         marks = marks_for_note(request.user, note, derivations)
         for d in derivations:  # the prefetched rows the template lists
             d.mark = marks[d.key]
+        annotations = annotations_on_note(request.user, note)
+        context["annotations"] = annotations
+        context["annotation_data"] = {
+            "note": note.slug,
+            "revision": revision.number,
+            "create_url": reverse("accounts:annotation_new"),
+            "items": [annotation_json(a) for a in annotations],
+        }
         context["progress"] = {
             "done": sum(m.done for m in marks.values()),
             "stale": sum(m.stale for m in marks.values()),
@@ -67,6 +78,7 @@ def _note_page(slug: str) -> dict:
         "revision": revision,
         "body_html": revision.html,
         "references": selectors.references_into(note),
+        "graph_context": graph_selectors.note_graph_context(note),
     }
 
 
@@ -126,7 +138,15 @@ def note_history(request, slug):
 def revision_detail(request, slug, number):
     note = get_object_or_404(Note, slug=slug)
     revision = selectors.revision_for_user(note, number, request.user)
-    return render(request, "notes/revision.html", {"note": note, "revision": revision})
+    context = {"note": note, "revision": revision}
+    if "annotation" in request.GET:
+        # An orphan shown where it was last anchored: only its owner, only on that revision.
+        annotation = annotation_for_owner(request.user, request.GET["annotation"])
+        if annotation.note_id != note.pk or annotation.revision_id != revision.pk:
+            raise Http404("That annotation is not anchored in this revision")
+        context["annotation"] = annotation
+        context["annotation_item"] = annotation_json(annotation)
+    return render(request, "notes/revision.html", context)
 
 
 def revision_diff(request, slug):

@@ -101,6 +101,7 @@ def test_export_holds_everything_the_learner_owns_and_nothing_else(client, reade
     assert {c["derivation"] for c in data["review_cards"]} == {"base-a", "base-b"}
     assert [entry["rating"] for entry in data["review_log"] if entry["kind"] == "explicit"] == ["good"]
     assert "charlie" not in response.content.decode()
+    assert data["annotations"]["type"] == "AnnotationCollection"
 
     rows = list(csv.reader(io.StringIO(client.get(reverse("accounts:export_csv")).content.decode())))
     assert rows[0] == ["note", "derivation", "state", "revision", "fingerprint", "updated_at"]

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.apps import apps
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from notes.models import Note, SearchDocument, Topic
@@ -70,6 +71,62 @@ Done.
     publish("deriv", note_source("Deriv", body=body))
     assert slugs("invariance") == ["deriv"]
     assert slugs("tautology") == ["deriv"]
+
+
+FILLER = "Unrelated prose about something else entirely. " * 30  # past the head's opening
+
+
+@pytest.fixture
+def quaternion_notes(publish):
+    publish("deep", note_source("Alpha", body=FILLER + "One quaternion, late."))
+    publish("heavy-deep", note_source("Beta", body=FILLER + "The quaternion product. " * 15))
+    publish("opening", note_source("Gamma", body="A quaternion opens this note. " + FILLER))
+    publish("summarized", note_source("Delta", summary="On the quaternion.", body=FILLER))
+    publish("titled", note_source("Quaternion basics", body=FILLER))
+
+
+def test_many_matches_rank_title_then_summary_then_body(quaternion_notes):
+    hits = slugs("quaternion")
+    assert hits[:2] == ["titled", "summarized"]
+    assert set(hits[2:]) == {"deep", "heavy-deep", "opening"}
+    assert hits.index("heavy-deep") < hits.index("deep")  # more uses, higher rank
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two-phase ranking is PostgreSQL's")
+def test_postgresql_ranks_by_the_full_vector_only_the_best_candidates(quaternion_notes, monkeypatch):
+    # With room for three candidates, the head picks them: the title, the summary and the
+    # note whose opening names the word; the one using it fifteen times deep in its body
+    # would outrank that opening on the full vector, but is not a candidate.
+    monkeypatch.setattr("notes.search.RERANK_CANDIDATES", 3)
+    assert slugs("quaternion", limit=3) == ["titled", "summarized", "opening"]
+    monkeypatch.setattr("notes.search.RERANK_CANDIDATES", 5)
+    assert slugs("quaternion", limit=3) == ["titled", "summarized", "heavy-deep"]
+
+
+def _plan_nodes(node):
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plan")
+def test_postgresql_reads_full_vectors_for_candidates_and_writes_snippets_for_the_page(quaternion_notes, monkeypatch):
+    monkeypatch.setattr("notes.search.RERANK_CANDIDATES", 3)
+    with CaptureQueriesContext(connection) as captured:
+        assert len(search_notes("quaternion", limit=2)) == 2
+    (sql,) = [q["sql"] for q in captured.captured_queries if "notes_search_candidates" in q["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0][0]["Plan"]
+    # The most rows any plan node computed each expensive call for (the planner renames
+    # the table's aliases, d_1 and so on).
+    rows = {}
+    for node in _plan_nodes(plan):
+        output = " ".join(node.get("Output", []))
+        for call in (r"ts_headline\(", r"ts_rank\(\w+\.search_vector"):
+            if re.search(call, output):
+                rows[call] = max(rows.get(call, 0), node["Actual Rows"] * node["Actual Loops"])
+    assert rows == {r"ts_headline\(": 2, r"ts_rank\(\w+\.search_vector": 3}
 
 
 # --- snippets are escaped --------------------------------------------------------------

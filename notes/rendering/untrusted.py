@@ -1,0 +1,94 @@
+"""The pipeline's untrusted mode: Markdown with math written by readers (annotation bodies).
+
+Same parts as a note's render (markdown-it with raw HTML off, KaTeX in mini-racer with
+`trust` refusing everything, nh3 with the same allow-list), fewer features and tighter
+limits: no front matter, cross-links, derivations, admonitions or equation labels; a size
+limit; a nesting limit; every link http(s) or mailto only (markdown-it refuses
+`javascript:` and the sanitizer keeps only those schemes).
+"""
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+from . import katex
+from .math import brace_depth
+from .parser import _link_open, _math_display, _math_inline
+from .sanitize import sanitize
+
+MAX_CHARS = 10_000
+MAX_NESTING = 12  # lists in quotes in lists: deeper than this is refused, not silently cut
+MAX_FORMULA_CHARS = 2_000
+MAX_BRACE_DEPTH = 40
+
+
+@dataclass
+class UntrustedRender:
+    html: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    # maxNesting is one above our limit so that too-deep input still parses and can be named.
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING + 8})
+    md.enable(["table", "strikethrough"])
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=True, allow_blank_lines=False)
+    md.add_render_rule("math_inline", _math_inline)
+    md.add_render_rule("math_block", _math_display)
+    md.add_render_rule("link_open", _link_open)
+    return md
+
+
+def _walk(tokens):
+    for token in tokens:
+        yield token
+        if token.children:
+            yield from _walk(token.children)
+
+
+def render_untrusted(source: str) -> UntrustedRender:
+    """Render reader-written Markdown; problems come back as messages that say what to fix."""
+    result = UntrustedRender()
+    if len(source) > MAX_CHARS:
+        result.errors.append(f"the text is {len(source):,} characters; the limit is {MAX_CHARS:,}")
+        return result
+    md = _parser()
+    env: dict = {}
+    tokens = md.parse(source, env)
+    depth = max((t.level for t in tokens), default=0)
+    if depth > MAX_NESTING:
+        result.errors.append(f"lists and quotes nest {depth} deep; the limit is {MAX_NESTING}")
+        return result
+    formulas = [t for t in _walk(tokens) if t.type in {"math_inline", "math_block"}]
+    for token in formulas:
+        if len(token.content) > MAX_FORMULA_CHARS:
+            result.errors.append(f"a formula is {len(token.content):,} characters; the limit is {MAX_FORMULA_CHARS:,}")
+        elif brace_depth(token.content) > MAX_BRACE_DEPTH:
+            result.errors.append(f"a formula nests braces more than {MAX_BRACE_DEPTH} deep")
+    if result.errors:
+        return result
+    try:
+        outputs = katex.render_batch([(t.content, t.type == "math_block") for t in formulas])
+    except katex.KatexTimeout as exc:
+        result.errors.append(f"math: {exc}")
+        return result
+    for token, out in zip(formulas, outputs, strict=True):
+        excerpt = token.content if len(token.content) < 40 else token.content[:37] + "..."
+        if out.get("untrusted"):
+            commands = ", ".join(sorted(set(out["untrusted"])))
+            result.errors.append(f"math: {commands} is not allowed in ${excerpt}$")
+        elif "error" in out:
+            result.errors.append(f"math: {out['error']} in ${excerpt}$")
+        else:
+            token.meta["html"] = out["html"]
+    if result.errors:
+        return result
+    result.html = sanitize(md.renderer.render(tokens, md.options, env))
+    return result
