@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from .annotations import (
     AnnotationError,
+    PanelItem,
     annotation_create,
     annotation_delete,
     annotation_for_owner,
@@ -46,6 +47,24 @@ def annotation_json(a: Annotation) -> dict:
         "delete_url": reverse("accounts:annotation_delete", args=[a.pk]),
         "reattach_url": reverse("accounts:annotation_reattach", args=[a.pk]),
     }
+
+
+def annotation_anchor_json(a: "Annotation | PanelItem") -> dict:
+    """What the note page's script needs to draw an annotation; the panel holds the rest."""
+    return {
+        "id": str(a.pk),
+        "kind": a.kind,
+        "block": a.block_id,
+        "quote": a.quote,
+        "prefix": a.prefix,
+        "suffix": a.suffix,
+        "state": a.state,
+    }
+
+
+def annotations_root() -> str:
+    """The path every annotation's own pages hang from: <root><uuid>/edit/ and so on."""
+    return reverse("accounts:annotation_new").removesuffix("new/")
 
 
 def _field(request, name: str) -> str:

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.annotation_views import annotation_json
+from accounts.annotation_views import annotation_anchor_json, annotations_root
 from accounts.annotations import annotation_for_owner, annotations_on_note
 from accounts.progress import STATES as PROGRESS_STATES
 from accounts.progress import marks_for_note
@@ -55,11 +55,16 @@ def note_detail(request, slug):
             d.mark = marks[d.key]
         annotations = annotations_on_note(request.user, note)
         context["annotations"] = annotations
+        # 200 annotations are 200 panel entries and 200 items for the script: paths are joined
+        # from one root rather than reversed per annotation, and bodies travel once (panel).
+        root = annotations_root()
+        context["annotations_root"] = root
         context["annotation_data"] = {
             "note": note.slug,
             "revision": revision.number,
             "create_url": reverse("accounts:annotation_new"),
-            "items": [annotation_json(a) for a in annotations],
+            "root": root,
+            "items": [annotation_anchor_json(a) for a in annotations],
         }
         context["progress"] = {
             "done": sum(m.done for m in marks.values()),
@@ -145,7 +150,7 @@ def revision_detail(request, slug, number):
         if annotation.note_id != note.pk or annotation.revision_id != revision.pk:
             raise Http404("That annotation is not anchored in this revision")
         context["annotation"] = annotation
-        context["annotation_item"] = annotation_json(annotation)
+        context["annotation_item"] = annotation_anchor_json(annotation)
     return render(request, "notes/revision.html", context)
 
 

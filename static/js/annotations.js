@@ -117,7 +117,8 @@ function agreement(a, b, fromEnd) {
 
 function locate(view, quote, prefix, suffix) {
   // The view span of a stored quote: the occurrence whose surroundings agree best.
-  const flat = collapse(view.text);
+  view.flat ||= collapse(view.text); // once per view, not once per annotation
+  const flat = view.flat;
   const q = collapse(quote).text.trim();
   if (!q) return null;
   const p = collapse(prefix).text;
@@ -139,30 +140,48 @@ function locate(view, quote, prefix, suffix) {
 
 // -- highlights ---------------------------------------------------------------------------------
 
-function highlightSpan(view, span, id) {
-  const marks = [];
-  for (const seg of view.segments) {
-    if (seg.end <= span.start || seg.start >= span.end) continue;
-    if (seg.math) {
-      seg.math.classList.add("annotation-math");
-      seg.math.dataset.annotation = id;
-      marks.push(seg.math);
-      continue;
+function highlightAll(view, spans) {
+  // All text highlights in one pass over one view of the page: per text node, cut at every
+  // span boundary and wrap the pieces from the end of the node backwards, so the offsets still
+  // to be used stay valid (a split keeps the start of a text node in the original node).
+  // Formulas are marked whole. Returns the first mark of each annotation.
+  const first = new Map();
+  const pieces = new Map(); // text node -> [{from, to, id}]
+  for (const { span, id } of spans) {
+    for (const seg of view.segments) {
+      if (seg.end <= span.start || seg.start >= span.end) continue;
+      if (seg.math) {
+        seg.math.classList.add("annotation-math");
+        seg.math.dataset.annotation ||= id;
+        if (!first.has(id)) first.set(id, seg.math);
+        continue;
+      }
+      if (!seg.node) continue;
+      const from = Math.max(0, span.start - seg.start);
+      const to = Math.min(seg.node.data.length, span.end - seg.start);
+      if (to <= from || !seg.node.data.slice(from, to).trim()) continue;
+      if (!pieces.has(seg.node)) pieces.set(seg.node, []);
+      pieces.get(seg.node).push({ from, to, id });
     }
-    if (!seg.node) continue;
-    const from = Math.max(0, span.start - seg.start);
-    const to = Math.min(seg.node.data.length, span.end - seg.start);
-    if (to <= from || !seg.node.data.slice(from, to).trim()) continue;
-    const range = document.createRange();
-    range.setStart(seg.node, from);
-    range.setEnd(seg.node, to);
-    const mark = document.createElement("mark");
-    mark.className = "annotation-hl";
-    mark.dataset.annotation = id;
-    range.surroundContents(mark);
-    marks.push(mark);
   }
-  return marks;
+  for (const [node, list] of pieces) {
+    const cuts = [...new Set(list.flatMap((p) => [p.from, p.to]))].sort((a, b) => b - a);
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const to = cuts[i];
+      const from = cuts[i + 1];
+      const owners = list.filter((p) => p.from <= from && p.to >= to).map((p) => p.id);
+      if (!owners.length) continue;
+      const range = document.createRange();
+      range.setStart(node, from);
+      range.setEnd(node, to);
+      const mark = document.createElement("mark");
+      mark.className = owners.length > 1 ? "annotation-hl annotation-overlap" : "annotation-hl";
+      mark.dataset.annotation = owners[0];
+      range.surroundContents(mark);
+      for (const id of owners) first.set(id, mark); // walking backwards: the last set is the first in the text
+    }
+  }
+  return first;
 }
 
 function blockElement(item) {
@@ -172,23 +191,27 @@ function blockElement(item) {
 }
 
 function drawAll(items) {
-  // Text marks split text nodes, so each is drawn on a fresh view of the page.
+  const view = buildView(body);
+  const spans = [];
+  const firstMarks = new Map();
   for (const item of items) {
     if (item.state !== "anchored") continue;
-    let marks = [];
     if (item.kind !== "text") {
       const el = blockElement(item);
       if (el) {
         el.classList.add("annotation-block");
         el.dataset.annotation = item.id;
-        marks = [el];
+        firstMarks.set(item.id, el);
       }
-    } else {
-      const view = buildView(body);
-      const span = locate(view, item.quote, item.prefix, item.suffix);
-      if (span) marks = highlightSpan(view, span, item.id);
+      continue;
     }
-    if (marks.length) connect(marks[0], item);
+    const span = locate(view, item.quote, item.prefix, item.suffix);
+    if (span) spans.push({ span, id: item.id });
+  }
+  for (const [id, mark] of highlightAll(view, spans)) firstMarks.set(id, mark);
+  for (const item of items) {
+    const mark = firstMarks.get(item.id);
+    if (mark) connect(mark, item);
   }
 }
 
@@ -196,7 +219,7 @@ function connect(mark, item) {
   // The first mark of each annotation takes focus and leads to its entry in the panel.
   mark.tabIndex = 0;
   mark.setAttribute("role", "button");
-  mark.setAttribute("aria-label", `Your annotation: ${item.body || item.quote}`.slice(0, 200));
+  mark.setAttribute("aria-label", `Your annotation on: ${item.quote}`.slice(0, 200));
   const go = () => {
     const entry = document.getElementById(`annotation-${item.id}`);
     if (!entry) return;
@@ -259,8 +282,7 @@ editor.addEventListener("submit", async (event) => {
   if (!pending) return;
   const form = new FormData();
   for (const [key, value] of Object.entries({ ...pending, body: editorBody.value })) form.append(key, value);
-  const url = pending.reattach_url || data.create_url;
-  delete pending.reattach_url;
+  const url = data.create_url;
   try {
     const response = await fetch(url, {
       method: "POST",
@@ -336,7 +358,7 @@ selectButton.addEventListener("click", async () => {
     reattaching = null;
     const form = new FormData();
     for (const [key, value] of Object.entries(fields)) form.append(key, value);
-    const response = await fetch(item.reattach_url, {
+    const response = await fetch(`${data.root}${item.id}/reattach/`, {
       method: "POST",
       body: form,
       headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },

@@ -51,12 +51,12 @@ def test_annotate_reload_follow_and_orphan(live_server, page, reader, publish):
     page.get_by_role("button", name="Annotate", exact=True).last.click()
     page.fill("#annotation-editor-body", "So $\\nabla_{\\bz} L = \\bp - \\by$ for one example.")
     page.get_by_role("button", name="Save").click()
-    page.wait_for_load_state()
+    entry = page.locator(".annotation-entry")
+    expect(entry).to_have_count(1)  # saved: the script reloads the page with the new entry
 
     page.reload()
     mark = page.locator("mark.annotation-hl")
     expect(mark).to_have_text("the prediction minus the target")
-    entry = page.locator(".annotation-entry")
     expect(entry).to_have_count(1)
     assert entry.locator(".annotation-body .katex").count() == 1  # the math in the body is typeset
 

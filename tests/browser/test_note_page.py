@@ -35,9 +35,10 @@ def test_note_math_is_laid_out_with_no_katex_error(live_server, page, publish):
     assert page.locator("h1").inner_text() == "Softmax"
     assert page.locator(".katex").count() >= 5
     assert page.locator(".katex-error").count() == 0
-    # no math JavaScript on reader pages: the one module is for link previews
+    # no math JavaScript on reader pages: the modules are the search box and link previews
     assert page.locator("script").evaluate_all("els => els.map(e => e.src.split('/static/')[1])") == [
-        "js/note-links.js"
+        "js/search.js",
+        "js/note-links.js",
     ]
     # KaTeX's CSS and fonts are loaded: a fraction is laid out with real height, the
     # MathML copy is visually hidden, and the display equation carries its number.

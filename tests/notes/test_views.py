@@ -58,7 +58,10 @@ def test_note_page_shows_everything_a_reader_needs(client, publish, base):
     assert 'href="/notes/base/">Base note</a>' in html  # prerequisites
     assert '<section class="derivation" id="d"' in html
     assert "katex.min.css" in html
-    assert re.findall(r"<script[^>]*>", html) == ['<script type="module" src="/static/js/note-links.js">']
+    assert re.findall(r"<script[^>]*>", html) == [
+        '<script type="module" src="/static/js/search.js">',
+        '<script type="module" src="/static/js/note-links.js">',
+    ]
 
 
 def test_drafts_and_missing_notes_are_404(client, areas):
