@@ -100,6 +100,7 @@ class NoteStanding:
 @dataclass
 class Plan:
     target: NoteStanding
+    derivation: str = ""  # a derivation of the target note, when that is the goal
     steps: list[NoteStanding] = field(default_factory=list)  # still to do, in reading order
     done: list[NoteStanding] = field(default_factory=list)  # pruned, already done
 
@@ -182,8 +183,12 @@ def _edges_among(note_ids) -> dict[str, set[str]]:
     return edges
 
 
-def learning_plan(owner, target_slug: str) -> Plan:
-    """The owner's plan to reach a live note, in two queries (404 for drafts and unknown slugs)."""
+def learning_plan(owner, target_slug: str, derivation: str = "") -> Plan:
+    """The owner's plan to reach a live note, in two queries (404 for drafts and unknown slugs).
+
+    With a derivation key the target is that derivation: the plan still needs every
+    prerequisite note, but of the target note only that derivation (one more query).
+    """
     with connection.cursor() as cursor:
         cursor.execute(STANDINGS_SQL, [target_slug, owner.pk])
         standings = {
@@ -196,12 +201,34 @@ def learning_plan(owner, target_slug: str) -> Plan:
         edges: dict[str, set[str]] = defaultdict(set)
         for slug, needed in cursor.fetchall():
             edges[slug].add(needed)
+    if derivation:
+        standings[target_slug] = _derivation_standing(owner, standings[target_slug], derivation)
     order = reading_order(list(standings), edges, {s: standings[s].title.lower() for s in standings})
-    plan = Plan(target=standings[target_slug])
+    plan = Plan(target=standings[target_slug], derivation=derivation)
     for slug in order:
         standing = standings[slug]
         (plan.done if standing.is_done else plan.steps).append(standing)
     return plan
+
+
+def _derivation_standing(owner, note: NoteStanding, key: str) -> NoteStanding:
+    """The target note narrowed to one of its live derivations (404 if it has no such key)."""
+    live = (
+        Derivation.objects.filter(revision__note__slug=note.slug, revision__note__live_revision=F("revision"), key=key)
+        .values_list("fingerprint", flat=True)
+        .first()
+    )
+    if live is None:
+        raise Http404("No such derivation in the live revision")
+    mark = DerivationProgress.objects.filter(owner=owner, note__slug=note.slug, derivation_key=key).first()
+    narrowed = NoteStanding(note.slug, note.title, note.words, total=1)
+    if mark and mark.state == DerivationProgress.State.WORKING:
+        narrowed.working = 1
+    elif mark and mark.fingerprint == live:
+        narrowed.done = 1
+    elif mark:
+        narrowed.stale = 1
+    return narrowed
 
 
 def site_standings(owner) -> tuple[dict[str, NoteStanding], dict[str, set[str]]]:

@@ -81,9 +81,10 @@ def _paired_steps(old: list[dict], new: list[dict]) -> list[tuple[dict | None, d
 @login_required
 def plan(request):
     target = request.GET.get("target", "").strip()
-    context = {"target": target, "rules": plans}
+    derivation = request.GET.get("derivation", "").strip()
+    context = {"target": target, "derivation": derivation, "rules": plans}
     if target:
-        context["plan"] = plans.learning_plan(request.user, target)
+        context["plan"] = plans.learning_plan(request.user, target, derivation)
     return render(request, "accounts/plan.html", context)
 
 

@@ -168,3 +168,19 @@ def test_marks_on_removed_derivations_leave_the_plan(reader, site, publish):
     assert [s.slug for s in plan.done] == ["base"]
     assert plan.done[0].total == 1
     assert DerivationProgress.objects.filter(owner=reader, derivation_key="base-d2").exists()
+
+
+@pytest.mark.django_db
+def test_a_derivation_as_target_needs_all_prerequisites_but_only_that_derivation(client, reader, site):
+    from accounts.progress import progress_mark
+
+    progress_mark(owner=reader, slug="top", key="top-d1", state="worked_through")
+    plan = learning_plan(reader, "top", "top-d1")
+    assert [s.slug for s in plan.steps] == ["base", "left", "right"]  # top-d1 is done
+    assert [s.slug for s in plan.done] == ["top"] and plan.done[0].total == 1
+    plan = learning_plan(reader, "top", "top-d2")
+    assert [s.slug for s in plan.steps][-1] == "top" and plan.steps[-1].total == 1
+    client.force_login(reader)
+    assert client.get(reverse("accounts:plan"), {"target": "top", "derivation": "nope"}).status_code == 404
+    page = client.get(reverse("accounts:plan"), {"target": "top", "derivation": "top-d2"}).content.decode()
+    assert "derivation <code>top-d2</code>" in page
