@@ -30,25 +30,6 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def annotation_json(a: Annotation) -> dict:
-    """What the page script needs to draw one annotation."""
-    return {
-        "id": str(a.pk),
-        "kind": a.kind,
-        "block": a.block_id,
-        "quote": a.quote,
-        "prefix": a.prefix,
-        "suffix": a.suffix,
-        "state": a.state,
-        "body": a.body,
-        "body_html": a.body_html,
-        "revision": a.revision.number,
-        "edit_url": reverse("accounts:annotation_edit", args=[a.pk]),
-        "delete_url": reverse("accounts:annotation_delete", args=[a.pk]),
-        "reattach_url": reverse("accounts:annotation_reattach", args=[a.pk]),
-    }
-
-
 def annotation_anchor_json(a: "Annotation | PanelItem") -> dict:
     """What the note page's script needs to draw an annotation; the panel holds the rest."""
     return {
@@ -59,6 +40,19 @@ def annotation_anchor_json(a: "Annotation | PanelItem") -> dict:
         "prefix": a.prefix,
         "suffix": a.suffix,
         "state": a.state,
+    }
+
+
+def annotation_json(a: Annotation) -> dict:
+    """One annotation whole, as the endpoints answer the page script."""
+    return {
+        **annotation_anchor_json(a),
+        "body": a.body,
+        "body_html": a.body_html,
+        "revision": a.revision.number,
+        "edit_url": reverse("accounts:annotation_edit", args=[a.pk]),
+        "delete_url": reverse("accounts:annotation_delete", args=[a.pk]),
+        "reattach_url": reverse("accounts:annotation_reattach", args=[a.pk]),
     }
 
 

@@ -18,12 +18,12 @@ Rules (also stated on the plan page):
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from graphlib import TopologicalSorter
 
 from django.db import connection
 from django.db.models import F
 from django.http import Http404
 
+from notes.graph import reading_order
 from notes.models import Derivation, Note, Prerequisite
 
 from .models import DerivationProgress
@@ -109,30 +109,6 @@ class Plan:
         return round(sum(s.minutes_left for s in self.steps))
 
 
-def reading_order(nodes: list[str], edges: dict[str, set[str]], rank: dict[str, object]) -> list[str]:
-    """`nodes` so that each comes after its prerequisites among them; ties by `rank`."""
-    wanted = set(nodes)
-    sorter = TopologicalSorter({n: edges.get(n, set()) & wanted for n in nodes})
-    sorter.prepare()
-    order: list[str] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=rank.__getitem__)
-        order.extend(ready)
-        sorter.done(*ready)
-    return order
-
-
-def closure(target: str, edges: dict[str, set[str]]) -> set[str]:
-    """The target and every note it needs, directly or not."""
-    seen, stack = {target}, [target]
-    while stack:
-        for prereq in edges.get(stack.pop(), ()):
-            if prereq not in seen:
-                seen.add(prereq)
-                stack.append(prereq)
-    return seen
-
-
 def fringe(standings: dict[str, NoteStanding], edges: dict[str, set[str]]) -> list[NoteStanding]:
     """Notes not done whose prerequisites are all done or have nothing to mark; by title."""
 
@@ -203,7 +179,8 @@ def learning_plan(owner, target_slug: str, derivation: str = "") -> Plan:
             edges[slug].add(needed)
     if derivation:
         standings[target_slug] = _derivation_standing(owner, standings[target_slug], derivation)
-    order = reading_order(list(standings), edges, {s: standings[s].title.lower() for s in standings})
+    titles = {s: standings[s].title.lower() for s in standings}
+    order = reading_order(list(standings), edges, titles.__getitem__)
     plan = Plan(target=standings[target_slug], derivation=derivation)
     for slug in order:
         standing = standings[slug]

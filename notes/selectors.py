@@ -5,12 +5,12 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
-from graphlib import TopologicalSorter
 
 from django.db import connection
 from django.db.models import Case, Exists, F, Max, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 
+from . import graph
 from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering.links import NoteInfo
 
@@ -47,23 +47,6 @@ class LiveNoteIndex:
         return self._infos.get(slug)
 
 
-def reading_order(slugs: list[str], edges: dict[str, set[str]]) -> list[str]:
-    """Slugs ordered so each note comes after its prerequisites; ties by the given order.
-
-    Edges to notes outside `slugs` are ignored (another topic's notes come first anyway).
-    """
-    wanted = set(slugs)
-    rank = {slug: i for i, slug in enumerate(slugs)}
-    sorter = TopologicalSorter({s: edges.get(s, set()) & wanted for s in slugs})
-    sorter.prepare()
-    order: list[str] = []
-    while sorter.is_active():
-        ready = sorted(sorter.get_ready(), key=rank.__getitem__)
-        order.extend(ready)
-        sorter.done(*ready)
-    return order
-
-
 def live_edges() -> dict[str, set[str]]:
     edges: dict[str, set[str]] = defaultdict(set)
     for slug, prereq in Prerequisite.objects.filter(revision__note__live_revision=F("revision")).values_list(
@@ -76,7 +59,8 @@ def live_edges() -> dict[str, set[str]]:
 def _ordered_notes(notes: list[Note], edges: dict[str, set[str]]) -> list[Note]:
     by_slug = {n.slug: n for n in notes}
     titles = sorted(by_slug, key=lambda s: by_slug[s].live_revision.title.lower())
-    return [by_slug[s] for s in reading_order(titles, edges)]
+    rank = {slug: i for i, slug in enumerate(titles)}
+    return [by_slug[s] for s in graph.reading_order(titles, edges, rank.__getitem__)]
 
 
 def areas_with_notes() -> list[tuple[Topic, list[Note]]]:
