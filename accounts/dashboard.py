@@ -3,7 +3,6 @@
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +12,7 @@ from notes.models import Note, Topic
 from .annotation_io import annotations_export
 from .models import DerivationProgress
 from .plans import NoteStanding, fringe, site_standings
+from .reviews import Activity, due_count, export_reviews, recent_reviews
 
 RECENT_ACTIVITY = 15
 
@@ -69,19 +69,8 @@ def progress_bars(standings: dict[str, NoteStanding]) -> list[Bar]:
     return bars
 
 
-@dataclass
-class Activity:
-    at: datetime
-    what: str
-    slug: str
-    key: str
-    title: str
-
-
 def recent_activity(owner) -> list[Activity]:
     """The learner's latest marks and reviews, newest first."""
-    from .reviews import recent_reviews
-
     marks = (
         DerivationProgress.objects.filter(owner=owner).select_related("note").order_by("-updated_at")[:RECENT_ACTIVITY]
     )
@@ -92,8 +81,6 @@ def recent_activity(owner) -> list[Activity]:
 
 
 def dashboard_for(owner) -> dict:
-    from .reviews import due_count
-
     standings, edges = site_standings(owner)
     totals = NoteStanding("", "", 0)
     for s in standings.values():
@@ -122,8 +109,6 @@ def _progress_rows(owner):
 
 def export_data(owner) -> dict:
     """Everything the learner owns, as plain data (JSON-ready)."""
-    from .reviews import export_reviews
-
     return {
         "format": "deep-learning-derived/learner-export",
         "version": 1,

@@ -110,6 +110,7 @@ def progress_mark(*, owner, slug: str, key: str, state: str) -> Mark:
         # constraint kept one row; write our state over it.
         existing.update(**values)
     if state == DerivationProgress.State.WORKED_THROUGH:
+        # reviews builds on this module (live_derivation_or_404), so it is imported here
         from .reviews import review_card_ensure
 
         review_card_ensure(owner=owner, note=note, derivation_key=key)

@@ -44,9 +44,20 @@ from fsrs import Card, Rating, Scheduler
 from notes.models import Derivation, Note
 from notes.selectors import live_edges
 
-from .dashboard import Activity
 from .models import DerivationProgress, ReviewCard, ReviewLog
 from .progress import live_derivation_or_404
+
+
+@dataclass
+class Activity:
+    """One line of the dashboard's recent activity: a mark or a review."""
+
+    at: datetime
+    what: str
+    slug: str
+    key: str
+    title: str
+
 
 CREDIT_WEIGHTS = (0.5, 0.25)  # credit per derivation, by distance in the prerequisite graph: 1, 2
 PASSING = frozenset({ReviewLog.Rating.GOOD, ReviewLog.Rating.EASY})
