@@ -22,12 +22,9 @@ from .annotations import (
     live_revision_or_404,
 )
 from .models import Annotation
+from .views import wants_json
 
 MAX_FIELD = 20_000  # no selector field or body legitimately comes near this
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def annotation_anchor_json(a: "Annotation | PanelItem") -> dict:
@@ -77,7 +74,7 @@ def _near(request) -> float | None:
 
 
 def _refused(request, error: AnnotationError, template: str, context: dict):
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"errors": error.messages}, status=400)
     return render(request, template, {**context, "errors": error.messages}, status=400)
 
@@ -116,7 +113,7 @@ def annotation_new(request):
         )
     except AnnotationError as error:
         return _refused(request, error, "accounts/annotation_form.html", context)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse(annotation_json(annotation), status=201)
     messages.success(request, "Annotation saved.")
     return redirect(reverse("notes:note", args=[slug]) + f"#annotation-{annotation.pk}")
@@ -132,7 +129,7 @@ def annotation_edit(request, annotation_id):
             annotation_update(annotation=annotation, body=_field(request, "body"))
         except AnnotationError as error:
             return _refused(request, error, "accounts/annotation_edit.html", context)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse(annotation_json(annotation))
         messages.success(request, "Annotation saved.")
         return redirect(reverse("notes:note", args=[annotation.note.slug]) + f"#annotation-{annotation.pk}")
@@ -147,7 +144,7 @@ def annotation_delete_view(request, annotation_id):
         return render(request, "accounts/annotation_delete.html", {"annotation": annotation})
     slug = annotation.note.slug
     annotation_delete(annotation=annotation)
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"deleted": str(annotation_id)})
     messages.success(request, "Annotation deleted.")
     return redirect("notes:note", slug=slug)

@@ -13,13 +13,14 @@ from django.db import transaction
 from django.http import Http404
 
 from notes.models import Derivation, Equation, Note, Revision
+from notes.rendering.pipeline import derivation_of_step
 from notes.rendering.untrusted import render_untrusted
+from notes.selectors import live_note_or_404
 
-from .anchoring import CONTEXT, Span, context_of, find_quote
+from .anchoring import CONTEXT, LIST_MARKER, Span, context_of, find_quote
 from .models import Annotation
 
 MAX_QUOTE_CHARS = 2_000
-STEP_SUFFIX = "-step-"
 
 
 class AnnotationError(ValueError):
@@ -49,9 +50,7 @@ def annotation_for_owner(user, annotation_id) -> Annotation:
 
 
 def live_revision_or_404(slug: str) -> tuple[Note, Revision]:
-    note = Note.objects.with_live().filter(slug=slug).first()
-    if note is None:
-        raise Http404("No such note")
+    note = live_note_or_404(slug)
     return note, note.live_revision
 
 
@@ -73,7 +72,7 @@ def block_anchor(revision: Revision, kind: str, block_id: str) -> tuple[str, Spa
             raise Http404("No such equation in this revision")
         quote = tex
     else:
-        key = block_id.rsplit(STEP_SUFFIX, 1)[0] if kind == Annotation.Kind.STEP else block_id
+        key = (derivation_of_step(block_id) or "") if kind == Annotation.Kind.STEP else block_id
         derivation = Derivation.objects.filter(revision=revision, key=key).values("title", "steps").first()
         if derivation is None:
             raise Http404("No such derivation in this revision")
@@ -84,7 +83,9 @@ def block_anchor(revision: Revision, kind: str, block_id: str) -> tuple[str, Spa
             quote = step["source"]
         else:
             quote = derivation["title"]
-    span = find_quote(revision.plain_text, quote) or Span(0, 0)
+    # A step is stored with its list number ("2. ..."), which the plain text does not have.
+    text = revision.plain_text
+    span = find_quote(text, quote) or find_quote(text, LIST_MARKER.sub("", quote, count=1)) or Span(0, 0)
     return quote, span
 
 
@@ -140,7 +141,8 @@ def annotation_create(
         revision=revision,
         kind=kind,
         block_id=block_id,
-        quote=text[span.start : span.end] if span.end > span.start else quote,
+        # a passage is the text itself; a block keeps its own text (a step its number)
+        quote=text[span.start : span.end] if kind == Annotation.Kind.TEXT else quote,
         prefix=prefix,
         suffix=suffix,
         start=span.start,

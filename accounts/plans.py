@@ -20,13 +20,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import F
 from django.http import Http404
 
 from notes.graph import reading_order
-from notes.models import Derivation, Note, Prerequisite
+from notes.selectors import live_edges
 
 from .models import DerivationProgress
+from .progress import live_derivation_or_404, marks_for_note
 
 READING_WPM = 120
 MINUTES_PER_DERIVATION = 15
@@ -44,24 +44,25 @@ WITH RECURSIVE closure(note_id) AS (
 )
 """
 
-# Each closure note with its derivation count and the learner's marks sorted against the live
-# fingerprints: a mark whose key left the live revision joins no derivation and counts nowhere.
-STANDINGS_SQL = (
-    CLOSURE
-    + """
+# Each note of `{notes}` with its derivation count and the learner's marks sorted against the
+# live fingerprints (the rule of accounts.progress: a worked-through mark on another
+# fingerprint is stale); a mark whose key left the live revision joins no derivation and
+# counts nowhere. One aggregate query, for a plan's closure or for the whole site.
+STANDINGS = """
 SELECT n.slug, r.title, r.word_count,
     (SELECT COUNT(*) FROM notes_derivation d WHERE d.revision_id = r.id),
     COALESCE(SUM(CASE WHEN p.state = 'worked_through' AND d.fingerprint = p.fingerprint THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN p.state = 'working' AND d.id IS NOT NULL THEN 1 ELSE 0 END), 0),
     COALESCE(SUM(CASE WHEN p.state = 'worked_through' AND d.fingerprint <> p.fingerprint THEN 1 ELSE 0 END), 0)
-FROM closure c
+FROM {notes} c
 JOIN notes_note n ON n.id = c.note_id
 JOIN notes_revision r ON r.id = n.live_revision_id
 LEFT JOIN accounts_derivationprogress p ON p.note_id = n.id AND p.owner_id = %s
 LEFT JOIN notes_derivation d ON d.revision_id = r.id AND d.key = p.derivation_key
 GROUP BY n.slug, r.id, r.title, r.word_count
 """
-)
+STANDINGS_SQL = CLOSURE + STANDINGS.format(notes="closure")
+SITE_STANDINGS_SQL = STANDINGS.format(notes="(SELECT id AS note_id FROM notes_note WHERE live_revision_id IS NOT NULL)")
 
 EDGES_SQL = (
     CLOSURE
@@ -124,39 +125,12 @@ def fringe(standings: dict[str, NoteStanding], edges: dict[str, set[str]]) -> li
     return sorted(ready, key=lambda s: s.title.lower())
 
 
-def _standings(owner, notes) -> dict[str, NoteStanding]:
-    """Standing of each given live note (a queryset), in three queries."""
-    rows = list(notes.values_list("pk", "slug", "live_revision__title", "live_revision__word_count"))
-    by_pk = {pk: NoteStanding(slug, title, words) for pk, slug, title, words in rows}
-    live = {}
-    for note_id, key, fingerprint in Derivation.objects.filter(
-        revision__note__live_revision=F("revision"), revision__note_id__in=by_pk
-    ).values_list("revision__note_id", "key", "fingerprint"):
-        live[note_id, key] = fingerprint
-        by_pk[note_id].total += 1
-    marks = DerivationProgress.objects.filter(owner=owner, note_id__in=by_pk).values_list(
-        "note_id", "derivation_key", "state", "fingerprint"
-    )
-    for note_id, key, state, fingerprint in marks:
-        if (note_id, key) not in live:
-            continue  # removed from the live revision: kept, but counts nowhere
-        standing = by_pk[note_id]
-        if state == DerivationProgress.State.WORKING:
-            standing.working += 1
-        elif fingerprint == live[note_id, key]:
-            standing.done += 1
-        else:
-            standing.stale += 1
-    return {s.slug: s for s in by_pk.values()}
-
-
-def _edges_among(note_ids) -> dict[str, set[str]]:
-    edges: dict[str, set[str]] = defaultdict(set)
-    for slug, prereq in Prerequisite.objects.filter(
-        revision__note__live_revision=F("revision"), revision__note_id__in=note_ids
-    ).values_list("revision__note__slug", "prerequisite__slug"):
-        edges[slug].add(prereq)
-    return edges
+def _standings(cursor, sql: str, params: list) -> dict[str, NoteStanding]:
+    cursor.execute(sql, params)
+    return {
+        row[0]: NoteStanding(row[0], row[1], row[2], total=row[3], done=row[4], working=row[5], stale=row[6])
+        for row in cursor.fetchall()
+    }
 
 
 def learning_plan(owner, target_slug: str, derivation: str = "") -> Plan:
@@ -166,11 +140,7 @@ def learning_plan(owner, target_slug: str, derivation: str = "") -> Plan:
     prerequisite note, but of the target note only that derivation (one more query).
     """
     with connection.cursor() as cursor:
-        cursor.execute(STANDINGS_SQL, [target_slug, owner.pk])
-        standings = {
-            row[0]: NoteStanding(row[0], row[1], row[2], total=row[3], done=row[4], working=row[5], stale=row[6])
-            for row in cursor.fetchall()
-        }
+        standings = _standings(cursor, STANDINGS_SQL, [target_slug, owner.pk])
         if target_slug not in standings:
             raise Http404("No such note")
         cursor.execute(EDGES_SQL, [target_slug])
@@ -190,25 +160,21 @@ def learning_plan(owner, target_slug: str, derivation: str = "") -> Plan:
 
 def _derivation_standing(owner, note: NoteStanding, key: str) -> NoteStanding:
     """The target note narrowed to one of its live derivations (404 if it has no such key)."""
-    live = (
-        Derivation.objects.filter(revision__note__slug=note.slug, revision__note__live_revision=F("revision"), key=key)
-        .values_list("fingerprint", flat=True)
-        .first()
+    live_note, derivation = live_derivation_or_404(note.slug, key)
+    mark = marks_for_note(owner, live_note, [derivation])[key]
+    return NoteStanding(
+        note.slug,
+        note.title,
+        note.words,
+        total=1,
+        done=int(mark.done),
+        working=int(mark.state == DerivationProgress.State.WORKING),
+        stale=int(mark.stale),
     )
-    if live is None:
-        raise Http404("No such derivation in the live revision")
-    mark = DerivationProgress.objects.filter(owner=owner, note__slug=note.slug, derivation_key=key).first()
-    narrowed = NoteStanding(note.slug, note.title, note.words, total=1)
-    if mark and mark.state == DerivationProgress.State.WORKING:
-        narrowed.working = 1
-    elif mark and mark.fingerprint == live:
-        narrowed.done = 1
-    elif mark:
-        narrowed.stale = 1
-    return narrowed
 
 
 def site_standings(owner) -> tuple[dict[str, NoteStanding], dict[str, set[str]]]:
-    """The owner's standing on every live note and the live prerequisite edges."""
-    notes = Note.objects.live()
-    return _standings(owner, notes), _edges_among(notes.values("pk"))
+    """The owner's standing on every live note and the live prerequisite edges (two queries)."""
+    with connection.cursor() as cursor:
+        standings = _standings(cursor, SITE_STANDINGS_SQL, [owner.pk])
+    return standings, live_edges()

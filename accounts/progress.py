@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from notes.models import Derivation, Note
+from notes.selectors import live_note_or_404
 
 from .models import DerivationProgress
 
@@ -54,9 +55,7 @@ class Mark:
 
 def live_derivation_or_404(slug: str, key: str) -> tuple[Note, Derivation]:
     """The live note and its live derivation `key`, or 404 (drafts, unknown or removed keys)."""
-    note = Note.objects.with_live().filter(slug=slug).first()
-    if note is None:
-        raise Http404("No such note")
+    note = live_note_or_404(slug)
     derivation = Derivation.objects.filter(revision=note.live_revision, key=key).first()
     if derivation is None:
         raise Http404("No such derivation in the live revision")

@@ -1,8 +1,6 @@
 """Pages that belong to one learner. Every view is for the logged-in owner only."""
 
 import json
-from difflib import SequenceMatcher
-from itertools import zip_longest
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -12,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from notes.diffs import inline_diff
+from notes.diffs import inline_diff, step_pairs
 
 from . import dashboard, plans
 from .forms import AccountDeleteForm, SignupForm
@@ -30,7 +28,8 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
-def _wants_json(request) -> bool:
+def wants_json(request) -> bool:
+    """The page scripts ask for JSON; forms posted without JavaScript get pages."""
     return "application/json" in request.headers.get("Accept", "")
 
 
@@ -41,10 +40,10 @@ def progress(request, slug, key):
     try:
         mark = progress_mark(owner=request.user, slug=slug, key=key, state=request.POST.get("state", ""))
     except ProgressError as error:
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"error": str(error)}, status=400)
         return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"key": mark.key, "state": mark.state, "label": mark.label, "stale": mark.stale})
     messages.success(request, f"“{mark.title}”: {mark.label.lower()}.")
     return redirect(reverse("notes:note", args=[slug]) + f"#{key}")
@@ -60,22 +59,10 @@ def progress_changes(request, slug, key):
         "old": old,
         "live": live,
         "stale": mark.fingerprint != live.fingerprint,
-        "steps": _paired_steps(old.steps if old else [], live.steps),
+        "steps": step_pairs(old.steps if old else [], live.steps),
         "diff": inline_diff(old.source if old else "", live.source),
     }
     return render(request, "accounts/progress_changes.html", context)
-
-
-def _paired_steps(old: list[dict], new: list[dict]) -> list[tuple[dict | None, dict | None, bool]]:
-    """Old and new steps aligned (an inserted step does not shift the rest), with whether each
-    pair differs."""
-    matcher = SequenceMatcher(a=[s["source"] for s in old], b=[s["source"] for s in new], autojunk=False)
-    rows = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        left, right = old[i1:i2], new[j1:j2]
-        for a, b in zip_longest(left, right):
-            rows.append((a, b, op != "equal"))
-    return rows
 
 
 @login_required

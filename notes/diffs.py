@@ -9,6 +9,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from html import escape
+from itertools import zip_longest
 
 from diff_match_patch import diff_match_patch
 from django.utils.safestring import SafeString, mark_safe
@@ -153,3 +154,15 @@ def three_way_merge(base: str, theirs: str, yours: str) -> str | None:
     if any(region[0] == "conflict" for region in merger.merge_regions()):
         return None
     return "".join(merger.merge_lines())
+
+
+def step_pairs(old: list[dict], new: list[dict]) -> list[tuple[dict | None, dict | None, bool]]:
+    """Old and new steps aligned (an inserted step does not shift the rest), with whether each
+    pair differs."""
+    matcher = difflib.SequenceMatcher(a=[s["source"] for s in old], b=[s["source"] for s in new], autojunk=False)
+    rows = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        left, right = old[i1:i2], new[j1:j2]
+        for a, b in zip_longest(left, right):
+            rows.append((a, b, op != "equal"))
+    return rows

@@ -1,7 +1,6 @@
 """Reads: what pages and commands ask of the database, in a fixed number of queries."""
 
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,6 +12,7 @@ from django.http import Http404
 from . import graph
 from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering.links import NoteInfo
+from .rendering.pipeline import derivation_of_step
 
 
 class LiveNoteIndex:
@@ -160,9 +160,6 @@ class References:
         return self.used_by.get(anchor, [])
 
 
-STEP_ANCHOR = re.compile(r"(.+)-step-\d+")
-
-
 def references_into(note: Note) -> References:
     """Live links into `note` from other live notes, in one query. Drafts' links never count."""
     rows = (
@@ -178,9 +175,9 @@ def references_into(note: Note) -> References:
         grouped.setdefault(slug, (slug, title, []))[2].append(citation)
         if anchor:
             refs.used_by.setdefault(anchor, []).append(citation)
-            step = STEP_ANCHOR.fullmatch(anchor)
-            if step:
-                refs.used_by.setdefault(step.group(1), []).append(citation)
+            key = derivation_of_step(anchor)
+            if key:
+                refs.used_by.setdefault(key, []).append(citation)
     refs.linked_from = list(grouped.values())
     revision = note.live_revision
     present = [a for a in refs.used_by if a in revision.anchors]
@@ -219,8 +216,8 @@ def link_target_for_reader(slug: str, anchor: str = "") -> Target:
     if anchor.startswith("eq:"):
         html = Equation.objects.filter(revision=revision, label=anchor).values_list("html", flat=True).first()
         return Target(note, anchor, "equation", label, html or "")
-    step = STEP_ANCHOR.fullmatch(anchor)
-    key = step.group(1) if step else anchor
+    step = derivation_of_step(anchor)
+    key = step or anchor
     derivation = (
         Derivation.objects.filter(revision=revision, key=key).values("title", "statement_html", "steps").first()
     )

@@ -37,6 +37,20 @@ MAX_HEADING_ID = 80
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 
 
+STEP_ID = re.compile(r"(.+)-step-\d+")
+
+
+def step_id(key: str, number: int) -> str:
+    """The anchor of a derivation's step: `<derivation id>-step-<n>`."""
+    return f"{key}-step-{number}"
+
+
+def derivation_of_step(anchor: str) -> str | None:
+    """The derivation id a step anchor belongs to, or None for any other anchor."""
+    match = STEP_ID.fullmatch(anchor)
+    return match.group(1) if match else None
+
+
 def note_url(slug: str) -> str:
     return reverse("notes:note", args=[slug])
 
@@ -256,7 +270,7 @@ class _NoteRender:
         for t in steps_tokens:
             if t.type == "list_item_open" and t.level == level + 1:
                 step_number += 1
-                t.meta["step_id"] = f"{key}-step-{step_number}"
+                t.meta["step_id"] = step_id(key, step_number)
                 t.meta["step_number"] = step_number
                 self.anchors[t.meta["step_id"]] = f"{title or key}, step {step_number}"
         self.anchors[key] = title or key

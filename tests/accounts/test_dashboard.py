@@ -70,9 +70,9 @@ def test_stale_marks_show_in_the_chart_and_hold_back_the_fringe(client, reader, 
 
 def test_dashboard_query_count_is_constant(client, reader, site, publish, django_assert_num_queries):
     client.force_login(reader)
-    # session, user, notes, derivations, marks, edges, topics, topic placement, reviews due,
+    # session, user, standings (one aggregate), edges, topics, topic placement, reviews due,
     # recent marks, recent reviews, and the user's two permission sets (the site menu)
-    with django_assert_num_queries(13) as first:
+    with django_assert_num_queries(11) as first:
         client.get(reverse("accounts:home"))
     for i in range(4):
         publish(f"more-{i}", note_source(f"More {i}", body=BODY % {"slug": f"more-{i}"}, prerequisites=["next"]))
