@@ -89,7 +89,23 @@ def block_anchor(revision: Revision, kind: str, block_id: str) -> tuple[str, Spa
     return quote, span
 
 
-@transaction.atomic
+def _passage(revision, kind, block_id, quote, prefix, suffix, near) -> tuple[str, Span]:
+    """The quote and its span in the revision's plain text, for a text selection or a block."""
+    if kind != Annotation.Kind.TEXT:
+        return block_anchor(revision, kind, block_id)
+    if not quote.strip():
+        raise AnnotationError("select some text to annotate")
+    if len(quote) > MAX_QUOTE_CHARS:
+        raise AnnotationError(f"the selection is {len(quote):,} characters; the limit is {MAX_QUOTE_CHARS:,}")
+    span = find_quote(revision.plain_text, quote, prefix[-CONTEXT:], suffix[:CONTEXT], near)
+    if span is None:
+        raise AnnotationError(
+            "the selected text was not found in the note (a selection across a displayed equation "
+            "cannot be matched; annotate the equation itself)"
+        )
+    return quote, span
+
+
 def annotation_create(
     *,
     owner,
@@ -105,51 +121,43 @@ def annotation_create(
 ) -> Annotation:
     """Annotate a passage (kind "text": the quote and its context as the page saw them) or a
     whole equation, derivation or step (by block id) of the note's live revision."""
-    note, revision = live_revision_or_404(slug)
-    # Publishing locks the note row while it moves the live revision and re-anchors every
-    # annotation; holding the same lock here means an annotation is either written before
-    # that (and re-anchored by it) or sees the new revision number and is refused.
-    live_now = Note.objects.select_for_update().filter(pk=note.pk).values_list("live_revision_id", flat=True).get()
-    if live_now != revision.pk or revision_number != revision.number:
-        raise AnnotationError(
-            f"the note changed while you were reading (revision {revision_number} is no longer live); "
-            "reload the page and select the passage again"
-        )
     if kind not in Annotation.Kind.values:
         raise AnnotationError(f"unknown kind {kind!r}; use one of: {', '.join(Annotation.Kind.values)}")
+    # Rendered before the lock below is taken: KaTeX may take seconds, and a publish of the
+    # note would wait for it.
     body_html = _body_html(body)
-    if kind == Annotation.Kind.TEXT:
-        if not quote.strip():
-            raise AnnotationError("select some text to annotate")
-        if len(quote) > MAX_QUOTE_CHARS:
-            raise AnnotationError(f"the selection is {len(quote):,} characters; the limit is {MAX_QUOTE_CHARS:,}")
-        span = find_quote(revision.plain_text, quote, prefix[-CONTEXT:], suffix[:CONTEXT], near)
-        if span is None:
+    with transaction.atomic():
+        note, revision = live_revision_or_404(slug)
+        # Publishing locks the note row while it moves the live revision and re-anchors every
+        # annotation; holding the same lock here means an annotation is either written before
+        # that (and re-anchored by it) or sees the new revision number and is refused.
+        live_now = Note.objects.select_for_update().filter(pk=note.pk).values_list("live_revision_id", flat=True).get()
+        if live_now != revision.pk or revision_number != revision.number:
             raise AnnotationError(
-                "the selected text was not found in the note (a selection across a displayed equation "
-                "cannot be matched; annotate the equation itself)"
+                f"the note changed while you were reading (revision {revision_number} is no longer live); "
+                "reload the page and select the passage again"
             )
-        block_id = ""
-    else:
-        quote, span = block_anchor(revision, kind, block_id)
-    text = revision.plain_text
-    prefix, suffix = context_of(text, span)
-    return Annotation.objects.create(
-        owner=owner,
-        note=note,
-        made_on=revision,
-        revision=revision,
-        kind=kind,
-        block_id=block_id,
-        # a passage is the text itself; a block keeps its own text (a step its number)
-        quote=text[span.start : span.end] if kind == Annotation.Kind.TEXT else quote,
-        prefix=prefix,
-        suffix=suffix,
-        start=span.start,
-        end=span.end,
-        body=body.strip(),
-        body_html=body_html,
-    )
+        quote, span = _passage(revision, kind, block_id, quote, prefix, suffix, near)
+        if kind == Annotation.Kind.TEXT:
+            block_id = ""
+        text = revision.plain_text
+        prefix, suffix = context_of(text, span)
+        return Annotation.objects.create(
+            owner=owner,
+            note=note,
+            made_on=revision,
+            revision=revision,
+            kind=kind,
+            block_id=block_id,
+            # a passage is the text itself; a block keeps its own text (a step its number)
+            quote=text[span.start : span.end] if kind == Annotation.Kind.TEXT else quote,
+            prefix=prefix,
+            suffix=suffix,
+            start=span.start,
+            end=span.end,
+            body=body.strip(),
+            body_html=body_html,
+        )
 
 
 @transaction.atomic

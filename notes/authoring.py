@@ -211,8 +211,8 @@ def import_files(
                 revision = note.latest_revision
             revision_publish(revision=revision, pending=pending)
             outcome.created.append(note_file.slug)
-        if outcome.created:
-            dependents_rerender(changed=set(outcome.created), index=LiveNoteIndex())
+    if outcome.created:  # after the commit: no render runs under the notes' row locks
+        dependents_rerender(changed=set(outcome.created), index=LiveNoteIndex())
     return outcome
 
 

@@ -20,16 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from .check_child import REPORT_PREFIX
-from .models import Derivation, Note
+from .models import CheckResult, Derivation, Note
 
 
 @dataclass
 class Outcome:
-    status: str  # Derivation.CheckStatus value
+    status: str  # a CheckResult.Status value
     detail: str
     error: float | None = None
     tolerance: float | None = None
@@ -105,12 +105,19 @@ def run_check(path: Path, function: str) -> Outcome:
 
 
 def check_note(note: Note, *, progress=None, only_unchecked: bool = False) -> list[tuple[Derivation, Outcome]]:
-    """Run the checks of the note's live and latest revisions and store each outcome."""
+    """Run the checks of the note's live and latest revisions and store each outcome.
+
+    An outcome is stored per (revision, derivation id, fingerprint): re-rendering a revision
+    keeps it, and a changed derivation is checked anew.
+    """
     path = checks_file(note.slug)
     revisions = {note.live_revision_id, note.latest_revision_id} - {None}
     derivations = Derivation.objects.filter(revision_id__in=revisions)
     if only_unchecked:
-        derivations = derivations.filter(checked_at__isnull=True)
+        done = CheckResult.objects.filter(
+            revision_id=OuterRef("revision_id"), derivation_key=OuterRef("key"), fingerprint=OuterRef("fingerprint")
+        )
+        derivations = derivations.exclude(Exists(done))
     derivations = list(derivations.select_related("revision__note").order_by("revision_id", "position"))
     results = []
     cache: dict[tuple[str, str], Outcome] = {}  # the same derivation content in two revisions runs once
@@ -122,15 +129,19 @@ def check_note(note: Note, *, progress=None, only_unchecked: bool = False) -> li
             if key not in cache:
                 cache[key] = run_check(path, function_name(derivation.key))
             outcome = cache[key]
-        with transaction.atomic():
-            Derivation.objects.filter(pk=derivation.pk).update(
-                check_status=outcome.status,
-                check_detail=outcome.detail[:500],
-                check_error=outcome.error,
-                check_tolerance=outcome.tolerance,
-                check_seconds=round(outcome.seconds, 3),
-                checked_at=timezone.now(),
-            )
+        CheckResult.objects.update_or_create(
+            revision_id=derivation.revision_id,
+            derivation_key=derivation.key,
+            fingerprint=derivation.fingerprint,
+            defaults={
+                "status": outcome.status,
+                "detail": outcome.detail[:500],
+                "error": outcome.error,
+                "tolerance": outcome.tolerance,
+                "seconds": round(outcome.seconds, 3),
+                "checked_at": timezone.now(),
+            },
+        )
         results.append((derivation, outcome))
         if progress:
             progress(derivation, outcome)

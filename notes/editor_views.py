@@ -241,7 +241,7 @@ def note_review(request, slug):
         "diff": side_by_side(live.source if live else "", revision.source),
         "review": Review.objects.open().filter(note=note).first(),
         "comments": revision.comments.select_related("author"),
-        "derivations": revision.derivations.all(),
+        "derivations": revision.derivations.with_checks(),
         "comment_form": CommentForm(),
     }
     return render(request, "editor/review.html", context)

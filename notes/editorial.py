@@ -183,11 +183,14 @@ def review_request_changes(*, note: Note, user, comment: str) -> Review:
 
 
 def note_publish(*, revision: Revision, user, action: str = PublishRecord.Action.PUBLISH) -> Revision:
-    """Publish through the gates, then refresh the notes that cite this one."""
+    """Publish through the gates, then refresh the notes that cite this one.
+
+    The publish is one short transaction under the note's row lock; the citing notes are
+    re-rendered after it has committed, so no render holds that lock.
+    """
     require(user, "publish_note")
-    with transaction.atomic():
-        published = revision_publish(revision=revision, user=user, action=action)
-        dependents_rerender(changed={revision.note.slug}, index=LiveNoteIndex())
+    published = revision_publish(revision=revision, user=user, action=action)
+    dependents_rerender(changed={revision.note.slug}, index=LiveNoteIndex())
     return published
 
 
@@ -195,11 +198,12 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
     """Write a new revision with an old revision's content and publish it through the gates.
 
     If a gate refuses, nothing is written: the new revision and the publish are one
-    transaction.
+    transaction. The content is rendered before that transaction takes the note's lock.
     """
     require(user, "publish_note")
     if to_revision.note_id != note.pk:
         raise EditorialError("that revision belongs to another note")
+    result = render(to_revision.source, slug=note.slug, index=LiveNoteIndex())
     with transaction.atomic():
         locked = Note.objects.select_for_update().get(pk=note.pk)
         revision = revision_create(
@@ -207,11 +211,13 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
             source=to_revision.source,
             author=user,
             message=f"Rollback to revision {to_revision.number}",
-            index=LiveNoteIndex(),
+            result=result,
         )
         if revision is None:  # the latest revision already has this content
             revision = Revision.objects.get(pk=locked.latest_revision_id)
-        return note_publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
+        published = revision_publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
+    dependents_rerender(changed={note.slug}, index=LiveNoteIndex())
+    return published
 
 
 def retire_blockers(note: Note) -> list[str]:

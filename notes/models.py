@@ -147,6 +147,29 @@ class Revision(models.Model):
         raise ImmutableRevisionError("revisions are never deleted")
 
 
+class DerivationQuerySet(models.QuerySet):
+    def with_checks(self):
+        """Each derivation with the check result that applies to it (same id and fingerprint)
+        as `check_status`, `check_detail`, `check_seconds` and `checked_at` (None when unchecked),
+        in the same query."""
+        result = CheckResult.objects.filter(
+            revision_id=models.OuterRef("revision_id"),
+            derivation_key=models.OuterRef("key"),
+            fingerprint=models.OuterRef("fingerprint"),
+        )
+        return self.annotate(
+            **{
+                name: models.Subquery(result.values(field)[:1])
+                for name, field in (
+                    ("check_status", "status"),
+                    ("check_detail", "detail"),
+                    ("check_seconds", "seconds"),
+                    ("checked_at", "checked_at"),
+                )
+            }
+        )
+
+
 class Derivation(models.Model):
     """A derivation block as it stands in one revision. `key` is the author's stable id."""
 
@@ -160,19 +183,7 @@ class Derivation(models.Model):
     source = models.TextField()
     fingerprint = models.CharField(max_length=64)
 
-    # The outcome of the derivation's numerical check, written by the check runner (not
-    # content: a re-run may update it). A failed check blocks publishing.
-    class CheckStatus(models.TextChoices):
-        NONE = "", "Not checked"
-        PASSED = "passed", "Passed"
-        FAILED = "failed", "Failed"
-
-    check_status = models.CharField(max_length=10, choices=CheckStatus.choices, blank=True, default="")
-    check_detail = models.CharField(max_length=500, blank=True)
-    check_error = models.FloatField(null=True, blank=True)
-    check_tolerance = models.FloatField(null=True, blank=True)
-    check_seconds = models.FloatField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
+    objects = DerivationQuerySet.as_manager()
 
     class Meta:
         ordering = ["revision", "position"]
@@ -180,6 +191,57 @@ class Derivation(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class CheckResultQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(status=CheckResult.Status.FAILED)
+
+    def applying_to(self, revision: "Revision"):
+        """The results that apply to the revision's derivations as they stand now: a result
+        counts only while the derivation with its id still has the fingerprint it was run on."""
+        current = Derivation.objects.filter(
+            revision_id=models.OuterRef("revision_id"),
+            key=models.OuterRef("derivation_key"),
+            fingerprint=models.OuterRef("fingerprint"),
+        )
+        return self.filter(revision=revision).filter(models.Exists(current))
+
+
+class CheckResult(models.Model):
+    """The outcome of a derivation's numerical check, written by the check runner.
+
+    Keyed by (revision, derivation id, fingerprint) and kept apart from `Derivation`, whose
+    rows a re-render deletes and writes again: nothing that re-renders can lose a result,
+    and a result stops applying the moment the derivation's content (its fingerprint)
+    differs from what was checked. A failed result blocks publishing.
+    """
+
+    class Status(models.TextChoices):
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Failed"
+        NONE = "", "Not checked"  # the note has no checks file
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="check_results")
+    derivation_key = models.CharField(max_length=100)
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=10, choices=Status.choices, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+    error = models.FloatField(null=True, blank=True)
+    tolerance = models.FloatField(null=True, blank=True)
+    seconds = models.FloatField(null=True, blank=True)
+    checked_at = models.DateTimeField()
+
+    objects = CheckResultQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["revision", "derivation_key"]
+        constraints = [
+            models.UniqueConstraint(fields=["revision", "derivation_key", "fingerprint"], name="check_result_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revision}#{self.derivation_key}: {self.status or 'unchecked'}"
 
 
 class Equation(models.Model):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Case, Exists, F, Max, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404
 
 from . import graph
@@ -101,7 +101,7 @@ def _note_page_key_sql() -> str:
         .filter(slug="")
         .annotate(
             last_publish=Subquery(PublishRecord.objects.order_by("-pk").values("pk")[:1]),
-            last_check=Max("live_revision__derivations__checked_at"),
+            last_check=Max("live_revision__check_results__checked_at"),
         )
         .order_by()
         .values_list("live_revision_id", "live_revision__rendered_at", "last_publish", "last_check")
@@ -130,7 +130,8 @@ def note_page_key(slug: str) -> str:
 
 def note_for_reader(slug: str) -> Note:
     """A live note with its live revision, topics and derivations prefetched."""
-    note = Note.objects.with_live().filter(slug=slug).prefetch_related("topics", "live_revision__derivations").first()
+    derivations = Prefetch("live_revision__derivations", queryset=Derivation.objects.with_checks())
+    note = Note.objects.with_live().filter(slug=slug).prefetch_related("topics", derivations).first()
     if note is None:
         raise Http404("No such note")
     return note

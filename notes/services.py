@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.reanchoring import annotations_reanchor
 
-from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
+from .models import CheckResult, Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
 from .rendering import RENDERER_VERSION, RenderResult, render
 from .rendering.katex import katex_version
 from .rendering.links import NoteIndex
@@ -212,8 +212,8 @@ def publish_gates(revision: Revision, *, pending: dict[str, set[str]] | None = N
     `pending` holds other notes' prerequisite edges that go live in the same batch.
     """
     reasons = [f"{e['line']}:{e['col']}: {e['message']}" for e in revision.errors]
-    failed = revision.derivations.filter(check_status=Derivation.CheckStatus.FAILED)
-    reasons += [f"numerical check of derivation '{d.key}' failed: {d.check_detail}" for d in failed]
+    failed = CheckResult.objects.applying_to(revision).failed()
+    reasons += [f"numerical check of derivation '{r.derivation_key}' failed: {r.detail}" for r in failed]
     for link in broken_incoming_links(revision, except_from=set(pending or ())):
         reasons.append(
             f"'{link.revision.note.slug}' links to '#{link.anchor}', which this revision removes; "
@@ -273,10 +273,13 @@ def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> 
     """Re-render a stored revision with the current pipeline.
 
     Only the render cache changes (RENDER_FIELDS and the extracted rows); the source, the
-    author, the message and the number stay as written.
+    author, the message and the number stay as written, and so do the numerical check
+    results, which are kept apart (CheckResult). The render runs before the note's row lock
+    is taken; the lock is held only for the write.
     """
     result = render(revision.source, slug=revision.note.slug, index=index)
     with transaction.atomic():
+        Note.objects.select_for_update().filter(pk=revision.note_id).first()
         Revision.objects.filter(pk=revision.pk).update(**render_fields(result))
         for related in (revision.derivations, revision.equations, revision.links, revision.prerequisites):
             related.all().delete()
@@ -290,7 +293,8 @@ def dependents_rerender(*, changed: set[str], index: NoteIndex | None = None) ->
 
     A cross-note reference prints the target's equation number and title at render time;
     when the target changes, the referring pages are refreshed so "(4)" stays the right
-    number. The referring revisions' sources are untouched.
+    number. The referring revisions' sources are untouched. Call it after the publish has
+    committed: each note is rendered with no lock held and locked only for its own write.
     """
     revisions = (
         Revision.objects.filter(note__live_revision=F("pk"), links__target_note__slug__in=changed)

@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from notes.checking import check_note, run_check
 from notes.editorial import note_publish
-from notes.models import Derivation, Note
-from notes.services import PublishRefused
+from notes.models import CheckResult, Derivation, Note
+from notes.services import PublishRefused, revision_create, revision_rerender
 from tests.conftest import note_source
 
 CHECKS = """
@@ -86,9 +86,9 @@ def test_check_note_stores_results_and_goes_on_after_failures(checks_dir, publis
     note = Note.objects.get(slug="checked")
     results = {d.key: o.status for d, o in check_note(note)}
     assert results == {"good": "passed", "raises": "failed", "wrong": "failed", "unchecked": "failed"}
-    good = Derivation.objects.get(revision=note.live_revision, key="good")
-    assert good.check_error is not None and good.check_tolerance == 1e-12 and good.check_seconds > 0
-    assert good.checked_at is not None
+    good = CheckResult.objects.get(revision=note.live_revision, derivation_key="good")
+    assert good.status == "passed" and good.error is not None and good.tolerance == 1e-12 and good.seconds > 0
+    assert good.fingerprint == Derivation.objects.get(revision=note.live_revision, key="good").fingerprint
 
 
 @pytest.mark.django_db
@@ -145,3 +145,65 @@ def test_unchecked_only_runs_what_was_never_checked(checks_dir, publish):
     out = StringIO()
     call_command("check_derivations", "--unchecked", stdout=out)
     assert "0 passed, 0 failed" in out.getvalue()
+
+
+# -- results survive re-rendering ----------------------------------------------------------------
+
+
+def _statuses(revision):
+    return dict(Derivation.objects.with_checks().filter(revision=revision).values_list("key", "check_status"))
+
+
+@pytest.mark.django_db
+def test_rerendering_keeps_passed_and_failed_results(checks_dir, publish):
+    publish("checked", note_source("Checked", body=_derivation("good") + "\n" + _derivation("wrong")))
+    note = Note.objects.get(slug="checked")
+    check_note(note)
+    assert _statuses(note.live_revision) == {"good": "passed", "wrong": "failed"}
+    revision_rerender(revision=note.live_revision)
+    assert Derivation.objects.filter(revision=note.live_revision).count() == 2  # rows written anew
+    assert _statuses(note.live_revision) == {"good": "passed", "wrong": "failed"}
+    call_command("rerender", "--all", stdout=StringIO())
+    assert _statuses(note.live_revision) == {"good": "passed", "wrong": "failed"}
+
+
+@pytest.mark.django_db
+def test_publishing_a_cited_note_keeps_the_citing_notes_results(checks_dir, publish, editor, client):
+    publish("cited", note_source("Cited", body="$$\na = b \\label{eq:ab}\n$$\n"))
+    citing = publish("checked", note_source("Checked", body="By [[cited#eq:ab]].\n\n" + _derivation("good")))
+    check_note(Note.objects.get(slug="checked"))
+    assert _statuses(citing) == {"good": "passed"}
+    cited = Note.objects.get(slug="cited")
+    source = note_source("Cited", body="$$\nc = d \\label{eq:cd}\n$$\n\n$$\na = b \\label{eq:ab}\n$$\n")
+    revision = revision_create(note=cited, source=source, author=editor)
+    note_publish(revision=revision, user=editor)  # re-renders the citing note: "(1)" becomes "(2)"
+    citing.refresh_from_db()
+    assert "(2)" in citing.html
+    assert _statuses(citing) == {"good": "passed"}
+    page = client.get(reverse("notes:note", args=["checked"])).content.decode()
+    assert "checked ✓" in page
+
+
+@pytest.mark.django_db
+def test_a_failed_check_blocks_publishing_after_any_rerender(checks_dir, publish, editor):
+    publish("checked", note_source("Checked", body=_derivation("good")))
+    note = Note.objects.get(slug="checked")
+    source = note_source("Checked", body=_derivation("good") + "\n" + _derivation("wrong"))
+    revision = revision_create(note=note, source=source, author=editor)
+    check_note(Note.objects.get(slug="checked"))
+    revision_rerender(revision=revision)
+    call_command("rerender", "--all", stdout=StringIO())
+    with pytest.raises(PublishRefused, match="numerical check of derivation 'wrong' failed"):
+        note_publish(revision=revision, user=editor)
+
+
+@pytest.mark.django_db
+def test_a_result_applies_only_while_the_fingerprint_matches(checks_dir, publish, editor):
+    publish("checked", note_source("Checked", body=_derivation("wrong")))
+    note = Note.objects.get(slug="checked")
+    check_note(note)
+    # The same revision's derivation, now with other content (as a renderer change could make
+    # it): the stored failure was about other content, so it neither shows nor blocks.
+    Derivation.objects.filter(revision=note.live_revision, key="wrong").update(fingerprint="0" * 64)
+    assert _statuses(note.live_revision) == {"wrong": None}
+    assert not CheckResult.objects.applying_to(note.live_revision).failed().exists()

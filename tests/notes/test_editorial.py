@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from notes.editorial import (
@@ -15,7 +16,7 @@ from notes.editorial import (
     revision_save,
     split_source,
 )
-from notes.models import Derivation, Note, PublishRecord, Review, Revision
+from notes.models import CheckResult, Derivation, Note, PublishRecord, Review, Revision
 from notes.selectors import notes_for_editors
 from notes.services import PublishRefused
 from tests.conftest import note_source
@@ -340,8 +341,14 @@ def test_a_prerequisite_cycle_is_refused_and_named(editor, publish, draft):
 
 
 def test_a_failed_numerical_check_blocks_publishing(editor, draft):
-    Derivation.objects.filter(revision=draft.latest_revision).update(
-        check_status="failed", check_detail="error 0.3 > 1e-8"
+    derivation = Derivation.objects.get(revision=draft.latest_revision)
+    CheckResult.objects.create(
+        revision=draft.latest_revision,
+        derivation_key=derivation.key,
+        fingerprint=derivation.fingerprint,
+        status="failed",
+        detail="error 0.3 > 1e-8",
+        checked_at=timezone.now(),
     )
     with pytest.raises(PublishRefused, match="numerical check of derivation 'd' failed: error 0.3"):
         note_publish(revision=draft.latest_revision, user=editor)
