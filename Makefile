@@ -42,9 +42,9 @@ vendor:
 	node -p "require('./node_modules/katex/package.json').version" > static/vendor/katex/VERSION
 	sed -E 's/,url\(fonts\/[^)]*\.woff\) format\("woff"\)//g; s/,url\(fonts\/[^)]*\.ttf\) format\("truetype"\)//g' \
 		node_modules/katex/dist/katex.min.css > static/vendor/katex/katex.min.css
-	cp node_modules/elkjs/lib/elk.bundled.js notes/vendor/elk.bundled.js
-	cp node_modules/elkjs/LICENSE.md notes/vendor/elk-LICENSE.md
-	node -p "require('./node_modules/elkjs/package.json').version" > notes/vendor/ELK_VERSION
+	cp node_modules/elkjs/lib/elk.bundled.js notes/graph/vendor/elk.bundled.js
+	cp node_modules/elkjs/LICENSE.md notes/graph/vendor/elk-LICENSE.md
+	node -p "require('./node_modules/elkjs/package.json').version" > notes/graph/vendor/ELK_VERSION
 
 clean:
 	rm -rf $(VENV) staticfiles

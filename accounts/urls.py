@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import annotation_list_views, annotation_views, views
+from accounts import views
+from accounts.annotations import collection_views as annotation_list_views
+from accounts.annotations import views as annotation_views
 
 app_name = "accounts"
 

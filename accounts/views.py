@@ -10,11 +10,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.forms import AccountDeleteForm, SignupForm
+from accounts.study import dashboard, plans
+from accounts.study.progress import ProgressError, progress_mark, stale_change
 from notes.diffs import inline_diff, step_pairs
-
-from . import dashboard, plans
-from .forms import AccountDeleteForm, SignupForm
-from .progress import ProgressError, progress_mark, stale_change
 
 
 def signup(request):

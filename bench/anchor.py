@@ -44,7 +44,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from accounts.anchoring import DIFF, ORPHAN, Anchor, Span, context_of, plan_reanchor, text_diff  # noqa: E402
+from accounts.annotations.anchoring import DIFF, ORPHAN, Anchor, Span, context_of, plan_reanchor, text_diff  # noqa: E402
 
 TARGET_SECONDS = 1.0
 ANNOTATIONS = 1_000
@@ -313,8 +313,8 @@ def run_service(old: str, new: str, cases: list[Case], database_url: str | None)
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
+    from accounts.annotations.reanchoring import annotations_reanchor
     from accounts.models import Annotation
-    from accounts.reanchoring import annotations_reanchor
     from notes.models import Note, Revision
 
     try:

@@ -58,7 +58,7 @@ def setup(tmp: Path):
     from django.contrib.auth.models import User
     from django.core.management import call_command
 
-    from accounts.annotations import annotation_create
+    from accounts.annotations.services import annotation_create
     from notes.models import Note
 
     call_command("migrate", verbosity=0)

@@ -114,7 +114,7 @@ def figures(name: str, samples_ms: list[float]) -> bool:
 
 
 def bench_memory(edges, titles, queries: list[str]) -> None:
-    from notes import graph
+    from notes.graph import order as graph
 
     # Built once per live graph (and cached with it), as LiveGraph does.
     start = time.perf_counter()
@@ -186,7 +186,7 @@ def bench_database(edges, titles, queries: list[str]) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from notes.graph_selectors import live_graph, note_graph_context
+    from notes.graph.selectors import live_graph, note_graph_context
     from notes.models import Note
 
     call_command("migrate", verbosity=0)
@@ -209,9 +209,9 @@ def bench_database(edges, titles, queries: list[str]) -> None:
 
 
 def bench_layout(edges, titles, size: int) -> None:
-    from notes.graph import induced
-    from notes.graph_selectors import GraphNode
-    from notes.graph_svg import _draw
+    from notes.graph.order import induced
+    from notes.graph.selectors import GraphNode
+    from notes.graph.svg import _draw
 
     keep = [f"note-{i}" for i in range(size)]
     sub = induced(edges, set(keep))

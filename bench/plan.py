@@ -145,7 +145,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from accounts.plans import learning_plan
+    from accounts.study.plans import learning_plan
 
     try:
         call_command("migrate", verbosity=0)

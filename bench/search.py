@@ -538,7 +538,7 @@ def populate(count: int) -> tuple[float, int]:
     from django.db import connection, transaction
 
     from notes.models import Note, Revision, SearchDocument, Topic
-    from notes.search import build_document
+    from notes.search.selectors import build_document
 
     for i, slug in enumerate(AREAS):
         Topic.objects.create(slug=slug, title=slug.replace("-", " ").capitalize(), order=i)
@@ -601,7 +601,7 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def measure(runs: int) -> tuple[list[float], dict, dict]:
-    from notes.search import search_notes
+    from notes.search.selectors import search_notes
 
     hits = {}
     for query, area in QUERIES:  # warm-up, untimed

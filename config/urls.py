@@ -6,8 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("study/", include("accounts.study_urls")),
-    path("edit/", include("notes.editor_urls")),
+    path("study/", include("accounts.study.urls")),
+    path("edit/", include("notes.editorial.urls")),
     path("", include("notes.urls")),
 ]
 # Uploaded images in development; production serves MEDIA_ROOT from the web server.

@@ -15,7 +15,7 @@ from diff_match_patch import diff_match_patch
 from django.utils.safestring import SafeString, mark_safe
 from merge3 import Merge3
 
-from .models import Revision
+from notes.models import Revision
 
 TOKEN = re.compile(r"\s+|\w+|[^\w\s]")
 

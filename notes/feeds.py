@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
-from .models import Note, PublishRecord
+from notes.models import Note, PublishRecord
 
 FEED_LENGTH = 50
 

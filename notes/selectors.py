@@ -9,10 +9,10 @@ from django.db import connection
 from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.http import Http404
 
-from . import graph
-from .models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
-from .rendering.links import NoteInfo
-from .rendering.pipeline import derivation_of_step
+from notes.graph import order as graph
+from notes.models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
+from notes.rendering.links import NoteInfo
+from notes.rendering.pipeline import derivation_of_step
 
 
 class LiveNoteIndex:

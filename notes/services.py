@@ -11,13 +11,23 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.reanchoring import annotations_reanchor
-
-from .models import CheckResult, Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
-from .rendering import RENDERER_VERSION, RenderResult, render
-from .rendering.katex import katex_version
-from .rendering.links import NoteIndex
-from .search import search_document_update
+from accounts.annotations.reanchoring import annotations_reanchor
+from notes.models import (
+    CheckResult,
+    Derivation,
+    Equation,
+    Link,
+    Note,
+    Prerequisite,
+    PublishRecord,
+    Review,
+    Revision,
+    Topic,
+)
+from notes.rendering import RENDERER_VERSION, RenderResult, render
+from notes.rendering.katex import katex_version
+from notes.rendering.links import NoteIndex
+from notes.search.selectors import search_document_update
 
 EDITORS_GROUP = "editors"
 EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")

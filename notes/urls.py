@@ -1,7 +1,9 @@
 from django.urls import path
 
-from . import graph_views, search_views, views
-from .feeds import NoteChangesFeed, SiteChangesFeed
+from notes import views
+from notes.feeds import NoteChangesFeed, SiteChangesFeed
+from notes.graph import views as graph_views
+from notes.search import views as search_views
 
 app_name = "notes"
 

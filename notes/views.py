@@ -7,15 +7,15 @@ from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.annotation_views import annotation_anchor_json, annotations_root
-from accounts.annotations import annotation_for_owner, annotations_on_note
-from accounts.progress import STATES as PROGRESS_STATES
-from accounts.progress import marks_for_note
-
-from . import graph_selectors, selectors
-from .diffs import inline_diff, revision_changes, side_by_side
-from .guide import authoring_guide
-from .models import Note
+from accounts.annotations.services import annotation_for_owner, annotations_on_note
+from accounts.annotations.views import annotation_anchor_json, annotations_root
+from accounts.study.progress import STATES as PROGRESS_STATES
+from accounts.study.progress import marks_for_note
+from notes import selectors
+from notes.diffs import inline_diff, revision_changes, side_by_side
+from notes.editorial.guide import authoring_guide
+from notes.graph import selectors as graph_selectors
+from notes.models import Note
 
 
 def home(request):

@@ -2,6 +2,7 @@
 through the real services, rendered by the real pipeline with real KaTeX."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -9,6 +10,9 @@ from django.contrib.auth.models import User
 from notes.models import Note, Topic
 from notes.selectors import LiveNoteIndex
 from notes.services import editors_group_ensure, revision_create, revision_publish
+
+# The starter notes and their numerical checks.
+CORPUS = Path(__file__).resolve().parent.parent / "notes" / "corpus"
 
 AREAS = ["foundations", "optimization", "information-theory", "architectures", "generative-modeling"]
 

@@ -19,7 +19,7 @@ Then every live note gets its row.
 import django.db.models.deletion
 from django.db import migrations, models
 
-from notes.search import area_slugs, build_document
+from notes.search.selectors import area_slugs, build_document
 
 FTS_COLUMNS = "title, summary, body, derivations, equations, math"
 FTS_NEW = ", ".join(f"new.{c.strip()}" for c in FTS_COLUMNS.split(","))

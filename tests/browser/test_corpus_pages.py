@@ -3,16 +3,14 @@ KaTeX error, nothing failing to load, and no sideways scrolling of the page itse
 formulas, tables and code scroll inside their own boxes)."""
 
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from notes.models import Note
+from tests.conftest import CORPUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CORPUS = Path(__file__).resolve().parents[2] / "notes" / "corpus"
 
 
 def test_every_corpus_note_reads_correctly(live_server, browser):

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.models import DerivationProgress, ReviewLog
-from accounts.reviews import review_card_ensure
+from accounts.study.reviews import review_card_ensure
 from notes.models import Derivation, Note
 from tests.conftest import note_source
 

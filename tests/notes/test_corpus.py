@@ -2,14 +2,12 @@
 and notes that are real treatments (length, derivations, links, admonitions)."""
 
 from graphlib import TopologicalSorter
-from pathlib import Path
 
 import pytest
 import yaml
 
-from notes.authoring import check_files, read_note_files
-
-CORPUS = Path(__file__).resolve().parents[2] / "notes" / "corpus"
+from notes.editorial.files import check_files, read_note_files
+from tests.conftest import CORPUS
 
 
 @pytest.fixture(scope="module")

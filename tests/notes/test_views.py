@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from notes.graph_selectors import live_graph
+from notes.graph.selectors import live_graph
 from notes.models import Note
 from tests.conftest import note_source
 

@@ -2,7 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from notes.authoring import check_files, collect_paths, read_note_files, read_topics
+from notes.editorial.files import check_files, collect_paths, read_note_files, read_topics
 
 
 class Command(BaseCommand):

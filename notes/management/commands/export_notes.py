@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from notes.authoring import export_live
+from notes.editorial.files import export_live
 
 
 class Command(BaseCommand):

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from notes.authoring import collect_paths, import_files, read_note_files, read_topics, topics_upsert
+from notes.editorial.files import collect_paths, import_files, read_note_files, read_topics, topics_upsert
 
 
 class Command(BaseCommand):

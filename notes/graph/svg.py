@@ -1,0 +1,122 @@
+"""The prerequisite graph drawn as inline SVG: every note a link, edges as arrows.
+
+Text is measured by estimate (the server has no fonts): titles wrap at a fixed number of
+characters and boxes are sized for a generous average glyph width, so a label never spills
+out of its box. Colours and fonts come from static/css/graph.css through classes, so the
+same markup follows light mode, dark mode and print. A drawing depends only on what it
+shows, so it is cached under a hash of exactly that.
+"""
+
+import hashlib
+import textwrap
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from notes.graph.layout import layout
+
+if TYPE_CHECKING:
+    from notes.graph.selectors import GraphNode
+
+DRAWING_VERSION = 1  # bump when the markup changes, so cached drawings are redrawn
+CACHE_SECONDS = 7 * 24 * 3600
+WRAP_CHARS = 18
+MAX_LINES = 4
+GLYPH_WIDTH = 7.6  # px at the 13px label size in graph.css, wider than the average glyph
+LINE_HEIGHT = 16
+PAD_X = 12
+PAD_Y = 9
+MIN_WIDTH = 96
+
+
+@dataclass(frozen=True)
+class Drawing:
+    svg: SafeString
+    width: float
+    height: float
+
+
+def label_lines(title: str) -> list[str]:
+    lines = textwrap.wrap(title, WRAP_CHARS, break_on_hyphens=False) or [title]
+    if len(lines) > MAX_LINES:
+        lines = [
+            *lines[: MAX_LINES - 1],
+            textwrap.shorten(" ".join(lines[MAX_LINES - 1 :]), WRAP_CHARS, placeholder="…"),
+        ]
+    return lines
+
+
+def box_size(lines: list[str]) -> tuple[float, float]:
+    longest = max(len(line) for line in lines)
+    return max(MIN_WIDTH, round(longest * GLYPH_WIDTH + 2 * PAD_X)), len(lines) * LINE_HEIGHT + 2 * PAD_Y
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _node_markup(node: "GraphNode", box, lines: list[str], *, focus: bool) -> str:
+    colour = f"area-{node.area.colour}" if node.area else "area-none"
+    classes = f"graph-node {colour}{' is-focus' if focus else ''}"
+    tooltip = (
+        node.title + (f" ({node.area.title})" if node.area else "") + (f": {node.summary}" if node.summary else "")
+    )
+    cx = box.x + box.width / 2
+    first_y = box.y + PAD_Y + LINE_HEIGHT * 0.75
+    tspans = "".join(
+        f'<tspan x="{_fmt(cx)}" y="{_fmt(first_y + i * LINE_HEIGHT)}">{escape(line)}</tspan>'
+        for i, line in enumerate(lines)
+    )
+    return (
+        f'<a class="{classes}" href="{escape(reverse("notes:note", args=[node.slug]))}" data-slug="{escape(node.slug)}">'
+        f"<title>{escape(tooltip)}</title>"
+        f'<rect x="{_fmt(box.x)}" y="{_fmt(box.y)}" width="{_fmt(box.width)}" height="{_fmt(box.height)}" rx="6"/>'
+        f'<text text-anchor="middle">{tspans}</text></a>'
+    )
+
+
+def _edge_markup(points: list[tuple[float, float]], a: str, b: str) -> str:
+    path = " ".join(f"{'M' if i == 0 else 'L'}{_fmt(x)},{_fmt(y)}" for i, (x, y) in enumerate(points))
+    return (
+        f'<path class="graph-edge" d="{path}" marker-end="url(#graph-arrow)"'
+        f' data-from="{escape(a)}" data-to="{escape(b)}"/>'
+    )
+
+
+def _draw(nodes: list["GraphNode"], edges: list[tuple[str, str]], focus: str) -> Drawing:
+    lines = {n.slug: label_lines(n.title) for n in nodes}
+    placed = layout({n.slug: box_size(lines[n.slug]) for n in nodes}, edges)
+    parts = [
+        f'<svg class="graph-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_fmt(placed.width)} '
+        f'{_fmt(placed.height)}" width="{_fmt(placed.width)}" height="{_fmt(placed.height)}"'
+        ' role="group" aria-labelledby="graph-svg-title">',
+        f'<title id="graph-svg-title">Prerequisite graph: {len(nodes)} notes; arrows point from a note to the '
+        "notes that build on it</title>",
+        '<defs><marker id="graph-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7"'
+        ' orient="auto"><path class="graph-arrowhead" d="M0,1 L9,5 L0,9 z"/></marker></defs>',
+        '<g class="graph-edges">',
+        *(_edge_markup(placed.routes[(a, b)], a, b) for a, b in edges if placed.routes.get((a, b))),
+        '</g><g class="graph-nodes">',
+        *(_node_markup(n, placed.boxes[n.slug], lines[n.slug], focus=n.slug == focus) for n in nodes),
+        "</g></svg>",
+    ]
+    return Drawing(svg=mark_safe("".join(parts)), width=placed.width, height=placed.height)
+
+
+def drawing(nodes: list["GraphNode"], edges: list[tuple[str, str]], *, focus: str = "") -> Drawing:
+    """The SVG for these notes (in the order the layout should keep) and edges
+    (prerequisite, dependent), laid out once and then served from the cache."""
+    if not nodes:
+        return Drawing(svg=mark_safe(""), width=0, height=0)
+    shown = [(n.slug, n.title, n.summary, n.area.colour if n.area else None, n.area and n.area.title) for n in nodes]
+    digest = hashlib.sha256(repr((DRAWING_VERSION, shown, edges, focus)).encode()).hexdigest()
+    key = f"graph:svg:{digest}"
+    found = cache.get(key)
+    if found is None:
+        found = _draw(nodes, edges, focus)
+        cache.set(key, found, timeout=CACHE_SECONDS)
+    return found

@@ -1,0 +1,61 @@
+"""The search page and the JSON the instant search box asks for; both call `search_notes`."""
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from notes.models import Topic
+from notes.search.selectors import DEFAULT_LIMIT, MAX_QUERY_LENGTH, QueryError, search_notes
+
+INSTANT_LIMIT = 8
+
+
+def _area(request, areas: list[Topic]) -> str:
+    # An unknown area is dropped rather than answered with nothing: the reader sees every
+    # area's results and the selector shows "All areas".
+    area = request.GET.get("area", "")
+    return area if area in {a.slug for a in areas} else ""
+
+
+def search(request):
+    areas = list(Topic.objects.areas().only("slug", "title"))
+    query = request.GET.get("q", "")
+    area = _area(request, areas)
+    hits, error = [], ""
+    try:
+        hits = search_notes(query, area=area, limit=DEFAULT_LIMIT)
+    except QueryError as exc:
+        error = str(exc)
+    context = {
+        "query": query,
+        "area": area,
+        "areas": areas,
+        "hits": hits,
+        "error": error,
+        "searched": bool(query.strip()) and not error,
+        "max_length": MAX_QUERY_LENGTH,
+    }
+    return render(request, "notes/search.html", context)
+
+
+def search_json(request):
+    """The top results for the instant box. Snippets are escaped HTML whose only tags are
+    <mark>; every other field is plain text for the script to set as text."""
+    areas = list(Topic.objects.areas().only("slug", "title"))
+    try:
+        hits = search_notes(request.GET.get("q", ""), area=_area(request, areas), limit=INSTANT_LIMIT)
+    except QueryError as exc:
+        return JsonResponse({"error": str(exc), "results": []}, status=400)
+    results = [
+        {
+            "slug": hit.slug,
+            "url": reverse("notes:note", args=[hit.slug]),
+            "title": hit.title,
+            "summary": hit.summary,
+            "areas": [title for _, title in hit.areas],
+            "snippet": str(hit.snippet),
+            "formulas": list(hit.formulas),
+        }
+        for hit in hits
+    ]
+    return JsonResponse({"results": results})
