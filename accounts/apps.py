@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class AccountsConfig(AppConfig):
     name = "accounts"
+
+    def ready(self) -> None:
+        # accounts depends on notes, never the reverse: it plugs its readers' data into the
+        # notes code through the seam notes.hooks defines.
+        from accounts.reader_layer import AccountsReaderLayer, reanchor_on_publish
+        from notes.hooks import reader_layer_register, revision_published
+
+        revision_published.connect(reanchor_on_publish, dispatch_uid="accounts.reanchor_on_publish")
+        reader_layer_register(AccountsReaderLayer())

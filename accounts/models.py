@@ -12,6 +12,11 @@ class DerivationProgressQuerySet(models.QuerySet):
     def worked_through(self):
         return self.filter(state=DerivationProgress.State.WORKED_THROUGH)
 
+    def stale_against(self, live_fingerprint):
+        """Marks made stale by `live_fingerprint` (a value, or an expression such as
+        OuterRef("fingerprint")): the queryset form of `DerivationProgress.is_stale_against`."""
+        return self.worked_through().exclude(fingerprint=live_fingerprint)
+
 
 class DerivationProgress(models.Model):
     """A reader's mark on one derivation of a note, against the content they worked through.
@@ -43,6 +48,11 @@ class DerivationProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.note_id}#{self.derivation_key} {self.state}"
+
+    def is_stale_against(self, live_fingerprint: str) -> bool:
+        """The one rule of staleness: a worked-through mark made against other content than
+        the live derivation's. A "working on it" mark is never stale."""
+        return self.state == self.State.WORKED_THROUGH and self.fingerprint != live_fingerprint
 
 
 class ReviewCard(models.Model):

@@ -538,7 +538,7 @@ def populate(count: int) -> tuple[float, int]:
     from django.db import connection, transaction
 
     from notes.models import Note, Revision, SearchDocument, Topic
-    from notes.search.selectors import build_document
+    from notes.search.document import build_document
 
     for i, slug in enumerate(AREAS):
         Topic.objects.create(slug=slug, title=slug.replace("-", " ").capitalize(), order=i)

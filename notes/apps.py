@@ -7,6 +7,6 @@ class NotesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from notes.services import editors_group_ensure
+        from notes.editorial.services import editors_group_ensure
 
         post_migrate.connect(lambda **kwargs: editors_group_ensure(), sender=self, weak=False)

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Case, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Value, When
+from django.db.models import F, Max, Prefetch, Subquery
 from django.http import Http404
 
 from notes.graph import order as graph
-from notes.models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Review, Revision, Topic
+from notes.models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Revision, Topic
 from notes.rendering.links import NoteInfo
 from notes.rendering.pipeline import derivation_of_step
 
@@ -230,56 +230,6 @@ def link_target_for_reader(slug: str, anchor: str = "") -> Target:
     return Target(note, anchor, "derivation", derivation["title"], derivation["statement_html"])
 
 
-STATE_LABELS = {
-    "draft": "Draft",
-    "in_review": "In review",
-    "changes_requested": "Changes requested",
-    "live": "Live",
-    "live_changes": "Live, with unpublished changes",
-}
-
-
-def notes_for_editors(*, q: str = "", state: str = "", topic: str = "") -> list[Note]:
-    """Every note with its editorial state (one query), filtered as the editors' list asks."""
-    open_review = Review.objects.filter(note=OuterRef("pk"), state=Review.State.IN_REVIEW)
-    latest_review_state = Subquery(
-        Review.objects.filter(note=OuterRef("pk"), revision=OuterRef("latest_revision"))
-        .order_by("-submitted_at", "-pk")
-        .values("state")[:1]
-    )
-    notes = (
-        Note.objects.select_related("latest_revision", "live_revision")
-        .annotate(latest_review_state=latest_review_state)
-        .annotate(
-            state=Case(
-                When(Exists(open_review), then=Value("in_review")),
-                When(Q(latest_review_state=Review.State.CHANGES_REQUESTED), then=Value("changes_requested")),
-                When(live_revision__isnull=True, then=Value("draft")),
-                When(live_revision=F("latest_revision"), then=Value("live")),
-                default=Value("live_changes"),
-            )
-        )
-        .order_by("latest_revision__title", "slug")
-    )
-    if q:
-        notes = notes.filter(latest_revision__title__icontains=q)
-    if state:
-        notes = notes.filter(state=state)
-    notes = list(notes)
-    for note in notes:
-        note.state_label = STATE_LABELS[note.state]
-    if topic:
-        notes = [n for n in notes if n.latest_revision and topic in n.latest_revision.front_matter.get("topics", [])]
-    return notes
-
-
-def note_for_editor(slug: str) -> Note:
-    note = Note.objects.select_related("latest_revision", "live_revision").filter(slug=slug).first()
-    if note is None:
-        raise Http404("No such note")
-    return note
-
-
 def published_revision_ids(note: Note) -> set[int]:
     """Revisions of the note that have ever been live (what readers may see in history)."""
     return set(note.publish_records.values_list("to_revision_id", flat=True))
@@ -305,3 +255,14 @@ def history_for_user(note: Note, user) -> list[Revision]:
         revision.was_published = revision.pk in published
         revision.is_live = revision.pk == note.live_revision_id
     return rows
+
+
+def live_links_into(note: Note):
+    """Links from other notes' live revisions into `note`, with the citing note loaded."""
+    return (
+        Link.objects.filter(target_note_id=note.pk, revision__note__live_revision=F("revision"))
+        .exclude(revision__note_id=note.pk)
+        .select_related("revision__note")
+        .defer("revision__html", "revision__source", "revision__plain_text")
+        .order_by("revision__note__slug", "anchor")
+    )

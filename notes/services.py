@@ -1,68 +1,24 @@
-"""Writes: every change to notes goes through these functions.
+"""Writes of revisions: writing one, and re-rendering stored ones.
 
-Each is keyword-only, runs in one transaction, and states in its docstring what it guarantees.
+Each function is keyword-only and states in its docstring what it guarantees. The editorial
+workflow (who may write, review, publish) is built on these in notes.editorial.services.
 """
 
 import hashlib
-from graphlib import CycleError, TopologicalSorter
 
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from accounts.annotations.reanchoring import annotations_reanchor
-from notes.models import (
-    CheckResult,
-    Derivation,
-    Equation,
-    Link,
-    Note,
-    Prerequisite,
-    PublishRecord,
-    Review,
-    Revision,
-    Topic,
-)
+from notes.models import Derivation, Equation, Link, Note, Prerequisite, Revision
 from notes.rendering import RENDERER_VERSION, RenderResult, render
 from notes.rendering.katex import katex_version
 from notes.rendering.links import NoteIndex
-from notes.search.selectors import search_document_update
-
-EDITORS_GROUP = "editors"
-EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")
-# Reviewers read every revision, comment, request changes and publish; they do not write.
-REVIEWERS_GROUP = "reviewers"
-REVIEWER_PERMISSIONS = ("view_note", "publish_note")
-
-
-class PublishRefused(Exception):
-    """The revision cannot go live; `reasons` lists every gate that refused it."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
+from notes.search.services import search_document_update
 
 
 def content_hash(source: str) -> str:
     return hashlib.sha256(source.encode("utf-8")).hexdigest()
-
-
-def _group_ensure(name: str, codenames: tuple[str, ...]) -> Group:
-    group, _ = Group.objects.get_or_create(name=name)
-    group.permissions.add(*Permission.objects.filter(content_type__app_label="notes", codename__in=codenames))
-    return group
-
-
-def editors_group_ensure() -> Group:
-    """The `editors` and `reviewers` groups exist and hold their permissions (idempotent)."""
-    _group_ensure(REVIEWERS_GROUP, REVIEWER_PERMISSIONS)
-    return _group_ensure(EDITORS_GROUP, EDITOR_PERMISSIONS)
-
-
-def reviewers_group() -> Group:
-    editors_group_ensure()
-    return Group.objects.get(name=REVIEWERS_GROUP)
 
 
 def render_fields(result: RenderResult) -> dict:
@@ -169,113 +125,6 @@ def revision_create(
     _write_extracted(revision, result)
     note.latest_revision = revision
     note.save(update_fields=["latest_revision"])
-    return revision
-
-
-def live_prerequisite_graph() -> dict[str, set[str]]:
-    """slug -> the slugs it builds on, over live revisions."""
-    graph: dict[str, set[str]] = {}
-    rows = Prerequisite.objects.filter(revision__note__live_revision=F("revision")).values_list(
-        "revision__note__slug", "prerequisite__slug"
-    )
-    for slug, prereq in rows:
-        graph.setdefault(slug, set()).add(prereq)
-    return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """A cycle in the graph as a closed path [a, b, ..., a], or None."""
-    try:
-        TopologicalSorter(graph).prepare()
-    except CycleError as exc:
-        cycle = list(exc.args[1])
-        # graphlib lists the cycle from a node back to itself following "depends on" edges;
-        # print it in reading order (prerequisite first).
-        return list(reversed(cycle))
-    return None
-
-
-def cycle_message(cycle: list[str]) -> str:
-    return "prerequisite cycle: " + " → ".join(cycle) + " (each note is a prerequisite of the next; remove one edge)"
-
-
-def live_links_into(note: Note):
-    """Links from other notes' live revisions into `note`, with the citing note loaded."""
-    return (
-        Link.objects.filter(target_note_id=note.pk, revision__note__live_revision=F("revision"))
-        .exclude(revision__note_id=note.pk)
-        .select_related("revision__note")
-        .defer("revision__html", "revision__source", "revision__plain_text")
-        .order_by("revision__note__slug", "anchor")
-    )
-
-
-def broken_incoming_links(revision: Revision, *, except_from: set[str] = frozenset()) -> list[Link]:
-    """Links from other live notes into this note whose anchor the revision does not have."""
-    incoming = live_links_into(revision.note).exclude(revision__note__slug__in=except_from).exclude(anchor="")
-    return [link for link in incoming if link.anchor not in revision.anchors]
-
-
-def publish_gates(revision: Revision, *, pending: dict[str, set[str]] | None = None) -> list[str]:
-    """Every reason this revision may not go live; empty when it may.
-
-    `pending` holds other notes' prerequisite edges that go live in the same batch.
-    """
-    reasons = [f"{e['line']}:{e['col']}: {e['message']}" for e in revision.errors]
-    failed = CheckResult.objects.applying_to(revision).failed()
-    reasons += [f"numerical check of derivation '{r.derivation_key}' failed: {r.detail}" for r in failed]
-    for link in broken_incoming_links(revision, except_from=set(pending or ())):
-        reasons.append(
-            f"'{link.revision.note.slug}' links to '#{link.anchor}', which this revision removes; "
-            "update that note first or keep the anchor"
-        )
-    graph = live_prerequisite_graph()
-    graph.update(pending or {})
-    graph[revision.note.slug] = set(revision.prerequisites.values_list("prerequisite__slug", flat=True))
-    cycle = find_cycle(graph)
-    if cycle:
-        reasons.append(cycle_message(cycle))
-    declared = revision.front_matter.get("prerequisites", [])
-    existing = set(Note.objects.filter(slug__in=declared).values_list("slug", flat=True))
-    reasons += [f"unknown prerequisite {slug!r}" for slug in declared if slug not in existing]
-    topics = revision.front_matter.get("topics", [])
-    known = set(Topic.objects.filter(slug__in=topics).values_list("slug", flat=True))
-    reasons += [f"unknown topic {slug!r}" for slug in topics if slug not in known]
-    return reasons
-
-
-@transaction.atomic
-def revision_publish(
-    *,
-    revision: Revision,
-    user=None,
-    action: str = PublishRecord.Action.PUBLISH,
-    pending: dict[str, set[str]] | None = None,
-) -> Revision:
-    """Put `revision` live, or raise PublishRefused listing every failed gate.
-
-    The note row is locked first: two publishes of the same note serialize, so the gates are
-    checked against the state the publish actually writes over. The publish is recorded
-    (who, when, from which revision to which) and an open review of the note is closed.
-    """
-    note = Note.objects.select_for_update().get(pk=revision.note_id)
-    if note.live_revision_id == revision.pk:
-        raise PublishRefused([f"revision {revision.number} is already live"])
-    reasons = publish_gates(revision, pending=pending)
-    if reasons:
-        raise PublishRefused(reasons)
-    PublishRecord.objects.create(
-        note=note, from_revision_id=note.live_revision_id, to_revision=revision, action=action, user=user
-    )
-    Review.objects.open().filter(note=note).update(
-        state=Review.State.PUBLISHED, decided_by=user, decided_at=timezone.now()
-    )
-    note.live_revision = revision
-    note.save(update_fields=["live_revision"])
-    annotations_reanchor(note=note, revision=revision)
-    topics = Topic.objects.filter(slug__in=revision.front_matter.get("topics", []))
-    note.topics.set(topics)
-    search_document_update(note=note)
     return revision
 
 

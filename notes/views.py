@@ -5,16 +5,12 @@ from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import reverse
 
-from accounts.annotations.services import annotation_for_owner, annotations_on_note
-from accounts.annotations.views import annotation_anchor_json, annotations_root
-from accounts.study.progress import STATES as PROGRESS_STATES
-from accounts.study.progress import marks_for_note
 from notes import selectors
 from notes.diffs import inline_diff, revision_changes, side_by_side
 from notes.editorial.guide import authoring_guide
 from notes.graph import selectors as graph_selectors
+from notes.hooks import reader_layer
 from notes.models import Note
 
 
@@ -47,31 +43,8 @@ def note_detail(request, slug):
             cache.set(key, body, timeout=3600)
         return HttpResponse(body)
     context = _note_page(slug)
-    note, revision = context["note"], context["revision"]
-    if request.user.is_authenticated:
-        derivations = revision.derivations.all()
-        marks = marks_for_note(request.user, note, derivations)
-        for d in derivations:  # the prefetched rows the template lists
-            d.mark = marks[d.key]
-        annotations = annotations_on_note(request.user, note)
-        context["annotations"] = annotations
-        # 200 annotations are 200 panel entries and 200 items for the script: paths are joined
-        # from one root rather than reversed per annotation, and bodies travel once (panel).
-        root = annotations_root()
-        context["annotations_root"] = root
-        context["annotation_data"] = {
-            "note": note.slug,
-            "revision": revision.number,
-            "create_url": reverse("accounts:annotation_new"),
-            "root": root,
-            "items": [annotation_anchor_json(a) for a in annotations],
-        }
-        context["progress"] = {
-            "done": sum(m.done for m in marks.values()),
-            "stale": sum(m.stale for m in marks.values()),
-            "total": len(marks),
-        }
-        context["body_html"] = _with_progress_controls(request, note, revision.html, marks)
+    # The reader's own layer (progress, annotations) comes from accounts through notes.hooks.
+    context.update(reader_layer().note_page(request, note=context["note"], revision=context["revision"]))
     return render(request, "notes/note.html", context)
 
 
@@ -85,27 +58,6 @@ def _note_page(slug: str) -> dict:
         "references": selectors.references_into(note),
         "graph_context": graph_selectors.note_graph_context(note),
     }
-
-
-def _with_progress_controls(request, note, html: str, marks: dict) -> str:
-    """The stored note HTML with the reader's progress control after each derivation's heading.
-
-    The controls are per reader, so they cannot be stored with the revision; the stored
-    markup is ours (`<section ... data-derivation="key">` then the heading), so splicing
-    after each heading is exact, and costs a string search per derivation.
-    """
-    states = list(PROGRESS_STATES.items())
-    for key, mark in marks.items():
-        start = html.find(f'data-derivation="{key}">')
-        end = html.find("</header>", start) if start >= 0 else -1
-        if end < 0:
-            continue
-        end += len("</header>")
-        control = render_to_string(
-            "accounts/_progress_control.html", {"note": note, "mark": mark, "states": states}, request
-        )
-        html = html[:end] + control + html[end:]
-    return html
 
 
 def note_uses(request, slug, anchor):
@@ -144,13 +96,7 @@ def revision_detail(request, slug, number):
     note = get_object_or_404(Note, slug=slug)
     revision = selectors.revision_for_user(note, number, request.user)
     context = {"note": note, "revision": revision}
-    if "annotation" in request.GET:
-        # An orphan shown where it was last anchored: only its owner, only on that revision.
-        annotation = annotation_for_owner(request.user, request.GET["annotation"])
-        if annotation.note_id != note.pk or annotation.revision_id != revision.pk:
-            raise Http404("That annotation is not anchored in this revision")
-        context["annotation"] = annotation
-        context["annotation_item"] = annotation_anchor_json(annotation)
+    context.update(reader_layer().revision_page(request, note=note, revision=revision))
     return render(request, "notes/revision.html", context)
 
 

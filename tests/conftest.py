@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from notes.editorial.services import editors_group_ensure, note_publish
 from notes.models import Note, Topic
 from notes.selectors import LiveNoteIndex
-from notes.services import editors_group_ensure, revision_create, revision_publish
+from notes.services import revision_create
 
 # The starter notes and their numerical checks.
 CORPUS = Path(__file__).resolve().parent.parent / "notes" / "corpus"
@@ -58,7 +59,7 @@ def publish(areas, editor):
         revision = revision_create(note=note, source=source, author=author or editor, index=LiveNoteIndex())
         assert revision is not None, "source unchanged"
         assert not revision.errors, revision.errors
-        return revision_publish(revision=revision)
+        return note_publish(revision=revision, user=None, refresh_citing=False)
 
     return _publish
 
@@ -81,7 +82,7 @@ def _empty_cache():
 
 @pytest.fixture
 def reviewer(db):
-    from notes.services import reviewers_group
+    from notes.editorial.services import reviewers_group
 
     user = User.objects.create_user("rita", "rita@example.com", "rita-password-1")
     user.groups.add(reviewers_group())

@@ -1,8 +1,8 @@
 """Moving every reader's annotations into a note's new live revision.
 
-Runs inside the publish (`notes.services.revision_publish`), never on a reader's request, so
-a page shows stored anchors only. The work itself is `accounts.anchoring.plan_reanchor`;
-this module loads, groups and writes.
+Runs inside the publish, through the `revision_published` signal (notes.hooks), never on a
+reader's request, so a page shows stored anchors only. The work itself is
+`accounts.annotations.anchoring.plan_reanchor`; this module loads, groups and writes.
 
 Orphans are retried on every publish, from the revision they were last anchored to (which
 they keep, so the old passage can still be shown). The case that decides it is a rollback:

@@ -1,13 +1,8 @@
-"""Private annotations: writing them, and the one way to read them.
+"""Writes of private annotations (reads are in accounts.annotations.selectors).
 
-Every read goes through `annotation_for_owner` or `Annotation.objects.owned_by(user)`: an
-annotation answers 404 to anyone but its owner, editors and staff included. Every write is
-one transaction that validates first, so a refused save changes nothing.
+Every write is one transaction that validates first, so a refused save changes nothing; a
+body is rendered before that transaction starts.
 """
-
-import uuid
-from dataclasses import dataclass
-from dataclasses import fields as fields_of
 
 from django.db import transaction
 from django.http import Http404
@@ -28,24 +23,6 @@ class AnnotationError(ValueError):
     def __init__(self, *messages: str):
         super().__init__("; ".join(messages))
         self.messages = list(messages)
-
-
-def annotation_for_owner(user, annotation_id) -> Annotation:
-    """The user's own annotation, or 404 (for anyone else, and for malformed ids)."""
-    try:
-        annotation_id = uuid.UUID(str(annotation_id))
-    except ValueError:
-        raise Http404("No such annotation") from None
-    annotation = (
-        Annotation.objects.owned_by(user)
-        .select_related("note", "revision")
-        .defer("revision__html", "revision__source")
-        .filter(pk=annotation_id)
-        .first()
-    )
-    if annotation is None:
-        raise Http404("No such annotation")
-    return annotation
 
 
 def live_revision_or_404(slug: str) -> tuple[Note, Revision]:
@@ -189,32 +166,3 @@ def annotation_reattach(
     annotation.anchored_by, annotation.anchor_score = Annotation.Method.REATTACHED, None
     annotation.save()
     return annotation
-
-
-@dataclass(frozen=True)
-class PanelItem:
-    """An annotation as the note page shows it. Plain rows, not model instances: a reader may
-    keep hundreds on one note, and building model objects was a third of their cost."""
-
-    pk: uuid.UUID
-    kind: str
-    block_id: str
-    quote: str
-    prefix: str
-    suffix: str
-    state: str
-    anchored_by: str
-    body_html: str
-    revision_number: int
-
-
-def annotations_on_note(user, note: Note) -> list[PanelItem]:
-    """The reader's annotations on a note: anchored ones in document order, then orphans."""
-    fields = [f.name for f in fields_of(PanelItem) if f.name != "revision_number"]
-    rows = (
-        Annotation.objects.owned_by(user)
-        .filter(note=note)
-        .order_by("state", "start", "created_at")
-        .values_list(*fields, "revision__number")
-    )
-    return [PanelItem(*row) for row in rows]

@@ -11,12 +11,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.annotations.selectors import PanelItem, annotation_for_owner
 from accounts.annotations.services import (
     AnnotationError,
-    PanelItem,
     annotation_create,
     annotation_delete,
-    annotation_for_owner,
     annotation_reattach,
     annotation_update,
     live_revision_or_404,

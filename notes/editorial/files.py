@@ -12,11 +12,13 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from notes.editorial.services import note_publish
+from notes.graph.order import cycle_message, find_cycle
 from notes.models import Note, Topic
 from notes.rendering import Problem, RenderResult, outline, render
 from notes.rendering.frontmatter import SLUG
 from notes.rendering.links import ChainIndex, MappingIndex, NoteIndex
-from notes.services import cycle_message, dependents_rerender, find_cycle, revision_create, revision_publish
+from notes.services import dependents_rerender, revision_create
 
 TOPICS_FILE = "topics.yaml"
 
@@ -209,7 +211,7 @@ def import_files(
                     outcome.unchanged.append(note_file.slug)
                     continue
                 revision = note.latest_revision
-            revision_publish(revision=revision, pending=pending)
+            note_publish(revision=revision, user=None, pending=pending, refresh_citing=False)
             outcome.created.append(note_file.slug)
     if outcome.created:  # after the commit: no render runs under the notes' row locks
         dependents_rerender(changed=set(outcome.created), index=LiveNoteIndex())

@@ -4,9 +4,9 @@ from django import forms
 from django.conf import settings
 from markdownx.widgets import MarkdownxWidget
 
+from notes.editorial.selectors import STATE_LABELS
 from notes.models import Note, Topic
 from notes.rendering.frontmatter import MAX_SUMMARY, MAX_TITLE, SLUG
-from notes.selectors import STATE_LABELS
 
 
 class NoteForm(forms.Form):

@@ -1,37 +1,52 @@
-"""The editorial workflow: write, submit, review, publish, roll back.
+"""The editorial workflow: write, submit, review, publish, roll back, retire.
 
 Every function is keyword-only, checks the acting user's permission itself (views are not
-the only callers), runs in one transaction and either completes or raises with a message
-that says what to fix. Nothing here edits a stored revision.
+the only callers), and either completes or raises with a message that says what to fix.
+Each renders first, then takes the note's row lock to check and write in one short
+transaction. Nothing here edits a stored revision. `note_publish` is the one way a revision
+goes live.
 """
-
-from dataclasses import dataclass, field
 
 import yaml
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.annotations.reanchoring import orphan_count
-from accounts.models import DerivationProgress
-from notes.models import Note, Prerequisite, PublishRecord, Review, ReviewComment, Revision
+from notes.editorial.gates import PublishRefused, publish_gates, retire_blockers
+from notes.hooks import revision_published
+from notes.models import Note, PublishRecord, Review, ReviewComment, Revision, Topic
 from notes.rendering import render
 from notes.rendering.frontmatter import SLUG
-from notes.search.selectors import search_document_update
+from notes.search.services import search_document_update
 from notes.selectors import LiveNoteIndex
-from notes.services import (
-    PublishRefused,
-    broken_incoming_links,
-    dependents_rerender,
-    live_links_into,
-    publish_gates,
-    revision_create,
-    revision_publish,
-)
+from notes.services import dependents_rerender, revision_create
+
+EDITORS_GROUP = "editors"
+EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")
+# Reviewers read every revision, comment, request changes and publish; they do not write.
+REVIEWERS_GROUP = "reviewers"
+REVIEWER_PERMISSIONS = ("view_note", "publish_note")
 
 FRONT_MATTER_ORDER = ("title", "summary", "topics", "prerequisites")
+
+
+def _group_ensure(name: str, codenames: tuple[str, ...]) -> Group:
+    group, _ = Group.objects.get_or_create(name=name)
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="notes", codename__in=codenames))
+    return group
+
+
+def editors_group_ensure() -> Group:
+    """The `editors` and `reviewers` groups exist and hold their permissions (idempotent)."""
+    _group_ensure(REVIEWERS_GROUP, REVIEWER_PERMISSIONS)
+    return _group_ensure(EDITORS_GROUP, EDITOR_PERMISSIONS)
+
+
+def reviewers_group() -> Group:
+    editors_group_ensure()
+    return Group.objects.get(name=REVIEWERS_GROUP)
 
 
 class EditorialError(Exception):
@@ -181,15 +196,65 @@ def review_request_changes(*, note: Note, user, comment: str) -> Review:
     return review
 
 
-def note_publish(*, revision: Revision, user, action: str = PublishRecord.Action.PUBLISH) -> Revision:
+@transaction.atomic
+def _publish(
+    *,
+    revision: Revision,
+    user,
+    action: str,
+    pending: dict[str, set[str]] | None = None,
+) -> Revision:
+    """Put `revision` live, or raise PublishRefused listing every failed gate.
+
+    The note row is locked first: two publishes of the same note serialize, so the gates are
+    checked against the state the publish actually writes over. The publish is recorded
+    (who, when, from which revision to which), an open review of the note is closed, and
+    `revision_published` is sent with the lock still held, so what readers keep about the
+    note moves with it (an annotation written meanwhile waits for the lock, then sees the
+    new revision). Renders nothing.
+    """
+    note = Note.objects.select_for_update().get(pk=revision.note_id)
+    if note.live_revision_id == revision.pk:
+        raise PublishRefused([f"revision {revision.number} is already live"])
+    reasons = publish_gates(revision, pending=pending)
+    if reasons:
+        raise PublishRefused(reasons)
+    PublishRecord.objects.create(
+        note=note, from_revision_id=note.live_revision_id, to_revision=revision, action=action, user=user
+    )
+    Review.objects.open().filter(note=note).update(
+        state=Review.State.PUBLISHED, decided_by=user, decided_at=timezone.now()
+    )
+    note.live_revision = revision
+    note.save(update_fields=["live_revision"])
+    revision_published.send(sender=Note, note=note, revision=revision)
+    note.topics.set(Topic.objects.filter(slug__in=revision.front_matter.get("topics", [])))
+    search_document_update(note=note)
+    return revision
+
+
+def note_publish(
+    *,
+    revision: Revision,
+    user,
+    action: str = PublishRecord.Action.PUBLISH,
+    pending: dict[str, set[str]] | None = None,
+    refresh_citing: bool = True,
+) -> Revision:
     """Publish through the gates, then refresh the notes that cite this one.
 
-    The publish is one short transaction under the note's row lock; the citing notes are
-    re-rendered after it has committed, so no render holds that lock.
+    `user` is the person publishing, whose permission is checked, or None for the site's
+    own commands (`import_notes`). The publish is one short transaction under the note's
+    row lock; the citing notes are re-rendered after it has committed, so no render holds
+    that lock. `pending` and `refresh_citing=False` are for a batch of publishes in one
+    transaction (an import): it names the other notes' prerequisite edges going live with
+    it, and re-renders the citing notes itself once the batch has committed.
     """
-    require(user, "publish_note")
-    published = revision_publish(revision=revision, user=user, action=action)
-    dependents_rerender(changed={revision.note.slug}, index=LiveNoteIndex())
+    if user is not None:
+        require(user, "publish_note")
+    published = _publish(revision=revision, user=user, action=action, pending=pending)
+    if refresh_citing:
+        dependents_rerender(changed={revision.note.slug}, index=LiveNoteIndex())
     return published
 
 
@@ -214,25 +279,9 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
         )
         if revision is None:  # the latest revision already has this content
             revision = Revision.objects.get(pk=locked.latest_revision_id)
-        published = revision_publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
+        published = _publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
     dependents_rerender(changed={note.slug}, index=LiveNoteIndex())
     return published
-
-
-def retire_blockers(note: Note) -> list[str]:
-    """Why a live note cannot be taken offline: other live notes that link to it or need it."""
-    reasons = []
-    linking: dict[str, int] = {}
-    for link in live_links_into(note):
-        linking[link.revision.note.slug] = linking.get(link.revision.note.slug, 0) + 1
-    for slug, count in sorted(linking.items()):
-        reasons.append(f"'{slug}' links here ({count} link{'s' if count > 1 else ''}); remove or retarget them first")
-    needing = Prerequisite.objects.filter(prerequisite=note, revision__note__live_revision=F("revision")).exclude(
-        revision__note=note
-    )
-    for slug in sorted(needing.values_list("revision__note__slug", flat=True)):
-        reasons.append(f"'{slug}' lists it as a prerequisite; remove that edge first")
-    return reasons
 
 
 def note_retire(*, note: Note, user) -> PublishRecord:
@@ -261,54 +310,3 @@ def note_retire(*, note: Note, user) -> PublishRecord:
         locked.topics.clear()
         search_document_update(note=locked)
     return record
-
-
-@dataclass
-class Impact:
-    """What publishing a revision would change for the rest of the site."""
-
-    gates: list[str] = field(default_factory=list)
-    broken_references: list[dict] = field(default_factory=list)  # {"note", "title", "anchor"}
-    derivations_changed: list[str] = field(default_factory=list)
-    derivations_added: list[str] = field(default_factory=list)
-    derivations_removed: list[str] = field(default_factory=list)
-    stale_marks: int = 0  # readers' worked-through marks the changed derivations would make stale
-    orphaned_annotations: int = 0  # readers' annotations it would orphan: a count, never whose or what
-    prerequisites_added: list[str] = field(default_factory=list)
-    prerequisites_removed: list[str] = field(default_factory=list)
-    # Other live notes whose links print this note's title: re-rendered on publish to show the new one.
-    retitled_in: list[dict] = field(default_factory=list)  # {"note", "title", "text"}
-
-
-def publish_impact(*, revision: Revision) -> Impact:
-    note = revision.note
-    live = note.live_revision
-    impact = Impact(gates=publish_gates(revision))
-    impact.broken_references = [
-        {"note": link.revision.note.slug, "title": link.revision.title, "anchor": link.anchor}
-        for link in broken_incoming_links(revision)
-    ]
-    new = dict(revision.derivations.values_list("key", "fingerprint"))
-    old = dict(live.derivations.values_list("key", "fingerprint")) if live else {}
-    impact.derivations_added = sorted(set(new) - set(old))
-    impact.derivations_removed = sorted(set(old) - set(new))
-    impact.derivations_changed = sorted(k for k in set(new) & set(old) if new[k] != old[k])
-    if impact.derivations_changed:
-        made_against_other_content = Q()
-        for key in impact.derivations_changed:
-            made_against_other_content |= Q(derivation_key=key) & ~Q(fingerprint=new[key])
-        impact.stale_marks = (
-            DerivationProgress.objects.worked_through().filter(note=note).filter(made_against_other_content).count()
-        )
-    impact.orphaned_annotations = orphan_count(note=note, revision=revision)
-    new_pre = set(revision.front_matter.get("prerequisites", []))
-    old_pre = set(live.front_matter.get("prerequisites", [])) if live else set()
-    impact.prerequisites_added = sorted(new_pre - old_pre)
-    impact.prerequisites_removed = sorted(old_pre - new_pre)
-    if live and live.title != revision.title:
-        impact.retitled_in = [
-            {"note": link.revision.note.slug, "title": link.revision.title, "text": link.text}
-            for link in live_links_into(note)
-            if link.text.startswith(live.title)
-        ]
-    return impact

@@ -21,8 +21,11 @@ from markdownx.forms import ImageForm
 from PIL import Image, UnidentifiedImageError
 
 from notes import selectors
-from notes.diffs import revision_changes, side_by_side, three_way_merge
+from notes.diffs import side_by_side, three_way_merge
+from notes.editorial import selectors as editorial_selectors
 from notes.editorial.forms import CommentForm, FilterForm, NoteForm
+from notes.editorial.gates import PublishRefused, retire_blockers
+from notes.editorial.impact import publish_impact
 from notes.editorial.services import (
     EditConflict,
     EditorialError,
@@ -31,8 +34,6 @@ from notes.editorial.services import (
     note_publish,
     note_retire,
     note_rollback,
-    publish_impact,
-    retire_blockers,
     review_comment,
     review_request_changes,
     review_submit,
@@ -41,7 +42,6 @@ from notes.editorial.services import (
 )
 from notes.models import Review
 from notes.rendering import render as render_note
-from notes.services import PublishRefused
 
 # markdownx sends only the body; the preview renders it under a stand-in front matter and
 # reports problems at body line numbers.
@@ -70,7 +70,7 @@ def permission_required(*perms: str):
 def editor_home(request):
     form = FilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    notes = selectors.notes_for_editors(
+    notes = editorial_selectors.notes_for_editors(
         q=filters.get("q", ""), state=filters.get("state", ""), topic=filters.get("topic", "")
     )
     return render(request, "editor/home.html", {"notes": notes, "form": form})
@@ -125,7 +125,7 @@ def _initial_from(note, revision) -> dict:
 
 @permission_required("change_note")
 def note_edit(request, slug):
-    note = selectors.note_for_editor(slug)
+    note = editorial_selectors.note_for_editor(slug)
     if request.method == "POST":
         form = NoteForm(request.POST, note=note)
         if form.is_valid():
@@ -228,16 +228,17 @@ def upload(request):
 
 @permission_required("view_note")
 def note_review(request, slug):
-    note = selectors.note_for_editor(slug)
+    note = editorial_selectors.note_for_editor(slug)
     revision = note.latest_revision
     live = note.live_revision
+    impact = publish_impact(revision=revision)
     context = {
         "note": note,
         "revision": revision,
         "live": live,
-        "impact": publish_impact(revision=revision),
+        "impact": impact,
         "retire_blockers": retire_blockers(note) if live else [],
-        "changes": revision_changes(live, revision),
+        "changes": impact.changes,
         "diff": side_by_side(live.source if live else "", revision.source),
         "review": Review.objects.open().filter(note=note).first(),
         "comments": revision.comments.select_related("author"),
@@ -248,7 +249,7 @@ def note_review(request, slug):
 
 
 def _do(request, slug, action, success: str):
-    note = selectors.note_for_editor(slug)
+    note = editorial_selectors.note_for_editor(slug)
     try:
         action(note)
     except (EditorialError, PublishRefused) as exc:
@@ -268,7 +269,7 @@ def note_submit(request, slug):
 @require_POST
 @permission_required("view_note")
 def note_comment(request, slug):
-    note = selectors.note_for_editor(slug)
+    note = editorial_selectors.note_for_editor(slug)
     form = CommentForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The comment is empty or longer than 5000 characters.")
@@ -317,7 +318,7 @@ def note_retire_view(request, slug):
 @permission_required("publish_note")
 @require_POST
 def note_rollback_view(request, slug, number):
-    note = selectors.note_for_editor(slug)
+    note = editorial_selectors.note_for_editor(slug)
     target = get_object_or_404(note.revisions, number=number)
     return _do(
         request,
@@ -331,7 +332,7 @@ def note_rollback_view(request, slug, number):
 @require_POST
 def note_run_checks(request, slug):
     """Start the note's checks in a separate process; never run them inside the request."""
-    note = selectors.note_for_editor(slug)
+    note = editorial_selectors.note_for_editor(slug)
     subprocess.Popen(  # noqa: S603 - fixed argv, the slug is a validated note slug
         [sys.executable, str(settings.BASE_DIR / "manage.py"), "check_derivations", note.slug],
         stdin=subprocess.DEVNULL,

@@ -7,7 +7,7 @@ outside the map are ignored, so a caller may pass any slice of the live graph.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Set
-from graphlib import TopologicalSorter
+from graphlib import CycleError, TopologicalSorter
 
 Edges = Mapping[str, Set[str]]
 
@@ -104,3 +104,19 @@ def induced(edges: Edges, keep: Set[str]) -> dict[str, set[str]]:
 def in_area(edges: Edges, areas_of: Mapping[str, Set[str]], area: str) -> dict[str, set[str]]:
     """The subgraph of notes filed under `area` (a note may sit in several areas)."""
     return induced(edges, {slug for slug in edges if area in areas_of.get(slug, ())})
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle in the graph as a closed path [a, b, ..., a], or None."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as exc:
+        cycle = list(exc.args[1])
+        # graphlib lists the cycle from a node back to itself following "depends on" edges;
+        # print it in reading order (prerequisite first).
+        return list(reversed(cycle))
+    return None
+
+
+def cycle_message(cycle: list[str]) -> str:
+    return "prerequisite cycle: " + " → ".join(cycle) + " (each note is a prerequisite of the next; remove one edge)"

@@ -16,10 +16,42 @@ branches on the connection's vendor (RunSQL cannot):
 Then every live note gets its row.
 """
 
+import re
+
 import django.db.models.deletion
 from django.db import migrations, models
 
-from notes.search.selectors import area_slugs, build_document
+# Frozen copies of what notes.search.document did when this migration was written: a
+# migration must give the same rows whatever the live code becomes.
+_FORMULA_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
+_CONTROL_RE = re.compile(r"\\(?:operatorname\*?|mathrm)\{([A-Za-z]{2,})\}|\\([A-Za-z]+)")
+
+
+def _unmarked(text):
+    return text.replace("\ue000", "").replace("\ue001", "")
+
+
+def build_document(*, title, summary, plain_text, derivation_titles, labels, areas):
+    formulas = [" ".join((display or inline).split()) for display, inline in _FORMULA_RE.findall(plain_text)]
+    return {
+        "title": _unmarked(title),
+        "summary": _unmarked(summary),
+        "body": _unmarked(plain_text),
+        "derivations": _unmarked("\n".join(derivation_titles)),
+        "equations": " ".join(labels),
+        "math": " ".join("tex" + (named or command) for tex in formulas for named, command in _CONTROL_RE.findall(tex)),
+        "formulas": _unmarked("\n".join(formulas)),
+        "areas": f" {' '.join(sorted(set(areas)))} ",
+    }
+
+
+def area_slugs(topics):
+    slugs = set()
+    for topic in topics:
+        while topic.parent is not None:
+            topic = topic.parent
+        slugs.add(topic.slug)
+    return sorted(slugs)
 
 FTS_COLUMNS = "title, summary, body, derivations, equations, math"
 FTS_NEW = ", ".join(f"new.{c.strip()}" for c in FTS_COLUMNS.split(","))

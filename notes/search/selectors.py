@@ -1,245 +1,29 @@
-"""Full-text search over live notes: the search row each note keeps, and the one selector.
+"""Reads of search: `search_notes` is the only reader and returns the same `SearchHit`s on
+both engines.
 
-Each live note has one `SearchDocument` row holding what readers search (title, summary,
-body text, derivation titles, equation labels, math tokens, area slugs), written by
-`search_document_update` whenever what is live changes. The database indexes that row
-itself (migration 0005): on PostgreSQL a stored generated, weighted `tsvector` column with a
-GIN index, plus a small head vector that picks which matches to rank (0007); on SQLite an
-FTS5 table kept in step by triggers. `search_notes` is the only reader and returns the same
-`SearchHit`s on both engines.
-
-Math is searchable by its TeX control sequences: `\\KL` in a formula is stored as the word
-`texKL` (a form both engines index as one distinct token), and a query term `\\KL` is
-translated to it. A bare `KL` or `softmax` also finds formulas, because the body keeps each
-formula's TeX, which both engines split at the backslash into words.
+Each live note has one `SearchDocument` row (notes.search.services). The database indexes
+that row itself (migration 0005): on PostgreSQL a stored generated, weighted `tsvector`
+column with a GIN index, plus a small head vector that picks which matches to rank (0007);
+on SQLite an FTS5 table kept in step by triggers.
 """
 
 import re
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from notes.models import Note, SearchDocument, Topic
+from notes.models import Topic
+from notes.search.document import MARK_START, MARK_STOP
+from notes.search.query import ParsedQuery, parse_query, to_fts5, to_websearch
 
-MAX_QUERY_LENGTH = 200
 DEFAULT_LIMIT = 20
 # PostgreSQL: how many matches, the best by the head, are ranked by the full vector. Five
 # pages' worth: enough that the body's weight reorders the top, few enough to stay cheap.
 RERANK_CANDIDATES = 100
 MAX_FORMULAS_PER_HIT = 3
 FORMULA_EXCERPT = 120  # characters of TeX shown around a match
-
-# Snippet highlights come back from the engine between these private-use characters, which
-# never occur in a note (build_document strips them), so the text can be HTML-escaped first
-# and the markers turned into <mark> tags after: the only markup in a snippet is ours.
-MARK_START = "\ue000"
-MARK_STOP = "\ue001"
-
-MATH_PREFIX = "tex"
-_FORMULA_RE = re.compile(r"\$\$(.+?)\$\$|\$(.+?)\$", re.DOTALL)
-# Control sequences, plus operator names spelled out (\operatorname{softmax}), which stand
-# for a control sequence the author did not define.
-_CONTROL_RE = re.compile(r"\\(?:operatorname\*?|mathrm)\{([A-Za-z]{2,})\}|\\([A-Za-z]+)")
-# What both engines treat as one word: letters and digits (underscore separates in both).
-_PIECE_RE = re.compile(r"\\[A-Za-z]+|[^\W_]+")
-_TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-
-
-class QueryError(ValueError):
-    """A query that cannot be searched; the message is meant for the reader."""
-
-
-# --- the search row --------------------------------------------------------------------
-
-
-def formulas_of(plain_text: str) -> list[str]:
-    """Every formula's TeX in a revision's plain text (`$...$` inline, `$$...$$` display)."""
-    return [" ".join((display or inline).split()) for display, inline in _FORMULA_RE.findall(plain_text)]
-
-
-def math_tokens(formulas: list[str]) -> list[str]:
-    """Each control sequence of each formula as an indexable word, in order, repeats kept
-    (a note that uses \\KL forty times is more about it than one that uses it once)."""
-    return [MATH_PREFIX + (named or command) for tex in formulas for named, command in _CONTROL_RE.findall(tex)]
-
-
-def _unmarked(text: str) -> str:
-    return text.replace(MARK_START, "").replace(MARK_STOP, "")
-
-
-def build_document(
-    *, title: str, summary: str, plain_text: str, derivation_titles: list[str], labels: list[str], areas: list[str]
-) -> dict:
-    """The search row's fields for one live revision; plain data, so migrations reuse it."""
-    formulas = formulas_of(plain_text)
-    return {
-        "title": _unmarked(title),
-        "summary": _unmarked(summary),
-        "body": _unmarked(plain_text),
-        "derivations": _unmarked("\n".join(derivation_titles)),
-        "equations": " ".join(labels),
-        "math": " ".join(math_tokens(formulas)),
-        "formulas": _unmarked("\n".join(formulas)),
-        # Padded so a filter can ask for " slug " and never match part of another slug.
-        "areas": f" {' '.join(sorted(set(areas)))} ",
-    }
-
-
-def area_slugs(topics) -> list[str]:
-    """The areas (root topics) the given topics belong to; topics need `parent` loaded."""
-    slugs = set()
-    for topic in topics:
-        while topic.parent is not None:
-            topic = topic.parent
-        slugs.add(topic.slug)
-    return sorted(slugs)
-
-
-@transaction.atomic
-def search_document_update(*, note: Note) -> SearchDocument | None:
-    """Make the note's search row mirror its live revision, as stored now.
-
-    Reads the live revision afresh (the caller's note may be stale), so it is idempotent and
-    safe to call after any change; a note with nothing live has no row, so drafts are never
-    found. The database re-indexes the row itself (generated column or FTS5 triggers).
-    """
-    note = Note.objects.select_related("live_revision").get(pk=note.pk)
-    revision = note.live_revision
-    if revision is None:
-        SearchDocument.objects.filter(note=note).delete()
-        return None
-    fields = build_document(
-        title=revision.title,
-        summary=revision.summary,
-        plain_text=revision.plain_text,
-        derivation_titles=list(revision.derivations.values_list("title", flat=True)),
-        labels=list(revision.equations.values_list("label", flat=True)),
-        areas=area_slugs(note.topics.select_related("parent__parent")),
-    )
-    document, _ = SearchDocument.objects.update_or_create(note=note, defaults={"revision": revision, **fields})
-    return document
-
-
-# --- the query -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Term:
-    """One word, a phrase (several words in order) or a TeX control sequence (`math`)."""
-
-    words: tuple[str, ...]
-    math: bool = False
-
-
-@dataclass(frozen=True)
-class Conjunct:
-    required: tuple[Term, ...]
-    excluded: tuple[Term, ...]
-
-
-@dataclass(frozen=True)
-class ParsedQuery:
-    """The websearch subset both engines accept: conjuncts joined by OR, as in PostgreSQL's
-    websearch_to_tsquery, where `a b OR c` means (a and b) or c."""
-
-    conjuncts: tuple[Conjunct, ...]
-
-    def positive_terms(self) -> list[Term]:
-        return [term for c in self.conjuncts for term in c.required]
-
-
-def _term(text: str, *, quoted: bool) -> Term | None:
-    pieces = _PIECE_RE.findall(text)
-    if not pieces:
-        return None
-    if len(pieces) == 1 and pieces[0].startswith("\\") and not quoted:
-        return Term((pieces[0][1:],), math=True)
-    # Inside a phrase the words must be adjacent in one column, so a control sequence there
-    # stands for its name as it appears in the body's TeX.
-    return Term(tuple(p.lstrip("\\") for p in pieces))
-
-
-def parse_query(text: str) -> ParsedQuery | None:
-    """The reader's query in a form that cannot break either engine's syntax.
-
-    None for an empty query; QueryError, with a message for the reader, for one too long or
-    with nothing to search for. Stray quotes, operators and punctuation are never passed on:
-    only letters and digits reach the engine, each inside a quoted string.
-    """
-    text = text.strip()
-    if not text:
-        return None
-    if len(text) > MAX_QUERY_LENGTH:
-        raise QueryError(f"Search queries are limited to {MAX_QUERY_LENGTH} characters; shorten yours.")
-    conjuncts: list[Conjunct] = []
-    required: list[Term] = []
-    excluded: list[Term] = []
-
-    def close() -> None:
-        # An alternative made only of exclusions would match nearly every note.
-        if required:
-            conjuncts.append(Conjunct(tuple(required), tuple(excluded)))
-        required.clear()
-        excluded.clear()
-
-    for negated_quote, phrase, bare in _TOKEN_RE.findall(text):
-        if bare == "OR":
-            close()
-            continue
-        negated = bool(negated_quote) if not bare else bare.startswith("-")
-        term = _term(phrase, quoted=True) if not bare else _term(bare[1:] if negated else bare, quoted=False)
-        if term is not None:
-            (excluded if negated else required).append(term)
-    close()
-    if not conjuncts:
-        raise QueryError("Type at least one word to search for (not only punctuation, operators or -exclusions).")
-    return ParsedQuery(tuple(conjuncts))
-
-
-def _quoted(words) -> str:
-    return '"' + " ".join(words) + '"'
-
-
-def to_websearch(query: ParsedQuery, *, highlight: bool = False) -> str:
-    """The query re-spelled for websearch_to_tsquery, every term quoted so that a word such
-    as `or` stays a word. For highlighting, a control sequence becomes its bare name (the
-    body holds `\\KL`, never `texKL`) and exclusions are left out."""
-    parts = []
-    for conjunct in query.conjuncts:
-        terms = [
-            _quoted(t.words) if highlight or not t.math else _quoted([MATH_PREFIX + t.words[0]])
-            for t in conjunct.required
-        ]
-        if not highlight:
-            terms += ["-" + _quoted([MATH_PREFIX + t.words[0]] if t.math else t.words) for t in conjunct.excluded]
-        parts.append(" ".join(terms))
-    return " OR ".join(parts)
-
-
-def _fts5_term(term: Term) -> str:
-    if term.math:
-        # snippet() marks only phrases of the MATCH expression. The bare name is always in
-        # the body when the token is (both come from the same TeX), so requiring it changes
-        # no result and lets the snippet mark the formula.
-        return f'("{MATH_PREFIX}{term.words[0]}" AND "{term.words[0]}")'
-    return _quoted(term.words)
-
-
-def to_fts5(query: ParsedQuery) -> str:
-    """The query as an FTS5 expression (FTS5 has no unary NOT: exclusions follow the
-    conjunction they belong to)."""
-    parts = []
-    for conjunct in query.conjuncts:
-        expression = "(" + " AND ".join(_fts5_term(t) for t in conjunct.required) + ")"
-        for term in conjunct.excluded:
-            expression += " NOT " + _fts5_term(term)
-        parts.append("(" + expression + ")")
-    return " OR ".join(parts)
-
-
-# --- the selector ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

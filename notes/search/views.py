@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from notes.models import Topic
-from notes.search.selectors import DEFAULT_LIMIT, MAX_QUERY_LENGTH, QueryError, search_notes
+from notes.search.query import MAX_QUERY_LENGTH, QueryError
+from notes.search.selectors import DEFAULT_LIMIT, search_notes
 
 INSTANT_LIMIT = 8
 

@@ -211,7 +211,8 @@ def test_preview_query_count_is_constant(client, publish, target, django_assert_
 
 
 def test_a_new_title_lists_the_notes_that_print_the_old_one_and_updates_them(client, publish, editor, target):
-    from notes.editorial.services import note_publish, publish_impact
+    from notes.editorial.impact import publish_impact
+    from notes.editorial.services import note_publish
 
     publish("citer", note_source("Citer", body="See [[target]], [[target#setup]] and [[target|the squares note]]."))
     note = Note.objects.get(slug="target")
@@ -230,7 +231,7 @@ def test_a_new_title_lists_the_notes_that_print_the_old_one_and_updates_them(cli
 
 
 def test_removing_a_cited_label_is_refused_and_names_the_citing_note(publish, editor, target):
-    from notes.editorial.services import publish_impact
+    from notes.editorial.impact import publish_impact
 
     publish("citer", note_source("Citer", body="By [[target#eq:square]]."))
     note = Note.objects.get(slug="target")
@@ -246,8 +247,8 @@ def test_removing_a_cited_label_is_refused_and_names_the_citing_note(publish, ed
 
 
 def test_retiring_is_refused_while_live_notes_depend_on_it_and_names_them(client, publish, editor, target):
+    from notes.editorial.gates import PublishRefused
     from notes.editorial.services import note_retire
-    from notes.services import PublishRefused
 
     publish("citer", note_source("Citer", body="By [[target#eq:square]] and [[target]]."))
     publish("needer", note_source("Needer", prerequisites=["target"]))

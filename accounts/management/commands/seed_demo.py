@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
 
-from notes.services import editors_group_ensure
+from notes.editorial.services import editors_group_ensure
 
 DEMO_ACCOUNTS = (
     ("editor", "editor@example.com", "editor-demo-2026", True),

@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from notes.checking.runner import check_note, run_check
+from notes.editorial.gates import PublishRefused
 from notes.editorial.services import note_publish
 from notes.models import CheckResult, Derivation, Note
-from notes.services import PublishRefused, revision_create, revision_rerender
+from notes.services import revision_create, revision_rerender
 from tests.conftest import note_source
 
 CHECKS = """

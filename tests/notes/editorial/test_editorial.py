@@ -8,17 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from notes.editorial.services import (
-    EditConflict,
-    EditorialError,
-    note_publish,
-    publish_impact,
-    revision_save,
-    split_source,
-)
+from notes.editorial.gates import PublishRefused
+from notes.editorial.impact import publish_impact
+from notes.editorial.selectors import notes_for_editors
+from notes.editorial.services import EditConflict, EditorialError, note_publish, revision_save, split_source
 from notes.models import CheckResult, Derivation, Note, PublishRecord, Review, Revision
-from notes.selectors import notes_for_editors
-from notes.services import PublishRefused
 from tests.conftest import note_source
 
 pytestmark = pytest.mark.django_db
@@ -363,7 +357,7 @@ def test_impact_lists_broken_references_changed_derivations_and_edges(client, ed
     revision = revision_save(note=draft, source=source, body=body, base_revision_id=latest("edited").pk, author=editor)
     impact = publish_impact(revision=revision)
     assert impact.broken_references == [{"note": "citer", "title": "Citer", "anchor": "eq:ab"}]
-    assert impact.derivations_changed == ["d"]
+    assert impact.changes.derivations_changed == ["d"]
     assert impact.prerequisites_added == ["base-two"]
     assert any("'citer' links to '#eq:ab'" in gate for gate in impact.gates)
     with pytest.raises(PublishRefused):
@@ -512,7 +506,7 @@ def test_impact_counts_readers_marks_that_would_become_stale(editor, reader, str
         base_revision_id=live.pk,
         author=editor,
     )
-    assert publish_impact(revision=unchanged).stale_marks == 0
+    assert publish_impact(revision=unchanged).readers.stale_marks == 0
     body = BODY.replace("Step $a$", "Step $c$")
     changed = revision_save(
         note=draft,
@@ -522,4 +516,4 @@ def test_impact_counts_readers_marks_that_would_become_stale(editor, reader, str
         author=editor,
     )
     impact = publish_impact(revision=changed)
-    assert impact.derivations_changed == ["d"] and impact.stale_marks == 1
+    assert impact.changes.derivations_changed == ["d"] and impact.readers.stale_marks == 1

@@ -1,0 +1,66 @@
+"""The seam between the published notes and what readers keep about them.
+
+`notes` never imports `accounts`. What readers own (annotations, progress marks) depends on
+notes, not the other way round, and reaches the notes code through two things defined
+here, which `accounts` connects when the app registry is ready (`AccountsConfig.ready`):
+
+- `revision_published`, a signal sent by the publish, inside its transaction and with the
+  note's row lock held, once the live revision has moved. Receivers bring readers' data in
+  step with the new text (accounts re-anchors annotations); if one raises, the publish is
+  rolled back.
+- a `ReaderLayer`: what a publish would do to readers' data (counts only, for the editors'
+  impact check) and the per-reader part of the note page. Without one registered (a site
+  with no accounts app), publishes affect no reader and pages have no reader layer.
+"""
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.dispatch import Signal
+
+# sender: Note; keyword arguments: note, revision (now live)
+revision_published = Signal()
+
+
+@dataclass(frozen=True)
+class ReaderImpact:
+    """What a publish would do to readers' data: counts, never whose or what."""
+
+    stale_marks: int = 0  # worked-through marks that the changed derivations would make stale
+    orphaned_annotations: int = 0  # annotations that could not be anchored in the new text
+
+
+class ReaderLayer(Protocol):
+    def publish_impact(self, *, note, revision, changed: dict[str, str]) -> ReaderImpact:
+        """`changed` maps each derivation id whose content changes to its new fingerprint."""
+
+    def note_page(self, request, *, note, revision) -> dict:
+        """Template context the note page adds for this reader (progress, annotations), given
+        the note with its live revision and derivations loaded; {} for anonymous readers."""
+
+    def revision_page(self, request, *, note, revision) -> dict:
+        """Template context an old revision's page adds for this reader (one of their
+        annotations shown where it was last anchored); raises Http404 for anyone else's."""
+
+
+class _NoReaders:
+    def publish_impact(self, *, note, revision, changed):
+        return ReaderImpact()
+
+    def note_page(self, request, *, note, revision):
+        return {}
+
+    def revision_page(self, request, *, note, revision):
+        return {}
+
+
+_layer: ReaderLayer = _NoReaders()
+
+
+def reader_layer_register(layer: ReaderLayer) -> None:
+    global _layer
+    _layer = layer
+
+
+def reader_layer() -> ReaderLayer:
+    return _layer
