@@ -327,10 +327,14 @@ class Review(models.Model):
         return f"{self.revision} {self.state}"
 
 
+# One limit for a reviewer's comment, used by the model, the form, the service and the page.
+MAX_COMMENT_CHARS = 5000
+
+
 class ReviewComment(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    body = models.TextField(max_length=5000)
+    body = models.TextField(max_length=MAX_COMMENT_CHARS)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

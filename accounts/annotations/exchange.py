@@ -32,7 +32,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.urls import Resolver404, resolve, reverse
 
-from accounts.annotations.anchoring import CONTEXT, collapse, context_of, find_quote
+from accounts.annotations.quotes import CONTEXT, collapse, context_of, find_quote
 from accounts.annotations.services import MAX_QUOTE_CHARS, AnnotationError, block_anchor
 from accounts.models import Annotation
 from notes.models import Note, PublishRecord, Revision

@@ -7,7 +7,8 @@ body is rendered before that transaction starts.
 from django.db import transaction
 from django.http import Http404
 
-from accounts.annotations.anchoring import CONTEXT, LIST_MARKER, Span, context_of, find_quote
+from accounts.annotations.anchoring import LIST_MARKER
+from accounts.annotations.quotes import CONTEXT, Span, context_of, find_quote
 from accounts.models import Annotation
 from notes.models import Derivation, Equation, Note, Revision
 from notes.rendering.pipeline import derivation_of_step

@@ -170,7 +170,10 @@ def check_ce_decomposition():
         d = dens(x)
         return -np.trapezoid(np.where(d > 0, d * np.log(np.where(d > 0, d, 1)), 0), x)
 
-    x = np.linspace(-30, 30, 600_001)
+    # Smooth integrands that vanish at the grid ends: the trapezoidal rule converges
+    # geometrically, and 60 001 points (spacing 1e-3, a hundredth of the narrowest scaled
+    # component's standard deviation) already give the identities to rounding (~1e-16).
+    x = np.linspace(-30, 30, 60_001)
     for scale in (-2.5, 0.2):
 
         def scaled(y, s=scale):  # eq:density-change with d = 1
@@ -189,7 +192,9 @@ def check_ce_decomposition():
         f = np.where(d > 0, d * np.log(np.where(d > 0, d, 1)), 0)
         return -np.trapezoid(np.trapezoid(f, g, axis=1), g)
 
-    g = np.linspace(-16, 16, 1601)
+    # 801 x 801 points: to rounding the same as 1601 x 1601 (geometric convergence, as above;
+    # even 401 x 401 gives 0.0), at a quarter of the cost.
+    g = np.linspace(-16, 16, 801)
     scale = 1.7
     h0 = h_quad2(mix2, g)
     h1 = h_quad2(lambda y1, y2: mix2(y1 / scale, y2 / scale) / scale**2, g)
@@ -201,7 +206,7 @@ def check_ce_decomposition():
         mass = np.exp(_log_normal_pdf(centres, 0.0, 1.0)) * delta
         mass /= mass.sum()
         errors.append(abs(_entropy(mass) - (_gauss_entropy(1.0) - np.log(delta))))
-    return float(max(errors)), TOL
+    return float(np.max(errors)), TOL
 
 
 def check_gibbs_inequality():
@@ -218,9 +223,11 @@ def check_gibbs_inequality():
     away = np.abs(x - 1) > 1e-3
     errors.append(0.0 if gap[away].min() > 0 else 1.0)
 
-    # eq:gibbs: non-negative on random pairs (p with zeros), zero at q = p.
+    # eq:gibbs: non-negative on random pairs (p with zeros), zero at q = p. A wrong KL goes
+    # negative on a sizeable fraction of random pairs, not one in thousands, so 2000 pairs (as
+    # in the loops below) catch it as surely as 10 000 did, in a fifth of the time.
     kls, dists = [], []
-    for _ in range(10_000):
+    for _ in range(2000):
         p, q = _random_pair(rng)
         kls.append(_kl(p, q))
         dists.append(np.abs(p - q).sum())
@@ -311,15 +318,20 @@ def check_gibbs_inequality():
         a, b = pa(x), pb(x)
         return np.trapezoid(a * (np.log(a) - np.log(b)), x)
 
-    x = np.linspace(-8, 8, 400_001)
-    y = np.linspace(-60, 60, 2_000_001)
+    # Both integrands are smooth and decay to ~0 at the ends of their grids, so the trapezoidal
+    # rule converges geometrically in the number of points: at these sizes it already agrees
+    # with 100x finer grids to ~1e-17, and what is left (~8e-11) is the tail mass outside
+    # y in [-60, 60], well below TOL. Finer grids only cost time (60 Newton steps on 2e6 points
+    # took ~7 s).
+    x = np.linspace(-8, 8, 4_001)
+    y = np.linspace(-60, 60, 20_001)
     xy = inv(y)
     jac = 1 + xy**2
     kl_x = kl_quad(mix_a, mix_b, x)
     a_y, b_y = mix_a(xy) / jac, mix_b(xy) / jac  # densities of y = g(x), sampled on a grid in y
     kl_y = np.trapezoid(a_y * (np.log(a_y) - np.log(b_y)), y)
     errors.append(abs(kl_x - kl_y))
-    return float(max(errors)), TOL
+    return float(np.max(errors)), TOL
 
 
 def check_kl_additivity():
@@ -356,7 +368,7 @@ def check_kl_additivity():
         p1, q1 = pj.sum(1), qj.sum(1)
         cond = sum(p1[i] * _kl(pj[i] / p1[i], qj[i] / q1[i]) for i in range(k1) if p1[i] > 0)
         errors.append(abs(_kl(pj.ravel(), qj.ravel()) - (_kl(p1, q1) + cond)))
-    return float(max(errors)), TOL
+    return float(np.max(errors)), TOL
 
 
 def practice_numbers():

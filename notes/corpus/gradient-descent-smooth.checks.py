@@ -128,7 +128,7 @@ def check_descent_lemma():
     for sc in [1.0, 10.0, 100.0]:
         top = np.linalg.eigvalsh(np.array([[sc * sc, 2 * sc * sc - 1], [2 * sc * sc - 1, sc * sc]]))[-1]
         errors.append(abs(top - (3 * sc * sc - 1)) / sc**2)
-    return float(max(errors)), 1e-6
+    return float(np.max(errors)), 1e-6
 
 
 def check_quadratic_gd():
@@ -181,7 +181,7 @@ def check_quadratic_gd():
     gap = 0.5 * (th - th_star) @ H @ (th - th_star)
     gap0 = 0.5 * (th0 - th_star) @ H @ (th0 - th_star)
     errors.append(max(0.0, gap - ((kappa - 1) / (kappa + 1)) ** 80 * gap0 * (1 + 1e-9)))
-    return float(max(errors)), 1e-6
+    return float(np.max(errors)), 1e-6
 
 
 def check_convex_rate():
@@ -254,7 +254,7 @@ def check_convex_rate():
         errors.append(abs(ratio - t / (2 * t + 1) * (2 * t / (2 * t + 1)) ** (2 * t)))
     # ... and the fraction tends to 1/(2e) (within 1e-4 at t = 1000).
     errors.append(max(0.0, abs(t / (2 * t + 1) * (2 * t / (2 * t + 1)) ** (2 * t) - 1 / (2 * np.e)) - 1e-4))
-    return float(max(errors)), 1e-10
+    return float(np.max(errors)), 1e-10
 
 
 def check_strongly_convex_rate():
@@ -284,7 +284,7 @@ def check_strongly_convex_rate():
     for t in range(1, 1501):
         th = th - grad(th) / M
         errors.append(max(0.0, (loss(th) - L_star) - (1 - mu / M) ** t * gap0 - 1e-15))
-    return float(max(errors)), 1e-12
+    return float(np.max(errors)), 1e-12
 
 
 def check_softmax_head_smoothness():
@@ -336,7 +336,7 @@ def check_softmax_head_smoothness():
     P = _softmax(X @ w.reshape(K, n).T)
     Hx = sum(np.kron(np.diag(p) - np.outer(p, p), np.outer(x, x)) for p, x in zip(P, X)) / B
     errors.append(np.abs(Hx - fd_hessian(loss_fn(X, Y), w)).max())
-    return float(max(errors)), 1e-5
+    return float(np.max(errors)), 1e-5
 
 
 def _round_bf16(x):

@@ -93,7 +93,7 @@ def check_linear_layer_variance():
     # A wrong factor must fail: fan-out in place of fan-in in the forward formula
     wrong = sigma2 * m * np.mean(2 * scales**2)
     ratios.append(0.0 if _mc_ratio(z[:, 0] ** 2, wrong) > 1.0 else 2.0)
-    return float(max(ratios)), 1.0
+    return float(np.max(ratios)), 1.0
 
 
 def check_glorot_balance():
@@ -127,7 +127,7 @@ def check_glorot_balance():
     ratios.append(_mc_ratio(np.mean(hbar**2, axis=1), bwd))
     # The two factors differ here, so the check distinguishes them
     ratios.append(0.0 if abs(fwd - bwd) > 0.3 else 2.0)
-    return float(max(ratios)), 1.0
+    return float(np.max(ratios)), 1.0
 
 
 def check_he_relu_factor():
@@ -163,7 +163,7 @@ def check_he_relu_factor():
     # ... while fan-out init preserves the backward pass instead
     rs = np.array([forward_backward(rng, widths, 2.0, batch=32, mode="fan_out")[1] for _ in range(30)])
     ratios.append(abs(rs[:, 0].mean() / rs[:, -1].mean() - 1) / 0.10)
-    return float(max(ratios)), 1.0
+    return float(np.max(ratios)), 1.0
 
 
 def practice_numbers():

@@ -68,7 +68,7 @@ def check_chain_rule_jacobians():
     grad_y = u * np.cos(y)
     grad_x = J_g_exact.T @ grad_y
     err_grad = _rel(grad_x, _central_diff(lambda z: L_of_y(g(z)), x.copy()))
-    return float(max(err_chain, err_exact, err_grad)), 1e-8
+    return float(np.max([err_chain, err_exact, err_grad])), 1e-8
 
 
 def check_quadratic_form_gradient():
@@ -103,7 +103,7 @@ def check_quadratic_form_gradient():
     err_hess = _rel(H_fd, A + A.T)
     # The tempting wrong answer 2 A x differs for non-symmetric A
     assert _rel(2 * A @ x, (A + A.T) @ x) > 1e-2
-    return float(max(err_grad, err_hess)), 1e-8
+    return float(np.max([err_grad, err_hess])), 1e-8
 
 
 def check_least_squares_gradient():
@@ -140,7 +140,7 @@ def check_least_squares_gradient():
     converges = run(1.99 / lam) < 1e-6
     diverges = run(2.01 / lam) > 1e3
     err_threshold = 0.0 if (converges and diverges) else 1.0
-    return float(max(err_grad, err_normal, err_gd, err_threshold)), 1e-8
+    return float(np.max([err_grad, err_normal, err_gd, err_threshold])), 1e-8
 
 
 def check_trace_gradient():
@@ -308,7 +308,7 @@ def check_batched_least_squares():
 
     R3 = X3 @ W.T - Y3
     err_seq = _rel(np.einsum("itk,itj->kj", R3, X3) / (B * T), _central_diff(L3, W.copy()))
-    return float(max(err_grad, err_outer, err_kron, err_rvec, err_rv_is_vecT, err_jac, err_hess, err_seq)), 1e-8
+    return float(np.max([err_grad, err_outer, err_kron, err_rvec, err_rv_is_vecT, err_jac, err_hess, err_seq])), 1e-8
 
 
 def check_central_difference_error():
@@ -353,7 +353,7 @@ def check_central_difference_error():
         and _fd_float32_zero_differences()
     )
     err_table = 0.0 if ok else 1.0
-    return float(max(err_taylor, err_hstar, err_emin, err_table)), 1e-4
+    return float(np.max([err_taylor, err_hstar, err_emin, err_table])), 1e-4
 
 
 def _fd_float32_zero_differences(h=1e-8):

@@ -141,7 +141,7 @@ def check_heavy_ball_quadratic():
     best = float(np.min(np.maximum(radii(mu), radii(M))))
     errs.append((max(0.0, bound - best), 1e-9))
     errs.append((best - bound, 0.05))  # the search does come close to the bound
-    return float(max(e / t for e, t in errs)), 1.0
+    return float(np.max([e / t for e, t in errs])), 1.0
 
 
 def check_nesterov_quadratic():
@@ -194,7 +194,7 @@ def check_nesterov_quadratic():
     cycle, x_nag = _lessard_runs()
     errs.append((max(0.0, 0.5 - min(abs(v) for v in cycle)), 1e-12))
     errs.append((abs(x_nag), 1e-12))
-    return float(max(e / t for e, t in errs)), 1.0
+    return float(np.max([e / t for e, t in errs])), 1.0
 
 
 def check_nesterov_reformulation():
@@ -248,7 +248,7 @@ def check_nesterov_reformulation():
         th_s = th_s + v_s
         errs.append((np.abs(p - th).max(), 1e-12))
     errs.append((max(0.0, 1e-6 - np.abs(p - th_s).max()), 1e-12))  # the conventions really differ
-    return float(max(e / t for e, t in errs)), 1.0
+    return float(np.max([e / t for e, t in errs])), 1.0
 
 
 def check_effective_learning_rate():
@@ -286,7 +286,7 @@ def check_effective_learning_rate():
             eta_lam = f * limit * (1 - beta)
             r = _radius(_hb_matrix(eta_lam, beta, 1.0))
             errs.append((float((r < 1) != stable), 0.5))
-    return float(max(e / t for e, t in errs)), 1.0
+    return float(np.max([e / t for e, t in errs])), 1.0
 
 
 def _round_bf16(x):

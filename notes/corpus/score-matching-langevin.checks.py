@@ -151,7 +151,7 @@ def check_hyvarinen_score_matching():
         fisher_t = 0.5 * _trap(p_t * (_mix_score(x, w_p, mu, var + t) - _mix_score(x, w_q, mu, var + t)) ** 2, x)
         h = 1e-4
         errs.append(abs((kl_t(t + h) - kl_t(t - h)) / (2 * h) + fisher_t))
-    return float(max(errs)), 1e-8
+    return float(np.max(errs)), 1e-8
 
 
 # --------------------------------------------------------------------------------------------
@@ -171,8 +171,12 @@ def check_denoising_score_matching():
     """
     rng = np.random.default_rng(0)
     sig = 0.5
-    x = np.linspace(-6, 6, 1601)
-    xt = np.linspace(-8, 8, 2001)
+    # Grid spacing 0.015 in x and 0.016 in x_tilde, a thirtieth of sigma or less: the
+    # trapezoidal rule on these smooth, decaying integrands has converged (1601 x 2001 points
+    # gave the same errors, ~7e-8, at four times the cost). What is left is the data mass
+    # beyond |x| = 6, seen in the posterior means where they divide by a small q; far below 1e-6.
+    x = np.linspace(-6, 6, 801)
+    xt = np.linspace(-8, 8, 1001)
     px = _mix_pdf(x, W_MIX, MU_MIX, VAR_MIX)
     XT, XX = np.meshgrid(xt, x, indexing="ij")  # axis 0: x_tilde, axis 1: x
     kern = np.exp(-((XT - XX) ** 2) / (2 * sig**2)) / np.sqrt(2 * np.pi * sig**2)
@@ -208,7 +212,7 @@ def check_denoising_score_matching():
         esm = 0.5 * _trap(q * (s - sq) ** 2, xt)
         dsm = 0.5 * _trap(np.trapezoid(joint * (s[:, None] - g_target) ** 2, x, axis=1), xt)
         errs.append(abs((esm - dsm) - const))
-    return float(max(errs)), 1e-6
+    return float(np.max(errs)), 1e-6
 
 
 # --------------------------------------------------------------------------------------------
@@ -275,7 +279,7 @@ def check_langevin_stationary():
     noise = [0.5 * np.sum(np.abs(rng.multinomial(n, binp / binp.sum()) / n - binp)) for _ in range(1000)]
     tol = _ula_stationary_tv(eta) + float(np.quantile(noise, 0.999))
     ratios.append(tv / tol)
-    return float(max(ratios)), 1.0
+    return float(np.max(ratios)), 1.0
 
 
 def _ula_stationary_tv(eta, n_grid=1201):
@@ -341,7 +345,7 @@ def check_ula_gaussian_bias():
     for _ in range(100):
         x = x + eta * (-(x - mu) / tau2) + np.sqrt(2 * eta) * rng.standard_normal(1000)
     ratios.append(0.0 if x.var() > 1e6 else 10.0)
-    return float(max(ratios)), 1.0
+    return float(np.max(ratios)), 1.0
 
 
 # --------------------------------------------------------------------------------------------

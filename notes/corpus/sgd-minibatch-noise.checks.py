@@ -63,7 +63,7 @@ def check_minibatch_variance():
     est_g2 = (b_b * e_big - b_s * e_small) / (b_b - b_s)
     est_s2 = (e_small - e_big) / (1 / b_s - 1 / b_b)
     errors.append(abs(est_g2 - g @ g) + abs(est_s2 - np.trace(Sig)))
-    return float(max(errors)), 1e-12
+    return float(np.max(errors)), 1e-12
 
 
 def _logreg_problem(rng, N=200, P=5, reg=0.1):
@@ -161,7 +161,7 @@ def check_sgd_convergence():
         if (t + 1) % 50 == 0:
             gaps = loss(th) - L_star
             errors.append(max(0.0, gaps.mean() - 4 * gaps.std() / np.sqrt(R) - nu / (t + 1 + t0)))
-    return float(max(errors)), 1e-12
+    return float(np.max(errors)), 1e-12
 
 
 def check_quadratic_noise_floor():
@@ -198,7 +198,7 @@ def check_quadratic_noise_floor():
     formula = np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
     se = gaps.std() / np.sqrt(R)
     errors.append(max(0.0, abs(gaps.mean() - formula) - 4 * se) / formula)
-    return float(max(errors)), 1e-9
+    return float(np.max(errors)), 1e-9
 
 
 def check_linear_scaling():
@@ -263,7 +263,7 @@ def check_linear_scaling():
     errors.append(abs(diffs[0][0] / diffs[1][0] - 4) / 4 / 0.05)
     errors.append(abs(diffs[0][1] / diffs[1][1] - 8) / 8 / 0.05)
     # Each entry is (error / its own tolerance), so the check passes when the maximum is <= 1.
-    return float(max(errors)), 1.0
+    return float(np.max(errors)), 1.0
 
 
 def check_critical_batch():
@@ -310,7 +310,7 @@ def check_critical_batch():
         errors.append(abs(eta_best - eta_max / (1 + B_noise / B)) / eta_max / 1e-6)
         errors.append(abs(-expected_change(eta_best) - dL_max / (1 + B_noise / B)) / dL_max / 1e-10)
     # Each entry is (error / its own tolerance), so the check passes when the maximum is <= 1.
-    return float(max(errors)), 1.0
+    return float(np.max(errors)), 1.0
 
 
 def practice_numbers():

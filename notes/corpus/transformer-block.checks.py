@@ -264,7 +264,7 @@ def check_prenorm_identity_path():
         ref = _ln_b(ref, _ln_f(xs[kk])[1])
     errors.append(np.abs(xb - ref).max())
     errors.append(max(0.0, 0.5 - np.abs(xb - g).max()))  # and this is not the identity
-    return float(max(errors)), 1e-7
+    return float(np.max(errors)), 1e-7
 
 
 def check_block_cost():
@@ -294,7 +294,7 @@ def check_block_cost():
     errors.append(abs(nums["block params bf16 (MiB)"] - 384.1))
     for t, r in ((4096, 1 / 6), (32768, 4 / 3)):
         errors.append(abs(t / (6 * 4096) - r))
-    return float(max(errors)), 1e-9
+    return float(np.max(errors)), 1e-9
 
 
 def check_sinusoid_relative():
@@ -332,7 +332,7 @@ def check_sinusoid_relative():
     x = rng.normal(size=(6, d))
     perm = rng.permutation(6)
     errors.append(np.abs(block(x[perm]) - block(x)[perm]).max())
-    return float(max(errors)), 1e-9
+    return float(np.max(errors)), 1e-9
 
 
 def check_rope_relative():
@@ -387,7 +387,7 @@ def check_rope_relative():
     errors.append(float(nums["bf16: 100 + 0.2, 100 + 0.3"] != (100.0, 100.5)))
     var, normed, sq255, sq256 = nums["float16 variance of +-300 row, normalised output, 255^2, 256^2"]
     errors.append(float(var != np.inf or normed != [0.0] or sq255 != 65024.0 or sq256 != np.inf))
-    return float(max(errors)), 1e-9
+    return float(np.max(errors)), 1e-9
 
 
 # ---------------------------------------------------------------- practice numbers

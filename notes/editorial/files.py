@@ -16,7 +16,7 @@ from notes.editorial.services import note_publish
 from notes.graph.order import cycle_message, find_cycle
 from notes.models import Note, Topic
 from notes.rendering import Problem, RenderResult, outline, render
-from notes.rendering.frontmatter import SLUG
+from notes.rendering.frontmatter import SLUG, SLUG_RULE
 from notes.rendering.links import ChainIndex, MappingIndex, NoteIndex
 from notes.services import dependents_rerender, revision_create
 
@@ -63,7 +63,7 @@ def read_note_files(paths: list[Path]) -> list[NoteFile]:
         note = NoteFile(path, source, path.stem)
         if not SLUG.fullmatch(path.stem):
             note.problems.append(
-                Problem(1, 1, f"file name {path.name!r} must be a slug: lowercase letters, digits, hyphens")
+                Problem(1, 1, f"file name {path.name!r} must be a slug: {SLUG_RULE}")
             )
         notes.append(note)
     return notes

@@ -5,8 +5,8 @@ from django.conf import settings
 from markdownx.widgets import MarkdownxWidget
 
 from notes.editorial.selectors import STATE_LABELS
-from notes.models import Note, Topic
-from notes.rendering.frontmatter import MAX_SUMMARY, MAX_TITLE, SLUG
+from notes.models import MAX_COMMENT_CHARS, Note, Topic
+from notes.rendering.frontmatter import MAX_SUMMARY, MAX_TITLE, SLUG, SLUG_RULE
 
 
 class NoteForm(forms.Form):
@@ -40,7 +40,7 @@ class NoteForm(forms.Form):
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
         if not SLUG.fullmatch(slug):
-            raise forms.ValidationError("Use lowercase letters, digits and single hyphens (at most 100).")
+            raise forms.ValidationError(f"Use {SLUG_RULE}.")
         clash = Note.objects.filter(slug=slug)
         if self.note is not None:
             clash = clash.exclude(pk=self.note.pk)
@@ -59,7 +59,7 @@ class NoteForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
+    body = forms.CharField(max_length=MAX_COMMENT_CHARS, widget=forms.Textarea(attrs={"rows": 3}), label="Comment")
 
 
 class FilterForm(forms.Form):

@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from notes.editorial.gates import PublishRefused, publish_gates, retire_blockers
 from notes.hooks import revision_published
-from notes.models import Note, PublishRecord, Review, ReviewComment, Revision, Topic
+from notes.models import MAX_COMMENT_CHARS, Note, PublishRecord, Review, ReviewComment, Revision, Topic
 from notes.rendering import render
-from notes.rendering.frontmatter import SLUG
+from notes.rendering.frontmatter import SLUG, SLUG_RULE
 from notes.search.services import search_document_update
 from notes.selectors import LiveNoteIndex
 from notes.services import dependents_rerender, revision_create
@@ -106,7 +106,7 @@ def note_create(*, slug: str, source: str, body: str, author, message: str = "")
     """Create a draft note and its first revision (stored even with render errors)."""
     require(author, "add_note")
     if not SLUG.fullmatch(slug or ""):
-        raise EditorialError("the slug must be lowercase letters, digits and single hyphens, at most 100")
+        raise EditorialError(f"the slug must be {SLUG_RULE}")
     _check_body(source, body)
     result = render(source, slug=slug, index=LiveNoteIndex())
     with transaction.atomic():
@@ -144,7 +144,7 @@ def revision_save(
             if locked.live_revision_id:
                 raise EditorialError("the slug is permanent once a note is live; links and readers' data use it")
             if not SLUG.fullmatch(new_slug):
-                raise EditorialError("the slug must be lowercase letters, digits and single hyphens, at most 100")
+                raise EditorialError(f"the slug must be {SLUG_RULE}")
             if Note.objects.filter(slug=new_slug).exists():
                 raise EditorialError(f"the slug '{new_slug}' is taken; choose another")
             locked.slug = new_slug
@@ -178,8 +178,8 @@ def review_comment(*, revision: Revision, user, body: str) -> ReviewComment:
     body = body.strip()
     if not body:
         raise EditorialError("the comment is empty")
-    if len(body) > 5000:
-        raise EditorialError(f"the comment is {len(body)} characters; the limit is 5000")
+    if len(body) > MAX_COMMENT_CHARS:
+        raise EditorialError(f"the comment is {len(body):,} characters; the limit is {MAX_COMMENT_CHARS:,}")
     return ReviewComment.objects.create(revision=revision, author=user, body=body)
 
 

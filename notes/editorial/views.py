@@ -40,7 +40,7 @@ from notes.editorial.services import (
     revision_save,
     split_source,
 )
-from notes.models import Review
+from notes.models import MAX_COMMENT_CHARS, Review
 from notes.rendering import render as render_note
 
 # markdownx sends only the body; the preview renders it under a stand-in front matter and
@@ -244,6 +244,7 @@ def note_review(request, slug):
         "comments": revision.comments.select_related("author"),
         "derivations": revision.derivations.with_checks(),
         "comment_form": CommentForm(),
+        "comment_limit": MAX_COMMENT_CHARS,
     }
     return render(request, "editor/review.html", context)
 
@@ -272,7 +273,7 @@ def note_comment(request, slug):
     note = editorial_selectors.note_for_editor(slug)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "The comment is empty or longer than 5000 characters.")
+        messages.error(request, f"The comment is empty or longer than {MAX_COMMENT_CHARS:,} characters.")
         return redirect("editor:review", slug=note.slug)
     return _do(
         request,

@@ -10,7 +10,7 @@ shows, so it is cached under a hash of exactly that.
 import hashlib
 import textwrap
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from django.core.cache import cache
 from django.urls import reverse
@@ -19,8 +19,20 @@ from django.utils.safestring import SafeString, mark_safe
 
 from notes.graph.layout import layout
 
-if TYPE_CHECKING:
-    from notes.graph.selectors import GraphNode
+
+class DrawnArea(Protocol):
+    title: str
+    colour: int
+
+
+class DrawnNode(Protocol):
+    """What the drawing needs of a node (notes.graph.selectors builds them)."""
+
+    slug: str
+    title: str
+    summary: str
+    area: DrawnArea | None
+
 
 DRAWING_VERSION = 1  # bump when the markup changes, so cached drawings are redrawn
 CACHE_SECONDS = 7 * 24 * 3600
@@ -59,7 +71,7 @@ def _fmt(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def _node_markup(node: "GraphNode", box, lines: list[str], *, focus: bool) -> str:
+def _node_markup(node: DrawnNode, box, lines: list[str], *, focus: bool) -> str:
     colour = f"area-{node.area.colour}" if node.area else "area-none"
     classes = f"graph-node {colour}{' is-focus' if focus else ''}"
     tooltip = (
@@ -87,7 +99,7 @@ def _edge_markup(points: list[tuple[float, float]], a: str, b: str) -> str:
     )
 
 
-def _draw(nodes: list["GraphNode"], edges: list[tuple[str, str]], focus: str) -> Drawing:
+def _draw(nodes: list[DrawnNode], edges: list[tuple[str, str]], focus: str) -> Drawing:
     lines = {n.slug: label_lines(n.title) for n in nodes}
     placed = layout({n.slug: box_size(lines[n.slug]) for n in nodes}, edges)
     parts = [
@@ -107,7 +119,7 @@ def _draw(nodes: list["GraphNode"], edges: list[tuple[str, str]], focus: str) ->
     return Drawing(svg=mark_safe("".join(parts)), width=placed.width, height=placed.height)
 
 
-def drawing(nodes: list["GraphNode"], edges: list[tuple[str, str]], *, focus: str = "") -> Drawing:
+def drawing(nodes: list[DrawnNode], edges: list[tuple[str, str]], *, focus: str = "") -> Drawing:
     """The SVG for these notes (in the order the layout should keep) and edges
     (prerequisite, dependent), laid out once and then served from the cache."""
     if not nodes:

@@ -6,6 +6,8 @@ import yaml
 
 # Bounded so every slug fits the database columns that hold it.
 SLUG = re.compile(r"(?=.{1,100}$)[a-z0-9]+(?:-[a-z0-9]+)*")
+# The rule in words, for every message that refuses a slug (front matter, files, editor).
+SLUG_RULE = "lowercase letters, digits and single hyphens, at most 100 characters"
 KNOWN_KEYS = {"title", "slug", "summary", "topics", "prerequisites"}
 MAX_TITLE = 200
 MAX_SUMMARY = 600
@@ -54,7 +56,7 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     if "slug" in data:
         slug = data["slug"]
         if not isinstance(slug, str) or not SLUG.fullmatch(slug):
-            problem("slug", "'slug' must be lowercase letters, digits and single hyphens (at most 100)")
+            problem("slug", f"'slug' must be {SLUG_RULE}")
         else:
             clean["slug"] = slug
 
@@ -64,7 +66,7 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
             problem(key, f"front matter needs '{key}': a list of slugs, e.g. [optimization]")
             continue
         if not isinstance(value, list) or not all(isinstance(v, str) and SLUG.fullmatch(v) for v in value):
-            problem(key, f"'{key}' must be a list of slugs (lowercase letters, digits, hyphens)")
+            problem(key, f"'{key}' must be a list of slugs ({SLUG_RULE})")
             continue
         if len(set(value)) != len(value):
             problem(key, f"'{key}' lists the same slug twice")

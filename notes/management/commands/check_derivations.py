@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from notes.checking.runner import check_note
+from notes.checking.services import check_note
 from notes.models import Note
 
 

@@ -18,11 +18,10 @@ from accounts.annotations.anchoring import (
     THRESHOLD,
     Anchor,
     DiffMap,
-    Span,
-    context_of,
     plan_reanchor,
     text_diff,
 )
+from accounts.annotations.quotes import Span, context_of
 from accounts.annotations.reanchoring import annotations_reanchor, orphan_count
 from accounts.annotations.services import annotation_create
 from accounts.models import Annotation

@@ -8,7 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from notes.checking.runner import check_note, run_check
+from notes.checking.runner import run_check
+from notes.checking.services import check_note
 from notes.editorial.gates import PublishRefused
 from notes.editorial.services import note_publish
 from notes.models import CheckResult, Derivation, Note
@@ -44,6 +45,11 @@ def check_silent():
 
 def check_nan():
     return float("nan"), 1e-8
+
+def check_hidden_nan():
+    # Python's max() would skip the NaN that log(-1) gives and report 1e-14.
+    errors = [1e-14, float(np.log(np.array([-1.0]))[0])]
+    return max(errors), 1e-8
 """
 
 
@@ -67,6 +73,7 @@ def checks_dir(tmp_path, settings):
         ("check_garbage", "failed", "reported garbage"),
         ("check_silent", "failed", "never reported a result"),
         ("check_nan", "failed", "meaningless result"),
+        ("check_hidden_nan", "failed", "raised: FloatingPointError: invalid value"),
         ("check_missing", "failed", "defines no function check_missing()"),
     ],
 )
