@@ -54,6 +54,15 @@ class DerivationProgress(models.Model):
         the live derivation's. A "working on it" mark is never stale."""
         return self.state == self.State.WORKED_THROUGH and self.fingerprint != live_fingerprint
 
+    # The same rule in SQL, for the one place the ORM cannot reach: the plan and dashboard
+    # standings aggregate marks over a recursive closure in raw SQL (accounts.study.plans).
+    # Format `{mark}` with the mark row's table alias and `{live_fingerprint}` with the SQL of
+    # the live derivation's fingerprint. True exactly when `is_stale_against` is; unknown (NULL)
+    # when there is no live derivation, which a CASE counts nowhere. A test checks that it,
+    # this method and `DerivationProgressQuerySet.stale_against` agree on every state and on a
+    # same and a different fingerprint (tests/accounts/study/test_progress.py).
+    STALE_SQL = f"({{mark}}.state = '{State.WORKED_THROUGH.value}' AND {{mark}}.fingerprint <> {{live_fingerprint}})"
+
 
 class ReviewCard(models.Model):
     """One learner's review schedule for one derivation, kept by FSRS (see accounts/reviews.py).

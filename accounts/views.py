@@ -57,7 +57,8 @@ def progress_changes(request, slug, key):
         "mark": mark,
         "old": old,
         "live": live,
-        "stale": mark.fingerprint != live.fingerprint,
+        "changed": mark.fingerprint != live.fingerprint,  # the text differs from what was marked
+        "stale": mark.is_stale_against(live.fingerprint),  # ... and the mark claims it was worked through
         "steps": step_pairs(old.steps if old else [], live.steps),
         "diff": inline_diff(old.source if old else "", live.source),
     }

@@ -31,20 +31,19 @@ Run (from the project root, a few seconds plus a migration for the service run)
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import ROOT, scratch_database
+
 sys.path.insert(0, str(ROOT))
 
-from accounts.annotations.anchoring import DIFF, ORPHAN, Anchor, Span, context_of, plan_reanchor, text_diff  # noqa: E402
+from accounts.annotations.anchoring import DIFF, ORPHAN, Anchor, plan_reanchor, text_diff  # noqa: E402
+from accounts.annotations.quotes import Span, context_of  # noqa: E402
 
 TARGET_SECONDS = 1.0
 ANNOTATIONS = 1_000
@@ -297,28 +296,15 @@ def changed_share(old: str, new: str) -> float:
 
 def run_service(old: str, new: str, cases: list[Case], database_url: str | None) -> None:
     """The whole service once against a scratch database: load, plan, bulk update."""
-    scratch = None
-    if database_url is None:
-        scratch = Path(tempfile.gettempdir()) / f"anchor-bench-{os.getpid()}.sqlite3"
-        database_url = f"sqlite:///{scratch}"
-    elif database_url.startswith("postgres"):
-        recreate_database(database_url)
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
+    with scratch_database(database_url, prefix="anchor-bench-"):
+        from django.contrib.auth.models import User
+        from django.db import connection, transaction
+        from django.test.utils import CaptureQueriesContext
 
-    django.setup()
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.test.utils import CaptureQueriesContext
+        from accounts.annotations.reanchoring import annotations_reanchor
+        from accounts.models import Annotation
+        from notes.models import Note, Revision
 
-    from accounts.annotations.reanchoring import annotations_reanchor
-    from accounts.models import Annotation
-    from notes.models import Note, Revision
-
-    try:
-        call_command("migrate", verbosity=0)
         readers = [User(username=f"reader{k}") for k in range(50)]
         User.objects.bulk_create(readers)
         readers = list(User.objects.all())
@@ -352,31 +338,6 @@ def run_service(old: str, new: str, cases: list[Case], database_url: str | None)
             f"service, {connection.vendor}: {seconds:.3f} s, {len(queries)} queries; "
             f"methods {dict(counts)}; stored anchored_by {dict(stored)}"
         )
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        if scratch is not None:
-            scratch.unlink(missing_ok=True)
-        elif database_url.startswith("postgres"):
-            drop_database(database_url)
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    server, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def main() -> None:

@@ -29,12 +29,10 @@ import shutil
 import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import ROOT, scratch_database
+
 PYTHON = ROOT / ".venv" / "bin" / "python"
 TARGET = 1.5
 ANNOTATIONS = 200
@@ -47,22 +45,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def setup(tmp: Path):
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["ALLOWED_HOSTS"] = "testserver,127.0.0.1,localhost"  # the test client's host too
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+def setup():
+    """The two readers, and the 200 annotations on the corpus's longest note."""
     from django.contrib.auth.models import User
-    from django.core.management import call_command
 
     from accounts.annotations.services import annotation_create
     from notes.models import Note
 
-    call_command("migrate", verbosity=0)
-    call_command("import_notes", str(ROOT / "notes" / "corpus"), verbosity=0)
     plain = User.objects.create_user("plain", "plain@example.com", "bench-password-1")
     heavy = User.objects.create_user("heavy", "heavy@example.com", "bench-password-1")
     note = max(Note.objects.with_live(), key=lambda n: len(n.live_revision.plain_text))
@@ -134,31 +123,31 @@ def browser_times(slug: str, port: int) -> dict[str, float]:
 
 
 def main() -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-annotated-"))
     server = None
-    try:
-        slug, plain, heavy, made = setup(tmp)
-        s_plain, s_heavy = server_times(slug, plain), server_times(slug, heavy)
-        port = free_port()
-        server = subprocess.Popen(  # noqa: S603 - our own manage.py
-            [str(PYTHON), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
-            cwd=ROOT,
-            env={**os.environ, "DEBUG": "1"},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.2)
-        b = browser_times(slug, port) if os.path.exists(CHROMIUM) else None
-    finally:
-        if server:
-            server.terminate()
-            server.wait()
-        shutil.rmtree(tmp, ignore_errors=True)
+    # ALLOWED_HOSTS: the test client's host too
+    with scratch_database(prefix="bench-annotated-", corpus=True, ALLOWED_HOSTS="testserver,127.0.0.1,localhost"):
+        try:
+            slug, plain, heavy, made = setup()
+            s_plain, s_heavy = server_times(slug, plain), server_times(slug, heavy)
+            port = free_port()
+            server = subprocess.Popen(  # noqa: S603 - our own manage.py, on the scratch database
+                [str(PYTHON), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+                cwd=ROOT,
+                env={**os.environ, "DEBUG": "1"},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(50):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            b = browser_times(slug, port) if os.path.exists(CHROMIUM) else None
+        finally:
+            if server:
+                server.terminate()
+                server.wait()
 
     load = os.getloadavg()
     print("A note page with 200 annotations (bench/annotated_page.py)")

@@ -38,11 +38,10 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import ScratchError, django_setup, postgres_url, scratch_database
+
 DB_NAME = "notes_bench_graph"
-SERVER_URL = "postgres://postgres@127.0.0.1:5432"
 TARGET_MS = 20.0
 SEED = 20
 WORDS = [
@@ -183,13 +182,11 @@ def fill_database(edges, titles) -> None:
 
 def bench_database(edges, titles, queries: list[str]) -> None:
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
 
     from notes.graph.selectors import live_graph, note_graph_context
     from notes.models import Note
 
-    call_command("migrate", verbosity=0)
     start = time.perf_counter()
     fill_database(edges, titles)
     print(f"(b) PostgreSQL {DB_NAME}: filled with {len(edges)} live notes in {time.perf_counter() - start:.1f} s")
@@ -233,15 +230,9 @@ def main() -> None:
     parser.add_argument("--no-db", action="store_true", help="skip the PostgreSQL part (b)")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
     use_db = not args.no_db
-    if use_db:
-        os.environ["DATABASE_URL"] = f"{SERVER_URL}/{DB_NAME}"
     os.environ.pop("REDIS_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    django_setup(postgres_url(DB_NAME) if use_db else None)
 
     rng = random.Random(SEED)
     edges, titles = synthetic_dag(args.notes, rng)
@@ -250,19 +241,11 @@ def main() -> None:
     print(f"synthetic DAG: {len(edges)} notes, {sum(map(len, edges.values()))} edges, seed {SEED}")
     bench_memory(edges, titles, queries)
     if use_db:
-        import psycopg
-
         try:
-            admin = psycopg.connect(f"{SERVER_URL}/postgres", autocommit=True)
-        except psycopg.OperationalError as exc:
-            fail(f"PostgreSQL not reachable at {SERVER_URL}: {exc}")
-        admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        admin.execute(f"CREATE DATABASE {DB_NAME}")
-        try:
-            bench_database(edges, titles, queries)
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-            admin.close()
+            with scratch_database(postgres_url(DB_NAME)):
+                bench_database(edges, titles, queries)
+        except ScratchError as error:
+            fail(str(error))
     bench_layout(edges, titles, 500)
 
 

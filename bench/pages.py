@@ -36,13 +36,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import ROOT, scratch_database
+
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = VENV_BIN / "python"
 GUNICORN = VENV_BIN / "gunicorn"
@@ -180,10 +180,15 @@ def notes_by_size() -> list[tuple[str, int]]:
 
 
 def bench(duration: int, warmup: int) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pages-"))
+    # Django runs in manage.py and gunicorn, not here: the scratch database is theirs to migrate.
+    with scratch_database(prefix="bench-pages-", setup=False) as scratch:
+        run(scratch.folder, scratch.url, duration, warmup)
+
+
+def run(tmp: Path, database_url: str, duration: int, warmup: int) -> None:
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp / 'bench.sqlite3'}",
+        "DATABASE_URL": database_url,
         "DEBUG": "0",
         "SECRET_KEY": "bench-" + secrets.token_urlsafe(40),
         "ALLOWED_HOSTS": HOST,
@@ -243,7 +248,6 @@ def bench(duration: int, warmup: int) -> None:
         report(results, results["note page"]["cmd"].replace(page_url, "URL"), load)
     finally:
         server.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
         (BENCH_STATIC / "page.html").unlink(missing_ok=True)
         with contextlib.suppress(OSError):
             BENCH_STATIC.rmdir()  # only if empty

@@ -31,31 +31,13 @@ import random
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import ScratchError, postgres_url, scratch_database
+
 DB_NAME = "notes_bench_plan"
-SERVER = "postgres://postgres@127.0.0.1:5432"
 TARGET_MS = 20.0
 AREA_SIZE = 200  # notes per area
 FOUNDATIONS = 20  # the first notes of an area, which other areas build on
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-def drop_database() -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME}")
 
 
 def build_site(n: int, rng: random.Random):
@@ -131,43 +113,31 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database to inspect it")
     args = parser.parse_args()
 
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = f"{SERVER}/{DB_NAME}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     try:
-        recreate_database()
-    except Exception as error:  # noqa: BLE001 - reported plainly
-        print(f"bench/plan.py: cannot run: PostgreSQL at {SERVER}: {error}", file=sys.stderr)
+        with scratch_database(postgres_url(DB_NAME), keep=args.keep):
+            from django.db import connection
+
+            from accounts.study.plans import learning_plan
+
+            rng = random.Random(20261125)
+            start = time.perf_counter()
+            learner, notes, n_derivations, n_edges, n_marks = build_site(args.notes, rng)
+            built = time.perf_counter() - start
+            with connection.cursor() as cursor:  # what autovacuum would do after a bulk load
+                cursor.execute("ANALYZE")
+            n = len(notes)
+            targets = [notes[i].slug for i in sorted(rng.sample(range(n // 2, n), 40) + rng.sample(range(n // 2), 20))]
+            for slug in targets:  # warm-up: plans, connection, caches
+                learning_plan(learner, slug)
+            times, sizes = [], []
+            for slug in targets:
+                t0 = time.perf_counter()
+                plan = learning_plan(learner, slug)
+                times.append((time.perf_counter() - t0) * 1000)
+                sizes.append(len(plan.steps) + len(plan.done))
+    except ScratchError as error:
+        print(f"bench/plan.py: cannot run: {error}", file=sys.stderr)
         sys.exit(1)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connection
-
-    from accounts.study.plans import learning_plan
-
-    try:
-        call_command("migrate", verbosity=0)
-        rng = random.Random(20261125)
-        start = time.perf_counter()
-        learner, notes, n_derivations, n_edges, n_marks = build_site(args.notes, rng)
-        built = time.perf_counter() - start
-        with connection.cursor() as cursor:  # what autovacuum would do after a bulk load
-            cursor.execute("ANALYZE")
-        n = len(notes)
-        targets = [notes[i].slug for i in sorted(rng.sample(range(n // 2, n), 40) + rng.sample(range(n // 2), 20))]
-        for slug in targets:  # warm-up: plans, connection, caches
-            learning_plan(learner, slug)
-        times, sizes = [], []
-        for slug in targets:
-            t0 = time.perf_counter()
-            plan = learning_plan(learner, slug)
-            times.append((time.perf_counter() - t0) * 1000)
-            sizes.append(len(plan.steps) + len(plan.done))
-    finally:
-        if not args.keep:
-            drop_database()
 
     times.sort()
     p50 = statistics.median(times)

@@ -40,7 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from scratch import ROOT, django_setup
+
 RENDERING = ROOT / "notes" / "rendering"
 KATEX_JS = RENDERING / "vendor" / "katex.min.js"
 SITE_MACROS = RENDERING / "site_macros.tex"
@@ -91,14 +92,6 @@ console.log(JSON.stringify({
 def fail(message: str) -> None:
     print(f"bench/render.py: cannot run: {message}", file=sys.stderr)
     sys.exit(1)
-
-
-def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-
-    django.setup()
 
 
 # -- the synthetic note ---------------------------------------------------------------------
@@ -302,7 +295,7 @@ def main() -> None:
         fail(f"{NODE} not found (install Node.js)")
     if not KATEX_JS.is_file():
         fail(f"{KATEX_JS} not found (run `make vendor`)")
-    setup_django()
+    django_setup()  # no database: the pipeline only
 
     from notes.rendering import katex
 

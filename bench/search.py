@@ -59,8 +59,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SERVER = "postgres://postgres@127.0.0.1:5432"
+from scratch import ScratchError, postgres_url, scratch_database, sqlite_url
+
 DATABASE = "notes_bench_search"
 SQLITE_FILE = Path(tempfile.gettempdir()) / "notes_bench_search.sqlite3"
 TARGET_P50_MS = 30
@@ -417,31 +417,6 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-def admin_execute(statement: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def scratch_drop(sqlite: bool) -> None:
-    if sqlite:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{SQLITE_FILE}{suffix}").unlink(missing_ok=True)
-    else:
-        admin_execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-
-
-def setup_django(sqlite: bool) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_FILE}" if sqlite else f"{SERVER}/{DATABASE}"
-    os.environ["CONN_MAX_AGE"] = "0"
-    import django
-
-    django.setup()
-
-
 # -- the synthetic notes --------------------------------------------------------------------
 
 
@@ -623,30 +598,16 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help=f"measure SQLite instead, in {SQLITE_FILE}")
     args = parser.parse_args()
 
+    url = sqlite_url(SQLITE_FILE) if args.sqlite else postgres_url(DATABASE)
     try:
-        scratch_drop(args.sqlite)
-        if not args.sqlite:
-            admin_execute(f"CREATE DATABASE {DATABASE}")
-    except Exception as exc:  # any driver or server error means the benchmark cannot run
-        fail(f"PostgreSQL at {SERVER}: {exc}")
-    setup_django(args.sqlite)
-    from django.core.management import call_command
-    from django.db import connection
-
-    try:
-        try:
-            call_command("migrate", verbosity=0)
-        except Exception as exc:
-            fail(f"migrate: {exc}")
-        start = time.perf_counter()
-        vacuum_s, body_bytes = populate(args.notes)
-        write_s = time.perf_counter() - start
-        version, storage = sizes()
-        samples, per_query, hits = measure(args.runs)
-    finally:
-        connection.close()
-        if not args.keep:
-            scratch_drop(args.sqlite)
+        with scratch_database(url, keep=args.keep, CONN_MAX_AGE="0"):
+            start = time.perf_counter()
+            vacuum_s, body_bytes = populate(args.notes)
+            write_s = time.perf_counter() - start
+            version, storage = sizes()
+            samples, per_query, hits = measure(args.runs)
+    except ScratchError as exc:
+        fail(str(exc))
 
     p50, p95 = percentile(samples, 50), percentile(samples, 95)
     met = p50 <= TARGET_P50_MS and p95 <= TARGET_P95_MS

@@ -266,3 +266,12 @@ def live_links_into(note: Note):
         .defer("revision__html", "revision__source", "revision__plain_text")
         .order_by("revision__note__slug", "anchor")
     )
+
+
+def live_derivation_or_404(slug: str, key: str) -> tuple[Note, Derivation]:
+    """The live note and its live derivation `key`, or 404 (drafts, unknown or removed keys)."""
+    note = live_note_or_404(slug)
+    derivation = Derivation.objects.filter(revision=note.live_revision, key=key).first()
+    if derivation is None:
+        raise Http404("No such derivation in the live revision")
+    return note, derivation

@@ -23,9 +23,9 @@ from django.db import connection
 from django.http import Http404
 
 from accounts.models import DerivationProgress
-from accounts.study.progress import live_derivation_or_404, marks_for_note
+from accounts.study.progress import marks_for_note
 from notes.graph.order import reading_order
-from notes.selectors import live_edges
+from notes.selectors import live_derivation_or_404, live_edges
 
 READING_WPM = 120
 MINUTES_PER_DERIVATION = 15
@@ -44,15 +44,16 @@ WITH RECURSIVE closure(note_id) AS (
 """
 
 # Each note of `{notes}` with its derivation count and the learner's marks sorted against the
-# live fingerprints (the rule of accounts.progress: a worked-through mark on another
-# fingerprint is stale); a mark whose key left the live revision joins no derivation and
-# counts nowhere. One aggregate query, for a plan's closure or for the whole site.
+# live fingerprints: done (worked through and not stale), working, stale, by the one rule of
+# staleness (DerivationProgress.STALE_SQL, the SQL form of `is_stale_against`); a mark whose
+# key left the live revision joins no derivation and counts nowhere. One aggregate query, for
+# a plan's closure or for the whole site.
 STANDINGS = """
 SELECT n.slug, r.title, r.word_count,
     (SELECT COUNT(*) FROM notes_derivation d WHERE d.revision_id = r.id),
-    COALESCE(SUM(CASE WHEN p.state = 'worked_through' AND d.fingerprint = p.fingerprint THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN p.state = 'working' AND d.id IS NOT NULL THEN 1 ELSE 0 END), 0),
-    COALESCE(SUM(CASE WHEN p.state = 'worked_through' AND d.fingerprint <> p.fingerprint THEN 1 ELSE 0 END), 0)
+    COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND p.state = '{worked_through}' AND NOT {stale} THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND p.state = '{working}' THEN 1 ELSE 0 END), 0),
+    COALESCE(SUM(CASE WHEN d.id IS NOT NULL AND {stale} THEN 1 ELSE 0 END), 0)
 FROM {notes} c
 JOIN notes_note n ON n.id = c.note_id
 JOIN notes_revision r ON r.id = n.live_revision_id
@@ -60,8 +61,19 @@ LEFT JOIN accounts_derivationprogress p ON p.note_id = n.id AND p.owner_id = %s
 LEFT JOIN notes_derivation d ON d.revision_id = r.id AND d.key = p.derivation_key
 GROUP BY n.slug, r.id, r.title, r.word_count
 """
-STANDINGS_SQL = CLOSURE + STANDINGS.format(notes="closure")
-SITE_STANDINGS_SQL = STANDINGS.format(notes="(SELECT id AS note_id FROM notes_note WHERE live_revision_id IS NOT NULL)")
+
+
+def _standings_sql(notes: str) -> str:
+    return STANDINGS.format(
+        notes=notes,
+        stale=DerivationProgress.STALE_SQL.format(mark="p", live_fingerprint="d.fingerprint"),
+        worked_through=DerivationProgress.State.WORKED_THROUGH.value,
+        working=DerivationProgress.State.WORKING.value,
+    )
+
+
+STANDINGS_SQL = CLOSURE + _standings_sql("closure")
+SITE_STANDINGS_SQL = _standings_sql("(SELECT id AS note_id FROM notes_note WHERE live_revision_id IS NOT NULL)")
 
 EDGES_SQL = (
     CLOSURE

@@ -19,8 +19,9 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 
 from accounts.models import DerivationProgress
+from accounts.study.reviews import review_card_ensure
 from notes.models import Derivation, Note
-from notes.selectors import live_note_or_404
+from notes.selectors import live_derivation_or_404
 
 STATES = {
     "none": "Not started",
@@ -52,15 +53,6 @@ class Mark:
         return self.state == DerivationProgress.State.WORKED_THROUGH and not self.stale
 
 
-def live_derivation_or_404(slug: str, key: str) -> tuple[Note, Derivation]:
-    """The live note and its live derivation `key`, or 404 (drafts, unknown or removed keys)."""
-    note = live_note_or_404(slug)
-    derivation = Derivation.objects.filter(revision=note.live_revision, key=key).first()
-    if derivation is None:
-        raise Http404("No such derivation in the live revision")
-    return note, derivation
-
-
 def marks_for_note(owner, note: Note, derivations) -> dict[str, Mark]:
     """Each live derivation's mark for `owner`, in one query (none for anonymous readers)."""
     rows = {}
@@ -75,8 +67,7 @@ def marks_for_note(owner, note: Note, derivations) -> dict[str, Mark]:
         if row is None:
             marks[d.key] = Mark(d.key, d.title, "none")
         else:
-            stale = row.state == DerivationProgress.State.WORKED_THROUGH and row.fingerprint != d.fingerprint
-            marks[d.key] = Mark(d.key, d.title, row.state, stale, row.revision.number)
+            marks[d.key] = Mark(d.key, d.title, row.state, row.is_stale_against(d.fingerprint), row.revision.number)
     return marks
 
 
@@ -108,9 +99,6 @@ def progress_mark(*, owner, slug: str, key: str, state: str) -> Mark:
         # constraint kept one row; write our state over it.
         existing.update(**values)
     if state == DerivationProgress.State.WORKED_THROUGH:
-        # reviews builds on this module (live_derivation_or_404), so it is imported here
-        from accounts.study.reviews import review_card_ensure
-
         review_card_ensure(owner=owner, note=note, derivation_key=key)
     return Mark(key, derivation.title, state, False, note.live_revision.number)
 

@@ -36,15 +36,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
 from accounts.models import DerivationProgress, ReviewCard, ReviewLog
-from accounts.study.progress import live_derivation_or_404
 from notes.models import Derivation, Note
-from notes.selectors import live_edges
+from notes.selectors import live_derivation_or_404, live_edges
 
 
 @dataclass
@@ -98,34 +97,34 @@ def _store(row: ReviewCard, card: Card) -> None:
 
 
 def _live(field: str) -> Subquery:
-    return Subquery(
-        Derivation.objects.filter(revision=OuterRef("note__live_revision"), key=OuterRef("derivation_key")).values(
-            field
-        )[:1]
-    )
+    # order_by() drops Derivation's default ordering, whose join to the note table would
+    # otherwise stand unaliased inside the subquery and let OuterRef("note__live_revision")
+    # match another note's live revision.
+    live = Derivation.objects.filter(revision=OuterRef("note__live_revision"), key=OuterRef("derivation_key"))
+    return Subquery(live.order_by().values(field)[:1])
 
 
 def _active_cards(owner) -> QuerySet[ReviewCard]:
     """The owner's cards on live derivations they have marked worked through, each annotated
-    with the live title and fingerprint and whether the mark is stale (due at once)."""
-    mark = DerivationProgress.objects.worked_through().filter(
+    with the live title and fingerprint and whether the card is due at once for a stale mark
+    (`stale`: the mark is stale against the live fingerprint, by the one rule of
+    `DerivationProgressQuerySet.stale_against`, and the learner has not graded themselves on
+    the live text since; `study_item` states the same in Python)."""
+    marks = DerivationProgress.objects.filter(
         owner=OuterRef("owner"), note=OuterRef("note"), derivation_key=OuterRef("derivation_key")
     )
     return (
         ReviewCard.objects.filter(owner=owner)
-        .annotate(
-            live_fingerprint=_live("fingerprint"),
-            live_title=_live("title"),
-            mark_fingerprint=Subquery(mark.values("fingerprint")[:1]),
-        )
-        .filter(live_fingerprint__isnull=False, mark_fingerprint__isnull=False)
+        .annotate(live_fingerprint=_live("fingerprint"), live_title=_live("title"))
+        .filter(Exists(marks.worked_through()), live_fingerprint__isnull=False)
         .annotate(
             stale=Case(
                 When(
-                    Q(mark_fingerprint=F("live_fingerprint")) | Q(reviewed_fingerprint=F("live_fingerprint")),
-                    then=Value(False),
+                    Exists(marks.stale_against(OuterRef("live_fingerprint")))
+                    & ~Q(reviewed_fingerprint=F("live_fingerprint")),
+                    then=Value(True),
                 ),
-                default=Value(True),
+                default=Value(False),
                 output_field=BooleanField(),
             )
         )
@@ -158,6 +157,25 @@ class GradeResult:
     credited: list[ReviewLog]  # the shares of implicit credit this grade passed down
 
 
+def _gradable(owner, note: Note, derivation_key: str) -> Derivation:
+    """The live derivation the owner may grade: 404 if it is not live, ReviewError if the
+    owner has not marked it worked through."""
+    derivation = (
+        Derivation.objects.filter(revision_id=note.live_revision_id, key=derivation_key).first()
+        if note.live_revision_id
+        else None
+    )
+    if derivation is None:
+        raise Http404("No such derivation in the live revision")
+    marks = DerivationProgress.objects.worked_through().filter(owner=owner, note=note, derivation_key=derivation_key)
+    if not marks.exists():
+        raise ReviewError(
+            f"“{derivation.title}” is not in your review schedule yet: mark it worked through on its note "
+            "first, then grade your re-derivations here."
+        )
+    return derivation
+
+
 def review_grade(
     *,
     owner,
@@ -178,19 +196,7 @@ def review_grade(
     """
     rating = rating_parse(rating)
     now = _utc(now)
-    derivation = (
-        Derivation.objects.filter(revision_id=note.live_revision_id, key=derivation_key).first()
-        if note.live_revision_id
-        else None
-    )
-    if derivation is None:
-        raise Http404("No such derivation in the live revision")
-    marks = DerivationProgress.objects.worked_through().filter(owner=owner, note=note, derivation_key=derivation_key)
-    if not marks.exists():
-        raise ReviewError(
-            f"“{derivation.title}” is not in your review schedule yet: mark it worked through on its note "
-            "first, then grade your re-derivations here."
-        )
+    derivation = _gradable(owner, note, derivation_key)
     review_card_ensure(owner=owner, note=note, derivation_key=derivation_key, now=now)
     with transaction.atomic():
         # The race: two submissions of one form (a double click, a resent request) both read
@@ -347,9 +353,10 @@ def study_item(*, owner, slug: str, key: str) -> StudyItem:
     note, derivation = live_derivation_or_404(slug, key)
     card = ReviewCard.objects.filter(owner=owner, note=note, derivation_key=key).first()
     mark = DerivationProgress.objects.worked_through().filter(owner=owner, note=note, derivation_key=key).first()
+    # the rule of `_active_cards`: a stale mark, unless the learner has graded the live text
     stale = (
         mark is not None
-        and mark.fingerprint != derivation.fingerprint
+        and mark.is_stale_against(derivation.fingerprint)
         and not (card and card.reviewed_fingerprint == derivation.fingerprint)
     )
     return StudyItem(note, derivation, card, mark is not None, stale)

@@ -5,9 +5,8 @@ the browser across a reload, then a self-grade that lands on the queue."""
 import pytest
 from playwright.sync_api import expect
 
-from accounts.models import DerivationProgress, ReviewLog
-from accounts.study.reviews import review_card_ensure
-from notes.models import Derivation, Note
+from accounts.models import ReviewLog
+from tests.accounts.helpers import work_through
 from tests.conftest import note_source
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,17 +35,7 @@ def log_in(page, client, live_server, user):
 
 def test_study_one_derivation_step_by_step(live_server, page, client, publish, reader):
     publish("squares", note_source("Squares", body=BODY))
-    note = Note.objects.get(slug="squares")
-    live = Derivation.objects.get(revision=note.live_revision, key="sq")
-    DerivationProgress.objects.create(
-        owner=reader,
-        note=note,
-        derivation_key="sq",
-        state=DerivationProgress.State.WORKED_THROUGH,
-        revision=note.live_revision,
-        fingerprint=live.fingerprint,
-    )
-    review_card_ensure(owner=reader, note=note, derivation_key="sq")
+    work_through(reader, "squares", "sq")
 
     errors = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)

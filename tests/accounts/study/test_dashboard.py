@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.models import DerivationProgress, ReviewCard, ReviewLog
 from accounts.study.progress import progress_mark
 from accounts.study.reviews import review_grade
+from tests.accounts.helpers import work_through
 from tests.conftest import note_source
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +35,6 @@ Result.
 def site(publish):
     publish("base", note_source("Base", body=BODY % {"slug": "base"}))
     publish("next", note_source("Next", body=BODY % {"slug": "next"}, prerequisites=["base"], topics=["optimization"]))
-
-
-def work_through(user, slug):
-    for key in (f"{slug}-a", f"{slug}-b"):
-        progress_mark(owner=user, slug=slug, key=key, state="worked_through")
 
 
 def test_dashboard_shows_progress_per_area_the_fringe_and_reviews_due(client, reader, site):

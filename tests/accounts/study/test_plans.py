@@ -10,6 +10,7 @@ from accounts.study.plans import MINUTES_PER_DERIVATION, READING_WPM, NoteStandi
 from notes.graph.order import reading_order
 from notes.models import Note
 from notes.services import revision_create
+from tests.accounts.helpers import work_through
 from tests.conftest import note_source
 
 # a -> b means "a needs b"
@@ -98,13 +99,6 @@ def site(publish):
     publish("lonely", note_source("Lonely", body=DERIVATIONS % {"slug": "lonely"}))
 
 
-def work_through(user, slug):
-    from accounts.study.progress import progress_mark
-
-    for key in (f"{slug}-d1", f"{slug}-d2"):
-        progress_mark(owner=user, slug=slug, key=key, state="worked_through")
-
-
 @pytest.mark.django_db
 def test_plan_lists_the_closure_in_reading_order_and_prunes_done_notes(reader, site):
     plan = learning_plan(reader, "top")
@@ -161,9 +155,7 @@ def test_marks_on_removed_derivations_leave_the_plan(reader, site, publish):
 
 @pytest.mark.django_db
 def test_a_derivation_as_target_needs_all_prerequisites_but_only_that_derivation(client, reader, site):
-    from accounts.study.progress import progress_mark
-
-    progress_mark(owner=reader, slug="top", key="top-d1", state="worked_through")
+    work_through(reader, "top", "top-d1")
     plan = learning_plan(reader, "top", "top-d1")
     assert [s.slug for s in plan.steps] == ["base", "left", "right"]  # top-d1 is done
     assert [s.slug for s in plan.done] == ["top"] and plan.done[0].total == 1

@@ -1,7 +1,5 @@
 """Per-derivation progress: marks, staleness across revisions, re-confirming, privacy."""
 
-import threading
-
 import pytest
 from django.db import connection
 from django.urls import reverse
@@ -11,6 +9,7 @@ from accounts.study.progress import ProgressError, progress_mark
 from notes.graph.selectors import live_graph
 from notes.models import Note
 from notes.services import revision_create
+from tests.accounts.helpers import at_once
 from tests.conftest import note_source
 
 pytestmark = pytest.mark.django_db
@@ -131,24 +130,8 @@ def test_repeated_marks_are_idempotent(client, reader, note):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_marks_leave_one_row(reader, publish, areas):
     publish("n", note_source("Note N", body=BODY))
-    errors = []
-    barrier = threading.Barrier(4)
-
-    def worker():
-        try:
-            barrier.wait()
-            progress_mark(owner=reader, slug="n", key="one", state="worked_through")
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    outcomes = at_once(lambda: progress_mark(owner=reader, slug="n", key="one", state="worked_through"))
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
     assert DerivationProgress.objects.filter(owner=reader, derivation_key="one").count() == 1
 
 
@@ -188,6 +171,32 @@ def test_changed_derivation_makes_the_mark_stale_and_reconfirm_clears_it(client,
     assert "Changed since" not in marks_on_page(client)
     row = DerivationProgress.objects.get(owner=reader, derivation_key="one")
     assert row.revision.number == 2
+
+
+def test_one_rule_of_staleness_in_python_in_the_orm_and_in_sql(reader, note):
+    """`is_stale_against`, `stale_against` and `STALE_SQL` (the raw-SQL standings of plans and
+    the dashboard) agree on every state, against the marked fingerprint and against another."""
+    marks = [
+        DerivationProgress.objects.create(
+            owner=reader,
+            note=note,
+            derivation_key=f"key-{state}",
+            state=state,
+            revision=note.live_revision,
+            fingerprint="marked",
+        )
+        for state in DerivationProgress.State
+    ]
+    rule = DerivationProgress.STALE_SQL.format(mark="p", live_fingerprint="%s")
+    for live in ("marked", "changed"):
+        python = {m.pk for m in marks if m.is_stale_against(live)}
+        orm = set(DerivationProgress.objects.stale_against(live).values_list("pk", flat=True))
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT p.id FROM accounts_derivationprogress p WHERE {rule}", [live])
+            sql = {pk for (pk,) in cursor.fetchall()}
+        assert python == orm == sql, live
+        worked = {m.pk for m in marks if m.state == DerivationProgress.State.WORKED_THROUGH}
+        assert python == (worked if live == "changed" else set())  # "working on it" is never stale
 
 
 def test_unchanged_and_retitled_derivations_stay_valid(client, reader, note, publish):

@@ -3,7 +3,6 @@ removed derivations, the study and queue pages, forged and repeated grades, priv
 
 import random
 import re
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,6 +28,7 @@ from accounts.study.reviews import (
 from notes.models import Derivation, Note
 from notes.selectors import LiveNoteIndex
 from notes.services import revision_create
+from tests.accounts.helpers import at_once, work_through
 from tests.conftest import note_source
 
 pytestmark = pytest.mark.django_db
@@ -45,20 +45,6 @@ def publish_note(publish, slug, *keys, prerequisites=(), steps=("Write $a = b$."
     body = "\n".join(derivation(key, f"Derivation {key}", steps) for key in keys)
     publish(slug, note_source(f"Note {slug}", body=body, prerequisites=prerequisites))
     return Note.objects.get(slug=slug)
-
-
-def work_through(owner, note, key, now=T0):
-    """What the progress service does on a worked-through mark, done directly."""
-    live = Derivation.objects.get(revision=note.live_revision, key=key)
-    DerivationProgress.objects.create(
-        owner=owner,
-        note=note,
-        derivation_key=key,
-        state=DerivationProgress.State.WORKED_THROUGH,
-        revision=note.live_revision,
-        fingerprint=live.fingerprint,
-    )
-    return review_card_ensure(owner=owner, note=note, derivation_key=key, now=now)
 
 
 def card_of(owner, slug, key):
@@ -100,7 +86,7 @@ def studied(reader, graph):
     """bob has worked through every derivation of the graph at T0."""
     root, base, middle, top = graph
     for note, key in [(root, "r1"), (base, "b1"), (base, "b2"), (middle, "m1"), (top, "t1")]:
-        work_through(reader, note, key)
+        work_through(reader, note, key, now=T0)
     return graph
 
 
@@ -109,7 +95,7 @@ def studied(reader, graph):
 
 def test_a_new_card_is_due_at_once_and_ensuring_it_again_changes_nothing(reader, graph):
     _, _, _, top = graph
-    card = work_through(reader, top, "t1", now=T0)
+    [card] = work_through(reader, top, "t1", now=T0)
     assert card.due == T0 and card.last_review is None
     assert Card.from_dict(card.card).state == State.Learning
     assert [(i.slug, i.key, i.stale) for i in due_queue(reader, T0)] == [("top", "t1", False)]
@@ -123,7 +109,7 @@ def test_a_new_card_is_due_at_once_and_ensuring_it_again_changes_nothing(reader,
 
 def test_grades_move_the_due_date_exactly_as_fsrs_says(reader, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1")
+    work_through(reader, top, "t1", now=T0)
     now = T0
     for seed, rating in enumerate([Rating.Good, Rating.Good, Rating.Easy, Rating.Hard, Rating.Good]):
         before = card_of(reader, "top", "t1").card
@@ -144,7 +130,7 @@ def test_grades_move_the_due_date_exactly_as_fsrs_says(reader, graph):
 
 def test_again_brings_the_derivation_back_sooner_than_good(reader, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1")
+    work_through(reader, top, "t1", now=T0)
     now = T0
     for _ in range(3):
         grade(reader, "top", "t1", 3, now)
@@ -212,9 +198,9 @@ def test_again_and_hard_pass_no_credit_down(reader, studied, rating):
 
 def test_credit_skips_other_learners_and_derivations_not_worked_through(reader, stranger, graph):
     root, base, middle, top = graph
-    work_through(reader, top, "t1")
-    work_through(stranger, middle, "m1")  # charlie's card, not bob's
-    work_through(reader, base, "b1")
+    work_through(reader, top, "t1", now=T0)
+    work_through(stranger, middle, "m1", now=T0)  # charlie's card, not bob's
+    work_through(reader, base, "b1", now=T0)
     DerivationProgress.objects.filter(owner=reader, derivation_key="b1").update(state="working")
     grade(reader, "top", "t1", 3, T0)
     assert card_of(stranger, "middle", "m1").implicit_credit == 0.0
@@ -234,7 +220,7 @@ def test_a_self_grade_clears_pending_credit(reader, studied):
 
 def test_a_stale_mark_makes_the_card_due_at_once_until_the_live_text_is_graded(reader, publish, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1")
+    work_through(reader, top, "t1", now=T0)
     grade(reader, "top", "t1", 4, T0)
     later = T0 + timedelta(hours=1)
     assert card_of(reader, "top", "t1").due > later and due_queue(reader, later) == []
@@ -256,8 +242,8 @@ def test_a_stale_mark_makes_the_card_due_at_once_until_the_live_text_is_graded(r
 
 def test_derivations_removed_from_the_live_revision_drop_out(reader, publish, graph):
     _, base, _, _ = graph
-    work_through(reader, base, "b1")
-    work_through(reader, base, "b2")
+    work_through(reader, base, "b1", now=T0)
+    work_through(reader, base, "b2", now=T0)
     assert due_count(reader, T0) == 2
     publish_note(publish, "base", "b2", prerequisites=["root"])
     assert [i.key for i in due_queue(reader, T0)] == ["b2"]
@@ -267,7 +253,7 @@ def test_derivations_removed_from_the_live_revision_drop_out(reader, publish, gr
 
 def test_an_unmarked_derivation_leaves_the_queue(reader, graph):
     _, base, _, _ = graph
-    work_through(reader, base, "b1")
+    work_through(reader, base, "b1", now=T0)
     DerivationProgress.objects.filter(owner=reader).delete()
     assert due_queue(reader, T0) == [] and due_count(reader, T0) == 0
 
@@ -309,7 +295,7 @@ def test_grading_without_a_worked_through_mark_explains_and_records_nothing(clie
 
 def test_grading_creates_the_missing_card_of_a_worked_through_mark(reader, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1")
+    work_through(reader, top, "t1", now=T0)
     ReviewCard.objects.all().delete()
     grade(reader, "top", "t1", 3, T0)
     assert card_of(reader, "top", "t1").last_review == T0
@@ -368,27 +354,16 @@ def test_a_stale_stamp_is_refused_by_the_service(reader, studied):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_grades_from_one_form_count_once(reader, graph):
     top = Note.objects.get(slug="top")
-    work_through(reader, top, "t1")
-    outcomes = []
-    barrier = threading.Barrier(4)
+    work_through(reader, top, "t1", now=T0)
 
-    def worker():
+    def submit():
         try:
-            barrier.wait()
             review_grade(owner=reader, note=top, derivation_key="t1", rating=3, expected_last_review=None, now=T0)
-            outcomes.append("counted")
         except StaleGradeError:
-            outcomes.append("refused")
-        except Exception as error:  # noqa: BLE001 - reported below
-            outcomes.append(error)
-        finally:
-            connection.close()
+            return "refused"
+        return "counted"
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    outcomes = at_once(submit)
     assert sorted(outcomes, key=str) == ["counted", "refused", "refused", "refused"]
     assert ReviewLog.objects.filter(kind="explicit").count() == 1
 
@@ -476,11 +451,11 @@ def test_queue_page_query_count_is_constant_as_cards_grow(client, reader, publis
             assert client.get(url).status_code == 200
         return len(captured.captured_queries)
 
-    work_through(reader, notes[0], "d0a")
+    work_through(reader, notes[0], "d0a", now=T0)
     few = queries()
     for note in notes[1:]:
         for key in (f"{note.slug.replace('n', 'd')}a", f"{note.slug.replace('n', 'd')}b"):
-            work_through(reader, note, key)
+            work_through(reader, note, key, now=T0)
     assert due_count(reader, datetime.now(UTC)) == 7
     assert queries() == few
 
@@ -508,3 +483,14 @@ def test_the_guide_states_the_credit_weights_the_code_uses(client):
     page = client.get(reverse("notes:guide")).content.decode()
     stated = re.findall(r'data-credit-weight="(\d)">([\d.]+)<', page)
     assert [(int(depth), float(w)) for depth, w in stated] == list(enumerate(CREDIT_WEIGHTS, 1))
+
+
+def test_a_card_reads_its_own_notes_live_derivation_when_another_note_shares_the_key(reader, publish):
+    # Two notes with a derivation of the same id and different content: each card is judged
+    # against its own note's live text, so a mark on the second note is not stale because
+    # of the first.
+    publish_note(publish, "first", "same", steps=("Write $a = b$.", "Then $b = c$."))
+    second = publish_note(publish, "second", "same", steps=("Write $x = y$.", "Then $y = z$."))
+    work_through(reader, second, "same", now=T0)
+    [item] = due_queue(reader, T0)
+    assert (item.slug, item.key, item.stale) == ("second", "same", False)
