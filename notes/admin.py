@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from notes.models import (
+    CheckResult,
     Derivation,
     Equation,
     Link,
@@ -70,6 +71,16 @@ class RevisionAdmin(ReadOnlyAdmin):
 class DerivationAdmin(ReadOnlyAdmin):
     list_display = ["key", "title", "revision", "fingerprint"]
     search_fields = ["key", "title"]
+    list_select_related = ["revision__note"]
+
+
+@admin.register(CheckResult)
+class CheckResultAdmin(ReadOnlyAdmin):
+    """Written by the check runner only (`check_derivations`, or "Run the checks")."""
+
+    list_display = ["derivation_key", "revision", "status", "detail", "seconds", "checked_at"]
+    list_filter = ["status"]
+    search_fields = ["derivation_key", "revision__note__slug"]
     list_select_related = ["revision__note"]
 
 

@@ -25,6 +25,7 @@ def staff_client(client, publish):
         "note",
         "revision",
         "derivation",
+        "checkresult",
         "equation",
         "link",
         "prerequisite",
