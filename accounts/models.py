@@ -65,7 +65,7 @@ class DerivationProgress(models.Model):
 
 
 class ReviewCard(models.Model):
-    """One learner's review schedule for one derivation, kept by FSRS (see accounts/reviews.py).
+    """One learner's review schedule for one derivation, kept by FSRS (see accounts/study/services.py).
 
     `card` is the `fsrs.Card` as `Card.to_dict()` writes it; `due` and `last_review` copy its
     fields so the database can sort and compare them. `implicit_credit` is the fraction of a
@@ -157,7 +157,7 @@ class Annotation(models.Model):
     Anchoring follows the Web Annotation model's selectors: the quote with a little text
     before and after it (TextQuoteSelector) and its position in the revision's plain text
     (TextPositionSelector), plus the block id for equations, derivations and steps. `revision`
-    is the revision the anchor refers to: when a new revision goes live, `accounts.anchoring`
+    is the revision the anchor refers to: when a new revision goes live, `accounts.annotations.anchoring`
     moves the anchor into it (through the diff, by fuzzy quote matching, or by block id) or
     marks the annotation an orphan; `made_on` never changes. Nothing deletes an orphan but
     its owner.

@@ -16,8 +16,8 @@ from accounts.annotations.reanchoring import annotations_reanchor, orphan_count
 from accounts.annotations.selectors import annotation_for_owner, annotations_on_note
 from accounts.annotations.views import annotation_anchor_json, annotations_root
 from accounts.models import DerivationProgress
-from accounts.study.progress import STATES as PROGRESS_STATES
-from accounts.study.progress import marks_for_note
+from accounts.study.selectors import STATES as PROGRESS_STATES
+from accounts.study.selectors import marks_for_note
 from notes.hooks import ReaderImpact
 
 

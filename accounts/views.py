@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.forms import AccountDeleteForm, SignupForm
+from accounts.services import account_delete
 from accounts.study import dashboard, plans
-from accounts.study.progress import ProgressError, progress_mark, stale_change
+from accounts.study.selectors import stale_change
+from accounts.study.services import ProgressError, progress_mark
 from notes.diffs import inline_diff, step_pairs
 
 
@@ -99,7 +101,7 @@ def export_csv(request):
 def delete_account(request):
     form = AccountDeleteForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        dashboard.account_delete(owner=request.user)
+        account_delete(owner=request.user)
         logout(request)
         messages.success(request, "Your account and everything it held have been deleted.")
         return redirect("notes:home")

@@ -9,7 +9,7 @@ What it measures
     about a tenth of the text, spread through it: words replaced, sentences inserted and
     deleted, paragraphs deleted, inserted and moved.
 
-    `accounts.anchoring.plan_reanchor` (one diff, then each annotation) is timed 5 times on
+    `accounts.annotations.anchoring.plan_reanchor` (one diff, then each annotation) is timed 5 times on
     the same input. Then, unless --engine-only, the whole service
     `accounts.reanchoring.annotations_reanchor` (load, plan, bulk update) runs once against
     a scratch database, SQLite by default (a file under /tmp, removed afterwards), or the

@@ -7,7 +7,7 @@ What it measures
     (a foundation), so late notes have closures of thousands of notes. Titles are random
     words, so ties in the reading order are broken by real string comparisons.
 
-    (a) in memory, through the functions the site uses (notes/graph.py): for a fixed,
+    (a) in memory, through the functions the site uses (notes/graph/order.py): for a fixed,
         seeded sample of Q query notes (default 300), the time to compute the transitive
         prerequisites (`prerequisites_of`) and put them in reading order (`in_order`: a
         sort by each note's position in the site-wide reading order, computed with graphlib

@@ -10,7 +10,7 @@ What it measures
     a real curriculum (Metacademy's deepest concepts need a few hundred). A learner has worked through every derivation of a random 30% of the
     notes; a tenth of those marks are stale (made against another fingerprint).
 
-    Then `accounts.plans.learning_plan(learner, target)`, the function the plan page calls,
+    Then `accounts.study.plans.learning_plan(learner, target)`, the function the plan page calls,
     is timed (after ANALYZE, as autovacuum would run after such a load) for a fixed set of 60 targets spread over the site (late notes, which have the
     largest closures, over-represented): wall time per call, including its database
     queries (the recursive-CTE closure, the standings, the edges), after one warm-up pass.

@@ -370,7 +370,7 @@ class PublishRecord(models.Model):
 
 class SearchDocument(models.Model):
     """What readers search in one live note, copied from its live revision by
-    `notes.search.search_document_update`; one row per live note, none for drafts.
+    `notes.search.services.search_document_update`; one row per live note, none for drafts.
 
     The database indexes it beyond what this model declares (migration 0005): on PostgreSQL
     a stored generated `search_vector` column with a GIN index, plus the small generated

@@ -9,7 +9,9 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from accounts.annotations import exchange as annotation_io
-from accounts.annotations.services import AnnotationError
+from accounts.annotations import services as annotation_services
+from accounts.annotations.errors import AnnotationError
+from accounts.annotations.selectors import MAX_SEARCH_CHARS, annotations_across_notes
 from accounts.models import Annotation
 
 PER_PAGE = 50
@@ -22,9 +24,9 @@ def annotation_list(request):
     if state not in Annotation.State.values:
         state = ""
     error = ""
-    rows = annotation_io.annotations_across_notes(request.user, query=query, state=state)
-    if len(query) > annotation_io.MAX_SEARCH_CHARS:
-        error = f"The search is {len(query):,} characters; the limit is {annotation_io.MAX_SEARCH_CHARS:,}."
+    rows = annotations_across_notes(request.user, query=query, state=state)
+    if len(query) > MAX_SEARCH_CHARS:
+        error = f"The search is {len(query):,} characters; the limit is {MAX_SEARCH_CHARS:,}."
         rows = rows.none()
     context = {
         "page": Paginator(rows, PER_PAGE).get_page(request.GET.get("page")),
@@ -32,7 +34,7 @@ def annotation_list(request):
         "state": state,
         "states": Annotation.State.choices,
         "error": error,
-        "max_search": annotation_io.MAX_SEARCH_CHARS,
+        "max_search": MAX_SEARCH_CHARS,
     }
     return render(request, "accounts/annotations.html", context)
 
@@ -79,7 +81,7 @@ def annotations_import(request):
                 f"the file is {upload.size / 2**20:.1f} MB; the limit is {context['max_mb']} MB",
             )
         data = annotation_io.annotations_load(upload.read())
-        context["report"] = annotation_io.annotations_import(request.user, data)
+        context["report"] = annotation_services.annotations_import(owner=request.user, data=data)
     except AnnotationError as error:
         context["errors"] = error.messages
         return render(request, "accounts/annotations_import.html", context, status=400)

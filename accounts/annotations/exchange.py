@@ -1,4 +1,4 @@
-"""One reader's annotations across notes: the list, and export and import of all of them.
+"""The document formats of one reader's annotations: JSON and Markdown export, reading an import.
 
 JSON export and import follow the W3C Web Annotation Data Model
 (https://www.w3.org/TR/annotation-model/), so the file is readable by other annotation tools:
@@ -16,26 +16,23 @@ JSON export and import follow the W3C Web Annotation Data Model
   way to extend): `dld:kind`, `dld:revision` (number of the revision the anchor refers to),
   `dld:madeOn` (number of the revision it was made on), `dld:state` (anchored or orphaned).
 
-Import validates the whole document before writing anything, then writes in one transaction.
+Import: `annotations_load` and `annotations_parse` check the whole document (limits, structure,
+every body rendered by the untrusted renderer) before anything is written; the write is
+`accounts.annotations.services.annotations_import`, in one transaction.
 """
 
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.urls import Resolver404, resolve, reverse
 
-from accounts.annotations.quotes import CONTEXT, collapse, context_of, find_quote
-from accounts.annotations.services import MAX_QUOTE_CHARS, AnnotationError, block_anchor
+from accounts.annotations.errors import AnnotationError, capped
+from accounts.annotations.quotes import CONTEXT, MAX_QUOTE_CHARS, collapse
+from accounts.annotations.selectors import annotations_across_notes
 from accounts.models import Annotation
-from notes.models import Note, PublishRecord, Revision
 from notes.rendering.untrusted import render_untrusted
 
 ANNO_CONTEXT = "http://www.w3.org/ns/anno.jsonld"
@@ -46,32 +43,7 @@ RFC3986 = "http://tools.ietf.org/rfc/rfc3986"
 
 IMPORT_MAX_BYTES = 5 * 1024 * 1024
 IMPORT_MAX_ITEMS = 5_000
-MAX_MESSAGES = 50  # a file with thousands of bad items gets a readable answer, not a wall
-MAX_SEARCH_CHARS = 200
 MAX_BLOCK_ID = Annotation._meta.get_field("block_id").max_length
-
-
-def annotations_across_notes(owner, *, query: str = "", state: str = "") -> QuerySet:
-    """The owner's annotations, grouped by note (title order), each note's in reading order
-    with its orphans last; `note_title` annotated. One query, whatever the number of notes."""
-    rows = (
-        Annotation.objects.owned_by(owner)
-        .select_related("note__live_revision", "revision", "made_on")
-        .only(
-            *("id", "kind", "block_id", "quote", "prefix", "suffix", "start", "end", "body", "body_html"),
-            *("state", "created_at", "updated_at", "note", "revision", "made_on"),
-            *("note__slug", "note__live_revision", "note__live_revision__title"),
-            *("revision__number", "revision__title", "revision__created_at", "made_on__number"),
-        )
-        # A retired note has no live revision; its annotations keep their revision's title.
-        .annotate(note_title=Coalesce("note__live_revision__title", "revision__title"))
-        .order_by("note_title", "note_id", "state", "start", "created_at")
-    )
-    if state:
-        rows = rows.filter(state=state)
-    if query:
-        rows = rows.filter(Q(body__icontains=query) | Q(quote__icontains=query))
-    return rows
 
 
 # Export ------------------------------------------------------------------------------------
@@ -176,21 +148,9 @@ def annotations_markdown(owner, *, base_url: str = "") -> str:
 
 
 @dataclass
-class ImportReport:
-    created: int = 0
-    skipped_same_id: int = 0  # already yours: the same annotation imported before
-    skipped_duplicate: int = 0  # you already have one on the same note with the same quote and body
-    new_ids: int = 0  # the id belonged to another reader: imported under a new id
-    orphaned: int = 0
-    details: list[str] = field(default_factory=list)  # one line per item worth a look
+class ImportItem:
+    """One annotation of an import document, checked and its body rendered, not yet written."""
 
-    @property
-    def skipped(self) -> int:
-        return self.skipped_same_id + self.skipped_duplicate
-
-
-@dataclass
-class _Item:
     number: int  # 1-based position in the file, for messages
     id: uuid.UUID | None
     slug: str
@@ -220,46 +180,10 @@ def annotations_load(raw: bytes) -> dict:
         raise AnnotationError(f"the file is not valid JSON ({error})") from None
 
 
-def annotations_import(owner, data) -> ImportReport:
-    """Import a collection written by `annotations_export` (from this or another account).
-
-    All or nothing: the document is checked whole (structure, limits, every body rendered by
-    the untrusted renderer, every note published) and AnnotationError names the problems by
-    item; only a clean document is written, in one transaction. Anchoring follows creation:
-    the quote (or block id) is looked for in the exported revision if the note published one
-    with that number, else in the live revision; an item whose passage is not there, or whose
-    revision is no longer live, is imported as an orphan on that revision, never dropped.
-    Duplicates are skipped: an id the owner already has, or the same (note, quote, body). An
-    id belonging to another reader is never overwritten: the item gets a new id.
-    """
-    items = _parse_document(data)
-    report = ImportReport()
-    with transaction.atomic():
-        # Two imports of the same file at once (a double submit) would both find its ids free
-        # and the second would fail on the primary key; locking the owner's row serializes one
-        # owner's imports so the second sees the first's rows and skips them as duplicates.
-        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
-        notes, revisions = _notes_and_revisions(items)
-        missing = [
-            f"item {item.number}: no published note “{item.slug}”"
-            for item in items
-            if item.slug not in notes or notes[item.slug].live_revision_id is None
-        ]
-        if missing:
-            raise AnnotationError(*_capped(missing))
-        rows = _new_rows(owner, items, notes, revisions, report)
-        Annotation.objects.bulk_create(rows, batch_size=500)
-    report.created = len(rows)
-    return report
-
-
-def _capped(messages: list[str]) -> list[str]:
-    if len(messages) <= MAX_MESSAGES:
-        return messages
-    return [*messages[:MAX_MESSAGES], f"and {len(messages) - MAX_MESSAGES:,} more problems"]
-
-
-def _parse_document(data) -> list[_Item]:
+def annotations_parse(data) -> list[ImportItem]:
+    """The annotations of an import document (as `annotations_export` writes it), each checked:
+    structure, limits, every body rendered by the untrusted renderer. AnnotationError names the
+    problems by item. Nothing is read from the database or written."""
     if not isinstance(data, dict) or data.get("type") != "AnnotationCollection":
         raise AnnotationError("the file is not an annotation collection (export your annotations as JSON here)")
     context = data.get("@context")
@@ -278,7 +202,7 @@ def _parse_document(data) -> list[_Item]:
         except AnnotationError as error:
             errors += [f"item {number}: {message}" for message in error.messages]
     if errors:
-        raise AnnotationError(*_capped(errors))
+        raise AnnotationError(*capped(errors))
     return items
 
 
@@ -298,7 +222,7 @@ def _number(value, name: str) -> int | None:
     return value
 
 
-def _parse_item(number: int, raw) -> _Item:
+def _parse_item(number: int, raw) -> ImportItem:
     if not isinstance(raw, dict):
         raise AnnotationError("not an annotation object")
     kinds = raw.get("type")
@@ -328,7 +252,7 @@ def _parse_item(number: int, raw) -> _Item:
         if fragment is None:
             raise AnnotationError(f"a {kind} annotation needs a FragmentSelector with its block id")
         block_id = _text(fragment.get("value"), "the block id", MAX_BLOCK_ID)
-    return _Item(
+    return ImportItem(
         number=number,
         id=_urn_uuid(raw.get("id")),
         slug=_note_slug(_text(target.get("source"), "target.source", 2_000)),
@@ -379,97 +303,3 @@ def _body(value) -> dict:
     if not rendered.ok:
         raise AnnotationError(*(f"body: {message}" for message in rendered.errors))
     return {"body": body, "body_html": rendered.html}
-
-
-def _notes_and_revisions(items: list[_Item]) -> tuple[dict[str, Note], dict[tuple[int, int], Revision]]:
-    """The notes named by the items, and their published revisions by (note id, number).
-
-    Only revisions that have been live count: anchoring against a draft would tell the
-    importer whether a passage is in text that readers cannot see.
-    """
-    notes = {
-        note.slug: note
-        for note in Note.objects.filter(slug__in={item.slug for item in items}).only("id", "slug", "live_revision_id")
-    }
-    published = PublishRecord.objects.filter(note__in=list(notes.values())).values("to_revision_id")
-    live = [note.live_revision_id for note in notes.values() if note.live_revision_id]
-    revisions = Revision.objects.filter(Q(pk__in=published) | Q(pk__in=live)).only(
-        "id", "note_id", "number", "created_at", "plain_text"
-    )
-    return notes, {(r.note_id, r.number): r for r in revisions}
-
-
-def _new_rows(owner, items, notes, revisions, report: ImportReport) -> list[Annotation]:
-    taken = dict(
-        # Whose ids these are is read only to keep another reader's row from being overwritten;
-        # nothing of theirs leaves this function.
-        Annotation.objects.filter(pk__in=[item.id for item in items if item.id]).values_list("pk", "owner_id")
-    )
-    have = {
-        (note_id, collapse(quote).strip(), body)
-        for note_id, quote, body in Annotation.objects.owned_by(owner)
-        .filter(note__in=list(notes.values()))
-        .values_list("note_id", "quote", "body")
-    }
-    live_ids = {note.live_revision_id for note in notes.values()}
-    live = {r.note_id: r for r in revisions.values() if r.pk in live_ids}
-    rows = []
-    for item in items:
-        note = notes[item.slug]
-        if item.id and taken.get(item.id) == owner.pk:
-            report.skipped_same_id += 1
-            continue
-        if (note.pk, *item.duplicate_key) in have:
-            report.skipped_duplicate += 1
-            continue
-        annotation_id = item.id
-        if item.id in taken:
-            annotation_id = uuid.uuid4()
-            report.new_ids += 1
-            report.details.append(f"item {item.number}: its id belongs to another account; imported under a new id")
-        row = _anchored(item, note, live[note.pk], revisions, report)
-        row.id, row.owner = annotation_id or uuid.uuid4(), owner
-        taken[row.id] = owner.pk  # the same id twice in one file: the second is a duplicate
-        have.add((note.pk, *item.duplicate_key))
-        rows.append(row)
-    return rows
-
-
-def _anchored(item: _Item, note: Note, live: Revision, revisions, report: ImportReport) -> Annotation:
-    """The item placed in its revision as `annotation_create` would place it, or an orphan."""
-    revision = revisions.get((note.pk, item.revision_number), live)
-    made_on = revisions.get((note.pk, item.made_on_number), revision)
-    text = revision.plain_text
-    quote, span = item.exact, None
-    if item.kind == Annotation.Kind.TEXT:
-        near = item.start / max(1, len(text)) if item.start is not None else None
-        span = find_quote(text, item.exact, item.prefix, item.suffix, near)
-        if span is not None:
-            quote = text[span.start : span.end]
-    else:
-        try:
-            quote, span = block_anchor(revision, item.kind, item.block_id)
-        except Http404:
-            span = None
-    row = Annotation(note=note, made_on=made_on, revision=revision, kind=item.kind, block_id=item.block_id, quote=quote)
-    row.body, row.body_html = item.body, item.body_html
-    if span is not None and revision.pk == live.pk:
-        row.prefix, row.suffix = context_of(text, span)
-        row.start, row.end = span.start, span.end
-        return row
-    # An anchor on a revision that is no longer live would be drawn on the wrong text: orphan
-    # it there, where the revision page can still show the passage; the reader can reattach.
-    report.orphaned += 1
-    row.state, row.anchored_by = Annotation.State.ORPHANED, Annotation.Method.ORPHAN
-    if span is None:
-        row.start = row.end = 0
-        row.prefix, row.suffix = item.prefix, item.suffix
-        why = "is not in"
-    else:
-        row.start, row.end = span.start, span.end
-        row.prefix, row.suffix = context_of(text, span)
-        why = "is only in"
-    report.details.append(
-        f"item {item.number}: the passage {why} revision {revision.number} of “{note.slug}”; imported as an orphan"
-    )
-    return row

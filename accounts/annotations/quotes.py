@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 WHITESPACE = re.compile(r"\s+")
 CONTEXT = 32  # characters of prefix and suffix kept with a quote
+MAX_QUOTE_CHARS = 2_000  # the longest passage one annotation may quote
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def annotations_reanchor(*, note: Note, revision: Revision) -> Counter:
     """Anchor every reader's annotations of `note` in `revision`, which has just gone live.
 
     Each annotation not yet anchored there is followed by its block id, through the diff, or
-    by fuzzy quote matching (`accounts.anchoring`), and records how (`anchored_by`, plus
+    by fuzzy quote matching (`accounts.annotations.anchoring`), and records how (`anchored_by`, plus
     `anchor_score` for fuzzy matches); one that is not found becomes an orphan and keeps its
     last anchored revision and passage. Nothing is deleted; `made_on`, bodies and
     `updated_at` (the reader's last edit) are untouched. The caller's transaction covers it,

@@ -1,4 +1,5 @@
-"""Reads of private annotations: the one way to read them.
+"""Reads of private annotations: the one way to read them. One annotation, a note's panel, the
+list across notes (also what the exports hold), and the live revision an annotation is made on.
 
 Every read goes through `annotation_for_owner` or `Annotation.objects.owned_by(user)`: an
 annotation answers 404 to anyone but its owner, editors and staff included.
@@ -8,10 +9,21 @@ import uuid
 from dataclasses import dataclass
 from dataclasses import fields as fields_of
 
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.models import Annotation
-from notes.models import Note
+from notes.models import Note, Revision
+from notes.selectors import live_note_or_404
+
+MAX_SEARCH_CHARS = 200  # the longest search of the annotation list
+
+
+def live_revision_or_404(slug: str) -> tuple[Note, Revision]:
+    """A published note and its live revision, or 404 (drafts and unknown slugs)."""
+    note = live_note_or_404(slug)
+    return note, note.live_revision
 
 
 def annotation_for_owner(user, annotation_id) -> Annotation:
@@ -59,3 +71,26 @@ def annotations_on_note(user, note: Note) -> list[PanelItem]:
         .values_list(*fields, "revision__number")
     )
     return [PanelItem(*row) for row in rows]
+
+
+def annotations_across_notes(owner, *, query: str = "", state: str = "") -> QuerySet:
+    """The owner's annotations, grouped by note (title order), each note's in reading order
+    with its orphans last; `note_title` annotated. One query, whatever the number of notes."""
+    rows = (
+        Annotation.objects.owned_by(owner)
+        .select_related("note__live_revision", "revision", "made_on")
+        .only(
+            *("id", "kind", "block_id", "quote", "prefix", "suffix", "start", "end", "body", "body_html"),
+            *("state", "created_at", "updated_at", "note", "revision", "made_on"),
+            *("note__slug", "note__live_revision", "note__live_revision__title"),
+            *("revision__number", "revision__title", "revision__created_at", "made_on__number"),
+        )
+        # A retired note has no live revision; its annotations keep their revision's title.
+        .annotate(note_title=Coalesce("note__live_revision__title", "revision__title"))
+        .order_by("note_title", "note_id", "state", "start", "created_at")
+    )
+    if state:
+        rows = rows.filter(state=state)
+    if query:
+        rows = rows.filter(Q(body__icontains=query) | Q(quote__icontains=query))
+    return rows

@@ -1,34 +1,29 @@
-"""Writes of private annotations (reads are in accounts.annotations.selectors).
+"""Writes of private annotations: making, editing, deleting, re-attaching and importing them.
+
+Reads are in accounts.annotations.selectors; the export and import document formats in
+accounts.annotations.exchange; re-anchoring on publish in accounts.annotations.reanchoring.
 
 Every write is one transaction that validates first, so a refused save changes nothing; a
 body is rendered before that transaction starts.
 """
 
+import uuid
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 
 from accounts.annotations.anchoring import LIST_MARKER
-from accounts.annotations.quotes import CONTEXT, Span, context_of, find_quote
+from accounts.annotations.errors import AnnotationError, capped
+from accounts.annotations.exchange import ImportItem, annotations_parse
+from accounts.annotations.quotes import CONTEXT, MAX_QUOTE_CHARS, Span, collapse, context_of, find_quote
+from accounts.annotations.selectors import live_revision_or_404
 from accounts.models import Annotation
-from notes.models import Derivation, Equation, Note, Revision
+from notes.models import Derivation, Equation, Note, PublishRecord, Revision
 from notes.rendering.pipeline import derivation_of_step
 from notes.rendering.untrusted import render_untrusted
-from notes.selectors import live_note_or_404
-
-MAX_QUOTE_CHARS = 2_000
-
-
-class AnnotationError(ValueError):
-    """A request that cannot be carried out; the messages say what to fix."""
-
-    def __init__(self, *messages: str):
-        super().__init__("; ".join(messages))
-        self.messages = list(messages)
-
-
-def live_revision_or_404(slug: str) -> tuple[Note, Revision]:
-    note = live_note_or_404(slug)
-    return note, note.live_revision
 
 
 def _body_html(body: str) -> str:
@@ -137,8 +132,8 @@ def annotation_create(
         )
 
 
-@transaction.atomic
 def annotation_update(*, annotation: Annotation, body: str) -> Annotation:
+    """Replace the body; it is rendered (and refused if it does not render) before any write."""
     annotation.body_html = _body_html(body)
     annotation.body = body.strip()
     annotation.save(update_fields=["body", "body_html", "updated_at"])
@@ -167,3 +162,147 @@ def annotation_reattach(
     annotation.anchored_by, annotation.anchor_score = Annotation.Method.REATTACHED, None
     annotation.save()
     return annotation
+
+
+# Import of an exported collection ----------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    skipped_same_id: int = 0  # already yours: the same annotation imported before
+    skipped_duplicate: int = 0  # you already have one on the same note with the same quote and body
+    new_ids: int = 0  # the id belonged to another reader: imported under a new id
+    orphaned: int = 0
+    details: list[str] = field(default_factory=list)  # one line per item worth a look
+
+    @property
+    def skipped(self) -> int:
+        return self.skipped_same_id + self.skipped_duplicate
+
+
+def annotations_import(*, owner, data) -> ImportReport:
+    """Import a collection written by `annotations_export` (from this or another account).
+
+    All or nothing: the document is checked whole (structure, limits, every body rendered by
+    the untrusted renderer, every note published) and AnnotationError names the problems by
+    item; only a clean document is written, in one transaction. Anchoring follows creation:
+    the quote (or block id) is looked for in the exported revision if the note published one
+    with that number, else in the live revision; an item whose passage is not there, or whose
+    revision is no longer live, is imported as an orphan on that revision, never dropped.
+    Duplicates are skipped: an id the owner already has, or the same (note, quote, body). An
+    id belonging to another reader is never overwritten: the item gets a new id.
+    """
+    items = annotations_parse(data)
+    report = ImportReport()
+    with transaction.atomic():
+        # Two imports of the same file at once (a double submit) would both find its ids free
+        # and the second would fail on the primary key; locking the owner's row serializes one
+        # owner's imports so the second sees the first's rows and skips them as duplicates.
+        get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+        notes, revisions = _notes_and_revisions(items)
+        missing = [
+            f"item {item.number}: no published note “{item.slug}”"
+            for item in items
+            if item.slug not in notes or notes[item.slug].live_revision_id is None
+        ]
+        if missing:
+            raise AnnotationError(*capped(missing))
+        rows = _new_rows(owner, items, notes, revisions, report)
+        Annotation.objects.bulk_create(rows, batch_size=500)
+    report.created = len(rows)
+    return report
+
+
+def _notes_and_revisions(items: list[ImportItem]) -> tuple[dict[str, Note], dict[tuple[int, int], Revision]]:
+    """The notes named by the items, and their published revisions by (note id, number).
+
+    Only revisions that have been live count: anchoring against a draft would tell the
+    importer whether a passage is in text that readers cannot see.
+    """
+    notes = {
+        note.slug: note
+        for note in Note.objects.filter(slug__in={item.slug for item in items}).only("id", "slug", "live_revision_id")
+    }
+    published = PublishRecord.objects.filter(note__in=list(notes.values())).values("to_revision_id")
+    live = [note.live_revision_id for note in notes.values() if note.live_revision_id]
+    revisions = Revision.objects.filter(Q(pk__in=published) | Q(pk__in=live)).only(
+        "id", "note_id", "number", "created_at", "plain_text"
+    )
+    return notes, {(r.note_id, r.number): r for r in revisions}
+
+
+def _new_rows(owner, items, notes, revisions, report: ImportReport) -> list[Annotation]:
+    taken = dict(
+        # Whose ids these are is read only to keep another reader's row from being overwritten;
+        # nothing of theirs leaves this function.
+        Annotation.objects.filter(pk__in=[item.id for item in items if item.id]).values_list("pk", "owner_id")
+    )
+    have = {
+        (note_id, collapse(quote).strip(), body)
+        for note_id, quote, body in Annotation.objects.owned_by(owner)
+        .filter(note__in=list(notes.values()))
+        .values_list("note_id", "quote", "body")
+    }
+    live_ids = {note.live_revision_id for note in notes.values()}
+    live = {r.note_id: r for r in revisions.values() if r.pk in live_ids}
+    rows = []
+    for item in items:
+        note = notes[item.slug]
+        if item.id and taken.get(item.id) == owner.pk:
+            report.skipped_same_id += 1
+            continue
+        if (note.pk, *item.duplicate_key) in have:
+            report.skipped_duplicate += 1
+            continue
+        annotation_id = item.id
+        if item.id in taken:
+            annotation_id = uuid.uuid4()
+            report.new_ids += 1
+            report.details.append(f"item {item.number}: its id belongs to another account; imported under a new id")
+        row = _anchored(item, note, live[note.pk], revisions, report)
+        row.id, row.owner = annotation_id or uuid.uuid4(), owner
+        taken[row.id] = owner.pk  # the same id twice in one file: the second is a duplicate
+        have.add((note.pk, *item.duplicate_key))
+        rows.append(row)
+    return rows
+
+
+def _anchored(item: ImportItem, note: Note, live: Revision, revisions, report: ImportReport) -> Annotation:
+    """The item placed in its revision as `annotation_create` would place it, or an orphan."""
+    revision = revisions.get((note.pk, item.revision_number), live)
+    made_on = revisions.get((note.pk, item.made_on_number), revision)
+    text = revision.plain_text
+    quote, span = item.exact, None
+    if item.kind == Annotation.Kind.TEXT:
+        near = item.start / max(1, len(text)) if item.start is not None else None
+        span = find_quote(text, item.exact, item.prefix, item.suffix, near)
+        if span is not None:
+            quote = text[span.start : span.end]
+    else:
+        try:
+            quote, span = block_anchor(revision, item.kind, item.block_id)
+        except Http404:
+            span = None
+    row = Annotation(note=note, made_on=made_on, revision=revision, kind=item.kind, block_id=item.block_id, quote=quote)
+    row.body, row.body_html = item.body, item.body_html
+    if span is not None and revision.pk == live.pk:
+        row.prefix, row.suffix = context_of(text, span)
+        row.start, row.end = span.start, span.end
+        return row
+    # An anchor on a revision that is no longer live would be drawn on the wrong text: orphan
+    # it there, where the revision page can still show the passage; the reader can reattach.
+    report.orphaned += 1
+    row.state, row.anchored_by = Annotation.State.ORPHANED, Annotation.Method.ORPHAN
+    if span is None:
+        row.start = row.end = 0
+        row.prefix, row.suffix = item.prefix, item.suffix
+        why = "is not in"
+    else:
+        row.start, row.end = span.start, span.end
+        row.prefix, row.suffix = context_of(text, span)
+        why = "is only in"
+    report.details.append(
+        f"item {item.number}: the passage {why} revision {revision.number} of “{note.slug}”; imported as an orphan"
+    )
+    return row

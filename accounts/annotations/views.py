@@ -11,15 +11,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.annotations.selectors import PanelItem, annotation_for_owner
-from accounts.annotations.services import (
-    AnnotationError,
-    annotation_create,
-    annotation_delete,
-    annotation_reattach,
-    annotation_update,
-    live_revision_or_404,
-)
+from accounts.annotations.errors import AnnotationError
+from accounts.annotations.selectors import PanelItem, annotation_for_owner, live_revision_or_404
+from accounts.annotations.services import annotation_create, annotation_delete, annotation_reattach, annotation_update
 from accounts.models import Annotation
 from accounts.views import wants_json
 

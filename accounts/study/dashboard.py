@@ -4,13 +4,12 @@ import csv
 import io
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 
 from accounts.annotations.exchange import annotations_export
 from accounts.models import DerivationProgress
 from accounts.study.plans import NoteStanding, fringe, site_standings
-from accounts.study.reviews import Activity, due_count, export_reviews, recent_reviews
+from accounts.study.selectors import Activity, due_count, export_reviews, recent_reviews
 from notes.models import Note, Topic
 
 RECENT_ACTIVITY = 15
@@ -141,9 +140,3 @@ def export_progress_csv(owner) -> str:
     for p in _progress_rows(owner):
         writer.writerow([p.note.slug, p.derivation_key, p.state, p.revision.number, p.fingerprint, p.updated_at])
     return out.getvalue()
-
-
-@transaction.atomic
-def account_delete(*, owner) -> None:
-    """Remove the account and, by cascade, every row it owns (marks, review cards, logs)."""
-    owner.delete()

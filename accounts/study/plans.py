@@ -23,7 +23,7 @@ from django.db import connection
 from django.http import Http404
 
 from accounts.models import DerivationProgress
-from accounts.study.progress import marks_for_note
+from accounts.study.selectors import marks_for_note
 from notes.graph.order import reading_order
 from notes.selectors import live_derivation_or_404, live_edges
 

@@ -9,15 +9,8 @@ from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_POST
 
 from accounts.models import ReviewLog
-from accounts.study.reviews import (
-    ReviewError,
-    StaleGradeError,
-    due_queue,
-    next_scheduled,
-    review_grade,
-    stamp_parse,
-    study_item,
-)
+from accounts.study.selectors import due_queue, next_scheduled, study_item
+from accounts.study.services import ReviewError, StaleGradeError, review_grade, stamp_parse
 from notes.selectors import live_note_or_404
 
 GRADE_HINTS = {

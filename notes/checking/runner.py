@@ -3,7 +3,7 @@
 A note's checks live beside it as `<slug>.checks.py` in CHECKS_DIR: plain numpy, one function
 `check_<derivation id with - as _>()` per derivation, returning (measured error, tolerance).
 
-Each check runs in its own Python process (`python -m notes.check_child FILE FUNCTION`) with
+Each check runs in its own Python process (`python -m notes.checking.child FILE FUNCTION`) with
 a wall-clock timeout, a CPU-time limit and an address-space limit, and without Django: a
 check can neither reach the database nor take the site down. Whatever happens (an
 exception, a timeout, a memory blow-up, garbage on stdout, no report at all) is recorded as

@@ -3,7 +3,7 @@
 ELK's layered algorithm (network-simplex layering, layer-sweep crossing minimisation,
 network-simplex placement, orthogonal edge routing) gives readable drawings where a
 hand-written layout would not; elkjs is its maintained JavaScript build. A layout can take
-seconds at hundreds of notes, so it runs in a process of its own (`notes.graph_layout_child`)
+seconds at hundreds of notes, so it runs in a process of its own (`notes.graph.layout_child`)
 with a timeout: it never holds up or shares a V8 with the math renderer (a second
 mini-racer context in the web process was seen to leave KaTeX's calls hanging), and a
 runaway layout is simply killed. Results are cached by the caller; a layout runs only when

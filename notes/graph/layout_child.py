@@ -1,6 +1,6 @@
 """Runs one ELK layout: the ELK JSON graph on stdin, {"result": ...} or {"error": ...} on stdout.
 
-Started by `notes.graph_layout.layout` as a child process; it needs no Django.
+Started by `notes.graph.layout.layout` as a child process; it needs no Django.
 """
 
 import json

@@ -5,8 +5,7 @@ import threading
 from django.db import connection
 
 from accounts.models import ReviewCard
-from accounts.study.progress import progress_mark
-from accounts.study.reviews import review_card_ensure
+from accounts.study.services import progress_mark, review_card_ensure
 from notes.models import Derivation, Note
 
 

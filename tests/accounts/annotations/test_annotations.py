@@ -6,7 +6,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from accounts.annotations.services import AnnotationError, annotation_create
+from accounts.annotations.errors import AnnotationError
+from accounts.annotations.services import annotation_create
 from accounts.models import Annotation
 from notes.graph.selectors import live_graph
 from notes.models import Note

@@ -14,8 +14,9 @@ from django.urls import reverse
 from markdown_it import MarkdownIt
 
 from accounts.annotations import exchange as annotation_io
-from accounts.annotations.exchange import annotations_export, annotations_import, annotations_load, annotations_markdown
-from accounts.annotations.services import AnnotationError, annotation_create
+from accounts.annotations.errors import AnnotationError
+from accounts.annotations.exchange import annotations_export, annotations_load, annotations_markdown
+from accounts.annotations.services import annotation_create, annotations_import
 from accounts.models import Annotation
 from notes.models import Note
 from notes.selectors import LiveNoteIndex
@@ -152,13 +153,13 @@ def test_round_trip_then_everything_is_a_duplicate(reader, bobs):
     document = json.loads(json.dumps(annotations_export(reader)))
     Annotation.objects.filter(owner=reader).delete()
 
-    report = annotations_import(reader, document)
+    report = annotations_import(owner=reader, data=document)
     assert (report.created, report.skipped, report.orphaned, report.new_ids) == (4, 0, 0, 0)
     assert snapshot(reader) == before
     assert set(Annotation.objects.filter(owner=reader).values_list("pk", flat=True)) == ids
     assert all(a.body_html for a in Annotation.objects.filter(owner=reader).exclude(body=""))
 
-    again = annotations_import(reader, document)
+    again = annotations_import(owner=reader, data=document)
     assert (again.created, again.skipped_same_id, again.skipped_duplicate) == (0, 4, 0)
     assert Annotation.objects.filter(owner=reader).count() == 4
 
@@ -167,7 +168,7 @@ def test_same_note_quote_and_body_under_another_id_is_a_duplicate(reader, bobs):
     document = annotations_export(reader)
     for item in items_of(document):
         item["id"] = uuid.uuid4().urn
-    report = annotations_import(reader, document)
+    report = annotations_import(owner=reader, data=document)
     assert (report.created, report.skipped_duplicate) == (0, 4)
 
 
@@ -175,7 +176,7 @@ def test_the_same_item_twice_in_one_file_is_imported_once(reader, bobs):
     document = annotations_export(reader)
     Annotation.objects.filter(owner=reader).delete()
     items_of(document).append(items_of(document)[0])
-    report = annotations_import(reader, document)
+    report = annotations_import(owner=reader, data=document)
     assert (report.created, report.skipped) == (4, 1)
 
 
@@ -184,7 +185,7 @@ def test_another_readers_id_is_never_overwritten(reader, stranger, notes):
     document = annotations_export(stranger)
     items_of(document)[0]["body"]["value"] = "Bob's words."
 
-    report = annotations_import(reader, document)
+    report = annotations_import(owner=reader, data=document)
     assert (report.created, report.new_ids) == (1, 1)
     assert "another account" in report.details[0]
     theirs.refresh_from_db()
@@ -197,7 +198,7 @@ def test_a_passage_not_in_the_note_is_imported_as_an_orphan(reader, bobs):
     document = annotations_export(reader)
     Annotation.objects.filter(owner=reader).delete()
     items_of(document)[0]["target"]["selector"][0]["exact"] = "a sentence the note never had"
-    report = annotations_import(reader, document)
+    report = annotations_import(owner=reader, data=document)
     assert (report.created, report.orphaned) == (4, 1)
     orphan = Annotation.objects.get(owner=reader, state=Annotation.State.ORPHANED)
     assert orphan.quote == "a sentence the note never had" and (orphan.start, orphan.end) == (0, 0)
@@ -209,7 +210,7 @@ def test_an_anchor_on_a_revision_no_longer_live_is_an_orphan_on_that_revision(re
     Annotation.objects.filter(owner=reader).delete()
     publish("entropy", note_source("Entropy", body="Entropy, rewritten entirely."))
 
-    annotations_import(reader, document)
+    annotations_import(owner=reader, data=document)
     moved_on = Annotation.objects.get(owner=reader, note__slug="entropy")
     assert moved_on.state == Annotation.State.ORPHANED and moved_on.revision.number == 1
     assert moved_on.revision.plain_text[moved_on.start : moved_on.end] == "average surprise"
@@ -227,7 +228,7 @@ def test_an_unpublished_revision_is_never_searched(reader, bobs, editor):
     item["dld:revision"] = draft.number
     item["target"]["selector"][0]["exact"] = "Secret draft words."
 
-    annotations_import(reader, document)
+    annotations_import(owner=reader, data=document)
     imported = Annotation.objects.get(owner=reader, note=note)
     assert imported.revision == note.live_revision and imported.state == Annotation.State.ORPHANED
 
@@ -259,7 +260,7 @@ def test_a_bad_document_is_refused_whole_with_messages(reader, bobs, mutate, mes
     document = annotations_export(reader)
     Annotation.objects.filter(owner=reader).delete()
     with pytest.raises(AnnotationError) as refused:
-        annotations_import(reader, _bad(document, mutate))
+        annotations_import(owner=reader, data=_bad(document, mutate))
     assert any(message in m for m in refused.value.messages), refused.value.messages
     assert Annotation.objects.count() == 0
 
@@ -270,7 +271,7 @@ def test_every_bad_item_is_named_at_once(reader, bobs):
     for n, tex in zip(with_body[::2], (r"$\frac{1}{$", r"$\undefinedcommand$"), strict=True):
         items_of(document)[n - 1]["body"]["value"] = tex
     with pytest.raises(AnnotationError) as refused:
-        annotations_import(reader, document)
+        annotations_import(owner=reader, data=document)
     assert [m.split(":")[0] for m in refused.value.messages] == [f"item {n}" for n in with_body[::2]]
 
 
@@ -285,7 +286,7 @@ def test_size_limits(reader, notes):
         "first": {"items": [{}] * (annotation_io.IMPORT_MAX_ITEMS + 1)},
     }
     with pytest.raises(AnnotationError, match="5,001 annotations; the limit is 5,000"):
-        annotations_import(reader, too_many)
+        annotations_import(owner=reader, data=too_many)
 
 
 def upload(content: bytes) -> SimpleUploadedFile:

@@ -9,8 +9,7 @@ from django.contrib.auth.models import User
 from django.urls import reverse
 
 from accounts.models import DerivationProgress, ReviewCard, ReviewLog
-from accounts.study.progress import progress_mark
-from accounts.study.reviews import review_grade
+from accounts.study.services import progress_mark, review_grade
 from tests.accounts.helpers import work_through
 from tests.conftest import note_source
 

@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import DerivationProgress
-from accounts.study.progress import ProgressError, progress_mark
+from accounts.study.services import ProgressError, progress_mark
 from notes.graph.selectors import live_graph
 from notes.models import Note
 from notes.services import revision_create

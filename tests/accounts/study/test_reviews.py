@@ -12,16 +12,13 @@ from django.urls import reverse
 from fsrs import Card, Rating, Scheduler, State
 
 from accounts.models import DerivationProgress, ReviewCard, ReviewLog
-from accounts.study.reviews import (
+from accounts.study.selectors import due_count, due_queue, export_reviews, recent_reviews
+from accounts.study.services import (
     CREDIT_WEIGHTS,
     ReviewError,
     StaleGradeError,
     credit_weights,
-    due_count,
-    due_queue,
-    export_reviews,
     rating_parse,
-    recent_reviews,
     review_card_ensure,
     review_grade,
 )

@@ -1,4 +1,10 @@
-"""Spaced re-derivation: each learner's review schedule of the derivations they worked through.
+"""Writes of a learner's study: marks on derivations, and the review schedule of re-derivation.
+
+Reads (marks against the live text, the due queue, the study page, history) are in
+accounts.study.selectors.
+
+Marks. `progress_mark` sets, removes or re-confirms the owner's mark on a live derivation; a
+derivation marked worked through enters the owner's review schedule.
 
 The schedule. A derivation marked worked through gets a review card kept by FSRS: the `fsrs`
 package's `Scheduler` with its default parameters (90% desired retention, learning steps of 1
@@ -25,9 +31,9 @@ implicit reviews pass nothing further; a self-grade clears the card's pending cr
 real review supersedes it. Every share of credit is logged (`ReviewLog`, kind implicit, with its
 weight); the shares that completed a review are marked `applied`.
 
-Only active cards count anywhere here: the derivation is in its note's live revision and the
-learner's mark on it is "worked through". Other cards are kept, never deleted, and count again
-once they qualify.
+Only active cards count anywhere here (`selectors.active_cards`): the derivation is in its note's
+live revision and the learner's mark on it is "worked through". Other cards are kept, never
+deleted, and count again once they qualify.
 
 Every function takes the owner and never reads or writes another learner's rows.
 """
@@ -36,26 +42,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 from fsrs import Card, Rating, Scheduler
 
 from accounts.models import DerivationProgress, ReviewCard, ReviewLog
+from accounts.study.selectors import STATES, Mark, active_cards
 from notes.models import Derivation, Note
 from notes.selectors import live_derivation_or_404, live_edges
-
-
-@dataclass
-class Activity:
-    """One line of the dashboard's recent activity: a mark or a review."""
-
-    at: datetime
-    what: str
-    slug: str
-    key: str
-    title: str
-
 
 CREDIT_WEIGHTS = (0.5, 0.25)  # credit per derivation, by distance in the prerequisite graph: 1, 2
 PASSING = frozenset({ReviewLog.Rating.GOOD, ReviewLog.Rating.EASY})
@@ -65,12 +59,54 @@ SCHEDULER = Scheduler()
 GRADES = {str(r.value): r for r in ReviewLog.Rating}
 
 
+class ProgressError(ValueError):
+    """A request that cannot be carried out; the message says what to fix."""
+
+
 class ReviewError(ValueError):
     """A grade that cannot be recorded; the message tells the learner why and what to do."""
 
 
 class StaleGradeError(ReviewError):
     """The card was graded after the form was shown: a repeated or outdated submission."""
+
+
+# -- marks ---------------------------------------------------------------------------------------
+
+
+def progress_mark(*, owner, slug: str, key: str, state: str) -> Mark:
+    """Set the owner's mark on a live derivation; idempotent, safe under concurrent requests.
+
+    "none" removes the mark; "working" and "worked_through" record the live revision and
+    fingerprint; "reconfirm" re-confirms a stale worked-through mark against the live text.
+    A worked-through derivation enters the owner's review schedule.
+    """
+    note, derivation = live_derivation_or_404(slug, key)
+    if state not in STATES and state != "reconfirm":
+        raise ProgressError(f"unknown progress state {state!r}; use one of: {', '.join(STATES)}")
+    existing = DerivationProgress.objects.filter(owner=owner, note=note, derivation_key=key)
+    if state == "none":
+        existing.delete()
+        return Mark(key, derivation.title, "none")
+    if state == "reconfirm":
+        mark = existing.first()
+        if mark is None or mark.state != DerivationProgress.State.WORKED_THROUGH:
+            raise ProgressError("only a worked-through mark can be re-confirmed; mark it worked through instead")
+        state = DerivationProgress.State.WORKED_THROUGH
+    values = {"state": state, "revision": note.live_revision, "fingerprint": derivation.fingerprint}
+    try:
+        with transaction.atomic():
+            DerivationProgress.objects.update_or_create(owner=owner, note=note, derivation_key=key, defaults=values)
+    except IntegrityError:
+        # Another request created the row between our read and our insert: the unique
+        # constraint kept one row; write our state over it.
+        existing.update(**values)
+    if state == DerivationProgress.State.WORKED_THROUGH:
+        review_card_ensure(owner=owner, note=note, derivation_key=key)
+    return Mark(key, derivation.title, state, False, note.live_revision.number)
+
+
+# -- the review schedule -------------------------------------------------------------------------
 
 
 def _utc(now: datetime | None) -> datetime:
@@ -90,45 +126,23 @@ def rating_parse(value) -> ReviewLog.Rating:
     return GRADES[text]
 
 
+def stamp_parse(value: str) -> datetime | None:
+    """The review stamp a grade form sent back; a damaged one is refused."""
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value)
+    except ValueError:
+        stamp = None
+    if stamp is None or stamp.tzinfo is None:
+        raise ReviewError("This grade form is damaged; reload the page and grade again.")
+    return stamp
+
+
 def _store(row: ReviewCard, card: Card) -> None:
     row.card = card.to_dict()
     row.due = card.due
     row.last_review = card.last_review
-
-
-def _live(field: str) -> Subquery:
-    # order_by() drops Derivation's default ordering, whose join to the note table would
-    # otherwise stand unaliased inside the subquery and let OuterRef("note__live_revision")
-    # match another note's live revision.
-    live = Derivation.objects.filter(revision=OuterRef("note__live_revision"), key=OuterRef("derivation_key"))
-    return Subquery(live.order_by().values(field)[:1])
-
-
-def _active_cards(owner) -> QuerySet[ReviewCard]:
-    """The owner's cards on live derivations they have marked worked through, each annotated
-    with the live title and fingerprint and whether the card is due at once for a stale mark
-    (`stale`: the mark is stale against the live fingerprint, by the one rule of
-    `DerivationProgressQuerySet.stale_against`, and the learner has not graded themselves on
-    the live text since; `study_item` states the same in Python)."""
-    marks = DerivationProgress.objects.filter(
-        owner=OuterRef("owner"), note=OuterRef("note"), derivation_key=OuterRef("derivation_key")
-    )
-    return (
-        ReviewCard.objects.filter(owner=owner)
-        .annotate(live_fingerprint=_live("fingerprint"), live_title=_live("title"))
-        .filter(Exists(marks.worked_through()), live_fingerprint__isnull=False)
-        .annotate(
-            stale=Case(
-                When(
-                    Exists(marks.stale_against(OuterRef("live_fingerprint")))
-                    & ~Q(reviewed_fingerprint=F("live_fingerprint")),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            )
-        )
-    )
 
 
 def review_card_ensure(*, owner, note: Note, derivation_key: str, now: datetime | None = None) -> ReviewCard:
@@ -246,7 +260,7 @@ def _credit_prerequisites(*, owner, note: Note, cause: ReviewLog, now: datetime)
         return []
     # Locked so that two grades passing credit to the same card add up instead of overwriting.
     cards = (
-        _active_cards(owner)
+        active_cards(owner)
         .filter(note__slug__in=weights)
         .select_related("note")
         .select_for_update(of=("self",))
@@ -280,168 +294,3 @@ def _credit_prerequisites(*, owner, note: Note, cause: ReviewLog, now: datetime)
             )
         )
     return ReviewLog.objects.bulk_create(logs)
-
-
-# -- reads ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DueItem:
-    """A derivation due for re-derivation, as the queue lists it."""
-
-    slug: str
-    note_title: str
-    key: str
-    title: str
-    due: datetime
-    stale: bool  # due at once: the derivation changed since the learner's mark
-
-    @property
-    def reason(self) -> str:
-        return "changed since your mark" if self.stale else "scheduled"
-
-
-def _due(owner, now: datetime) -> QuerySet[ReviewCard]:
-    return _active_cards(owner).filter(Q(due__lte=now) | Q(stale=True))
-
-
-def due_queue(owner, now: datetime) -> list[DueItem]:
-    """The owner's due derivations, stale ones first, then by due time; one query."""
-    rows = (
-        _due(owner, now)
-        .order_by("-stale", "due", "note__slug", "derivation_key")
-        .values_list("note__slug", "note__live_revision__title", "derivation_key", "live_title", "due", "stale")
-    )
-    return [DueItem(*row) for row in rows]
-
-
-def due_count(owner, now: datetime) -> int:
-    """How many derivations the owner has due at `now`, in one query."""
-    return _due(owner, now).count()
-
-
-def next_scheduled(owner, now: datetime) -> DueItem | None:
-    """The owner's next derivation to come due after `now`, if any; one query."""
-    row = (
-        _active_cards(owner)
-        .filter(due__gt=now, stale=False)
-        .order_by("due", "pk")
-        .values_list("note__slug", "note__live_revision__title", "derivation_key", "live_title", "due", "stale")
-        .first()
-    )
-    return DueItem(*row) if row else None
-
-
-@dataclass
-class StudyItem:
-    """A live derivation as one learner studies it."""
-
-    note: Note
-    derivation: Derivation
-    card: ReviewCard | None
-    marked: bool  # worked through, so a grade counts
-    stale: bool
-
-    @property
-    def stamp(self) -> str:
-        """The card's last review as the grade form carries it ("" before the first)."""
-        return self.card.last_review.isoformat() if self.card and self.card.last_review else ""
-
-
-def study_item(*, owner, slug: str, key: str) -> StudyItem:
-    """A live derivation with the owner's card and mark on it, or 404 (drafts, unknown keys)."""
-    note, derivation = live_derivation_or_404(slug, key)
-    card = ReviewCard.objects.filter(owner=owner, note=note, derivation_key=key).first()
-    mark = DerivationProgress.objects.worked_through().filter(owner=owner, note=note, derivation_key=key).first()
-    # the rule of `_active_cards`: a stale mark, unless the learner has graded the live text
-    stale = (
-        mark is not None
-        and mark.is_stale_against(derivation.fingerprint)
-        and not (card and card.reviewed_fingerprint == derivation.fingerprint)
-    )
-    return StudyItem(note, derivation, card, mark is not None, stale)
-
-
-def stamp_parse(value: str) -> datetime | None:
-    """The review stamp a grade form sent back; a damaged one is refused."""
-    if not value:
-        return None
-    try:
-        stamp = datetime.fromisoformat(value)
-    except ValueError:
-        stamp = None
-    if stamp is None or stamp.tzinfo is None:
-        raise ReviewError("This grade form is damaged; reload the page and grade again.")
-    return stamp
-
-
-def recent_reviews(owner, limit: int) -> list[Activity]:
-    """The owner's latest reviews (self-grades and completed implicit reviews), newest first."""
-    logs = (
-        ReviewLog.objects.filter(owner=owner)
-        .filter(Q(kind=ReviewLog.Kind.EXPLICIT) | Q(applied=True))
-        .annotate(title=_live("title"))
-        .order_by("-reviewed_at", "-pk")
-        .values_list("reviewed_at", "kind", "rating", "note__slug", "derivation_key", "title")[:limit]
-    )
-    activity = []
-    for at, kind, rating, slug, key, title in logs:
-        if kind == ReviewLog.Kind.EXPLICIT:
-            what = f"Re-derived, graded {ReviewLog.Rating(rating).label.lower()}"
-        else:
-            what = "Reviewed by implicit credit"
-        activity.append(Activity(at, what, slug, key, title or ""))
-    return activity
-
-
-def export_reviews(owner) -> dict:
-    """The owner's review cards and review history as plain data (JSON-ready)."""
-    cards = (
-        ReviewCard.objects.filter(owner=owner)
-        .order_by("note__slug", "derivation_key")
-        .values_list("note__slug", "derivation_key", "due", "last_review", "implicit_credit", "card")
-    )
-    logs = (
-        ReviewLog.objects.filter(owner=owner)
-        .order_by("reviewed_at", "pk")
-        .values_list(
-            "pk",
-            "note__slug",
-            "derivation_key",
-            "rating",
-            "kind",
-            "weight",
-            "applied",
-            "revision__number",
-            "reviewed_at",
-            "caused_by",
-        )
-    )
-    return {
-        "review_cards": [
-            {
-                "note": slug,
-                "derivation": key,
-                "due": due.isoformat(),
-                "last_review": last.isoformat() if last else None,
-                "implicit_credit": credit,
-                "fsrs_card": card,
-            }
-            for slug, key, due, last, credit, card in cards
-        ],
-        "review_log": [
-            {
-                "id": pk,
-                "note": slug,
-                "derivation": key,
-                "rating": ReviewLog.Rating(rating).label.lower(),
-                "kind": kind,
-                "weight": weight,
-                "applied": applied,
-                "revision": number,
-                "reviewed_at": at.isoformat(),
-                "caused_by": cause,
-            }
-            for pk, slug, key, rating, kind, weight, applied, number, at, cause in logs
-        ],
-    }
