@@ -5,11 +5,14 @@ display formula becomes `\\tag{n}` before KaTeX sees it, and unstarred amsmath e
 are starred so KaTeX numbers nothing on its own. Only labelled equations carry a number.
 
 Edits to the formula are recorded so that a KaTeX error position can be mapped back to the
-author's text.
+author's text. Every formula is also measured by the note's NestingGauge (notes.rendering.
+nesting) before KaTeX sees it.
 """
 
 import re
 from dataclasses import dataclass, field
+
+from .nesting import NestingGauge
 
 LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
 TAG = re.compile(r"\\tag\*?\s*\{")
@@ -17,10 +20,9 @@ LABEL_NAME = re.compile(r"eq:[A-Za-z0-9][A-Za-z0-9_.:-]{0,76}")
 NUMBERED_ENVS = ("equation", "align", "gather", "alignat", "flalign", "multline")
 ENV = re.compile(r"\\(begin|end)\{(" + "|".join(NUMBERED_ENVS) + r")\}")
 
-# Refused before KaTeX sees them: a formula this long or this deeply nested is a mistake or
-# an attack, and either way should not reach the renderer.
+# Refused before KaTeX sees it: a formula this long is a mistake or an attack, and either way
+# should not reach the renderer (nor does one nested too deeply: notes.rendering.nesting).
 MAX_FORMULA_CHARS = 20_000
-MAX_BRACE_DEPTH = 100
 
 
 @dataclass
@@ -41,30 +43,18 @@ class PreparedFormula:
         return position - shift
 
 
-def brace_depth(tex: str) -> int:
-    depth = deepest = 0
-    escaped = False
-    for char in tex:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char == "}":
-            depth -= 1
-    return deepest
+# -- preparation ----------------------------------------------------------------------------
 
 
-def prepare(tex: str, *, display: bool, next_number: int) -> PreparedFormula:
-    """Check limits, turn labels into tags (numbered from next_number), star environments."""
+def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | None = None) -> PreparedFormula:
+    """Check limits, turn labels into tags (numbered from next_number), star environments.
+
+    gauge: the note's NestingGauge, given the formulas in typesetting order (default: site
+    macros only). It keeps this formula's macros only if the formula has no problems.
+    """
     prepared = PreparedFormula(tex=tex)
     if len(tex) > MAX_FORMULA_CHARS:
         prepared.problems.append((0, f"formula is {len(tex)} characters long; the limit is {MAX_FORMULA_CHARS}"))
-        return prepared
-    if brace_depth(tex) > MAX_BRACE_DEPTH:
-        prepared.problems.append((0, f"formula nests braces more than {MAX_BRACE_DEPTH} deep; simplify it"))
         return prepared
     for match in TAG.finditer(tex):
         prepared.problems.append(
@@ -107,4 +97,12 @@ def prepare(tex: str, *, display: bool, next_number: int) -> PreparedFormula:
         cursor = match.end()
     pieces.append(tex[cursor:])
     prepared.tex = "".join(pieces)
+
+    # Measured as KaTeX will read it, after the rewriting above.
+    gauge = gauge or NestingGauge()
+    nesting = gauge.measure(prepared.tex)
+    if nesting.problem:
+        prepared.problems.insert(0, (0, nesting.problem))
+    elif not prepared.problems:
+        gauge.adopt(nesting)
     return prepared

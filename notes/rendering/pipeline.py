@@ -22,9 +22,11 @@ from . import katex
 from .frontmatter import parse_front_matter
 from .links import MappingIndex, NoteIndex, NoteInfo
 from .math import PreparedFormula, prepare
+from .nesting import NestingGauge
 from .parser import make_parser
 from .result import DerivationData, EquationData, LinkData, Problem, RenderResult, TocEntry
 from .sanitize import sanitize
+from .tokens import inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
 RENDERER_VERSION = 2  # 2: links keep the sentence around them; derivation prints omit the title
@@ -83,6 +85,7 @@ class _NoteRender:
         self.md = make_parser()
         self.env: dict = {}
         self.formulas: list[tuple[Token, PreparedFormula, int, int]] = []  # token, prep, line, col
+        self.gauge = NestingGauge()  # the note's macros, formula to formula in typesetting order
         self.equation_numbers: dict[str, int] = {}
         # Each formula's KaTeX HTML is sanitized once and stands in the token stream as a
         # placeholder; every HTML fragment built from the tokens (page, TOC, derivation steps)
@@ -169,7 +172,7 @@ class _NoteRender:
             line = token.map[0] + 1 if token.map else 1
             if token.type == "heading_open":
                 inline = tokens[i + 1]
-                text = _inline_text(inline)
+                text = inline_text(inline)
                 base = slugify(re.sub(r"[\\{}_^]", " ", text))[:MAX_HEADING_ID].strip("-") or "section"
                 anchor, n = base, 2
                 while anchor in used_ids:
@@ -203,7 +206,7 @@ class _NoteRender:
 
     def add_formula(self, token, block_map, cursor, *, display, number):
         line, col, after = self.locate(block_map, token.content, cursor)
-        prepared = prepare(token.content, display=display, next_number=number)
+        prepared = prepare(token.content, display=display, next_number=number, gauge=self.gauge)
         for offset, message in prepared.problems:
             self.error(line, col, f"math: {message}", formula_pos=offset)
         for label in prepared.labels:
@@ -229,7 +232,7 @@ class _NoteRender:
                 out.append(token)
                 i += 1
                 continue
-            close = _matching_close(tokens, i)
+            close = matching_close(tokens, i)
             out.extend(self.structure_one(tokens, i, close, seen))
             i = close + 1
         return out
@@ -261,7 +264,7 @@ class _NoteRender:
         if list_idx is None:
             self.error(line, 1, f"derivation {key!r} needs its steps as a numbered list (1. 2. 3.)")
             return [opener, *body, tokens[close_idx]]
-        list_close = _matching_close(body, list_idx)
+        list_close = matching_close(body, list_idx)
         statement, steps_tokens, result = body[:list_idx], body[list_idx : list_close + 1], body[list_close + 1 :]
         if not result:
             self.error(line, 1, f"derivation {key!r} needs a result: a paragraph after the numbered steps")
@@ -335,7 +338,7 @@ class _NoteRender:
             self.error(line, col, f"math: {out['error']}{where}", formula_pos=src_pos)
 
     def resolve_links(self, tokens: list[Token]) -> None:
-        for parent, position, token in _wikilinks(tokens):
+        for parent, position, token in wikilinks(tokens):
             meta = token.meta
             line, col = meta.get("line", 1), meta.get("col", 1)
             target, anchor = meta["slug"] or self.slug, meta["anchor"]
@@ -412,14 +415,14 @@ class _NoteRender:
         # which note they mean.
         here = f'href="{note_url(self.slug)}#' if self.slug else 'href="#'
         for link, parent, position in self.link_sites:
-            around = renderer.renderInline(_sentence_around(parent.children, position), options, self.env)
+            around = renderer.renderInline(sentence_around(parent.children, position), options, self.env)
             link.context_html = self.clean(around.replace('href="#', here))
         result.plain_text = plain_text(tokens)
-        result.word_count = len(re.findall(r"[A-Za-z0-9']+", _prose(tokens)))
+        result.word_count = len(re.findall(r"[A-Za-z0-9']+", prose(tokens)))
 
     def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:
         opener = tokens[open_idx]
-        close = _matching_close(tokens, open_idx)
+        close = matching_close(tokens, open_idx)
         renderer, options = self.md.renderer, self.md.options
         first, last = opener.map
         source = "\n".join(self.lines[first : last + 1])
@@ -427,7 +430,7 @@ class _NoteRender:
         j = open_idx + 1
         while j < close:
             t = tokens[j]
-            end = _matching_close(tokens, j) if t.nesting == 1 else j
+            end = matching_close(tokens, j) if t.nesting == 1 else j
             if t.type == "list_item_open" and t.meta.get("step_id"):
                 a, b = t.map
                 steps.append(
@@ -458,116 +461,3 @@ class _NoteRender:
             fingerprint=hashlib.sha256(normalized.encode()).hexdigest(),
             line=first + 1,
         )
-
-
-# -- token helpers ------------------------------------------------------------------------
-
-
-def _matching_close(tokens: list[Token], open_idx: int) -> int:
-    depth = 0
-    for j in range(open_idx, len(tokens)):
-        depth += tokens[j].nesting
-        if depth == 0:
-            return j
-    return len(tokens) - 1
-
-
-def _wikilinks(tokens: list[Token]):
-    """Every cross-link with the inline token that holds it and its index there."""
-    for token in tokens:
-        for position, child in enumerate(token.children or ()):
-            if child.type == "wikilink":
-                yield token, position, child
-
-
-# A sentence ends at . ! or ? followed by space and a capital: "e.g. the" does not end one.
-SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
-CONTEXT_CHARS = 220  # at most this much text on each side of the link
-
-
-def _sentence_around(children: list[Token], position: int) -> list[Token]:
-    """The tokens of the sentence holding children[position], that link shown marked.
-
-    Text tokens at the edges are cut at the sentence boundary; a very long sentence is cut
-    to CONTEXT_CHARS each side, with an ellipsis. Formulas keep their typeset HTML.
-    """
-
-    def text(content: str) -> Token:
-        token = Token("text", "", 0)
-        token.content = content
-        return token
-
-    link = children[position]
-    before: list[Token] = []
-    budget = CONTEXT_CHARS
-    for child in reversed(children[:position]):
-        if child.type in {"softbreak", "hardbreak"}:
-            before.append(text(" "))
-            continue
-        if child.type == "text":
-            ends = list(SENTENCE_END.finditer(child.content))
-            if ends:
-                before.append(text(child.content[ends[-1].end() :]))
-                break
-        if len(child.content) > budget:
-            kept = child.content[len(child.content) - budget :] if child.type == "text" else ""
-            before.append(text("… " + kept.lstrip()))
-            break
-        budget -= len(child.content)
-        before.append(child)
-    after: list[Token] = []
-    budget = CONTEXT_CHARS
-    for child in children[position + 1 :]:
-        if child.type in {"softbreak", "hardbreak"}:
-            after.append(text(" "))
-            continue
-        if child.type == "text":
-            end = SENTENCE_END.search(child.content)
-            if end:
-                after.append(text(child.content[: end.start() + 1]))
-                break
-        if len(child.content) > budget:
-            kept = child.content[:budget] if child.type == "text" else ""
-            after.append(text(kept.rstrip() + " …"))
-            break
-        budget -= len(child.content)
-        after.append(child)
-    mark_open, mark_close = Token("mark_open", "mark", 1), Token("mark_close", "mark", -1)
-    return [*reversed(before), mark_open, link, mark_close, *after]
-
-
-def _inline_text(inline: Token) -> str:
-    parts = []
-    for child in inline.children or []:
-        if child.type in {"text", "code_inline", "math_inline"}:
-            parts.append(child.content)
-        elif child.type == "wikilink":
-            parts.append(child.meta.get("text") or child.meta.get("slug", ""))
-    return "".join(parts).strip()
-
-
-def _prose(tokens: list[Token]) -> str:
-    return " ".join(c.content for t in tokens if t.children for c in t.children if c.type == "text")
-
-
-def plain_text(tokens: list[Token]) -> str:
-    """The note as text: prose, code and TeX source, one block per paragraph."""
-    blocks: list[str] = []
-    for token in tokens:
-        if token.type == "inline":
-            parts = []
-            for child in token.children or []:
-                if child.type in {"text", "code_inline"}:
-                    parts.append(child.content)
-                elif child.type == "math_inline":
-                    parts.append(f"${child.content}$")
-                elif child.type == "wikilink":
-                    parts.append(child.meta.get("label") or child.meta.get("text") or "")
-                elif child.type in {"softbreak", "hardbreak"}:
-                    parts.append(" ")
-            blocks.append("".join(parts))
-        elif token.type in {"math_block", "amsmath"}:
-            blocks.append(f"$${token.content.strip()}$$")
-        elif token.type in {"fence", "code_block"}:
-            blocks.append(token.content.rstrip("\n"))
-    return "\n\n".join(b for b in blocks if b.strip())

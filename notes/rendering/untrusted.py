@@ -14,14 +14,19 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from . import katex
-from .math import brace_depth
+from .nesting import NestingGauge
 from .parser import _link_open, _math_display, _math_inline
 from .sanitize import sanitize
 
 MAX_CHARS = 10_000
 MAX_NESTING = 12  # lists in quotes in lists: deeper than this is refused, not silently cut
 MAX_FORMULA_CHARS = 2_000
-MAX_BRACE_DEPTH = 40
+# Levels of nesting, counted as for notes (math.NestingGauge, where KaTeX's real limits are
+# noted): tighter, since anyone may write an annotation.
+MAX_NESTING_DEPTH = 40
+# Tokens the nesting gauge reads after expanding macros: per formula, and for the whole text.
+MAX_EXPANDED_TOKENS = 10 * MAX_FORMULA_CHARS
+MAX_EXPANDED_TOKENS_IN_ALL = 10 * MAX_CHARS
 
 
 @dataclass
@@ -46,6 +51,10 @@ def _parser() -> MarkdownIt:
     return md
 
 
+def _excerpt(tex: str) -> str:
+    return tex if len(tex) < 40 else tex[:37] + "..."
+
+
 def _walk(tokens):
     for token in tokens:
         yield token
@@ -67,11 +76,20 @@ def render_untrusted(source: str) -> UntrustedRender:
         result.errors.append(f"lists and quotes nest {depth} deep; the limit is {MAX_NESTING}")
         return result
     formulas = [t for t in _walk(tokens) if t.type in {"math_inline", "math_block"}]
+    # The formulas are typeset in this order in one batch, sharing their macros: the gauge
+    # follows them the same way.
+    gauge = NestingGauge(
+        limit=MAX_NESTING_DEPTH, max_tokens=MAX_EXPANDED_TOKENS, max_total_tokens=MAX_EXPANDED_TOKENS_IN_ALL
+    )
     for token in formulas:
         if len(token.content) > MAX_FORMULA_CHARS:
             result.errors.append(f"a formula is {len(token.content):,} characters; the limit is {MAX_FORMULA_CHARS:,}")
-        elif brace_depth(token.content) > MAX_BRACE_DEPTH:
-            result.errors.append(f"a formula nests braces more than {MAX_BRACE_DEPTH} deep")
+            continue
+        nesting = gauge.measure(token.content)
+        if nesting.problem:
+            result.errors.append(f"math: {nesting.problem} in ${_excerpt(token.content)}$")
+        else:
+            gauge.adopt(nesting)
     if result.errors:
         return result
     try:
@@ -80,7 +98,7 @@ def render_untrusted(source: str) -> UntrustedRender:
         result.errors.append(f"math: {exc}")
         return result
     for token, out in zip(formulas, outputs, strict=True):
-        excerpt = token.content if len(token.content) < 40 else token.content[:37] + "..."
+        excerpt = _excerpt(token.content)
         if out.get("untrusted"):
             commands = ", ".join(sorted(set(out["untrusted"])))
             result.errors.append(f"math: {commands} is not allowed in ${excerpt}$")

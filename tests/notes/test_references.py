@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from notes.models import Note
 from notes.rendering.links import MappingIndex, NoteInfo
-from notes.rendering.pipeline import CONTEXT_CHARS, render
+from notes.rendering.pipeline import render
+from notes.rendering.tokens import CONTEXT_CHARS
 from notes.selectors import LiveNoteIndex
 from notes.services import revision_create
 from tests.conftest import note_source
