@@ -62,9 +62,7 @@ def read_note_files(paths: list[Path]) -> list[NoteFile]:
             continue
         note = NoteFile(path, source, path.stem)
         if not SLUG.fullmatch(path.stem):
-            note.problems.append(
-                Problem(1, 1, f"file name {path.name!r} must be a slug: {SLUG_RULE}")
-            )
+            note.problems.append(Problem(1, 1, f"file name {path.name!r} must be a slug: {SLUG_RULE}"))
         notes.append(note)
     return notes
 
