@@ -15,6 +15,7 @@ delimited parameter lets each use wrap the next), so the expansion itself is mod
 split across modules it would only be harder to check against KaTeX's source.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -137,6 +138,7 @@ class Nesting:
     depth: int
     problem: str | None = None
     definitions: dict = field(default_factory=dict, repr=False)
+    source: str = field(default="", repr=False)  # the formula measured
 
 
 def nesting_depth(tex: str) -> int:
@@ -179,8 +181,28 @@ class NestingGauge:
         self.max_tokens = max_tokens
         self.max_total_tokens = self.total_left = max_total_tokens
         self.macros: dict = dict(_site_macros() if macros is None else macros)
+        # The table is the site's and KaTeX's plus what the adopted formulas defined, so it is
+        # named by the text of those formulas in order; with the formula's own text and the
+        # limits, that decides the measure, which every gauge of the process can then share
+        # (notes are re-rendered whole: on every save, preview and rerender). None: a table
+        # given by the caller, measured afresh every time.
+        self._table: str | None = "" if macros is None else None
 
     def measure(self, tex: str) -> Nesting:
+        key = None
+        if self._table is not None and self.total_left >= self.max_tokens:
+            key = (tex, self._table, self.limit, self.max_tokens)
+            if key in _MEASURED:
+                measured, read = _MEASURED[key]
+                self.total_left -= read
+                return measured
+        measured, read = self._measure(tex)
+        self.total_left -= read
+        if key is not None:
+            _remember(key, measured, read)
+        return measured
+
+    def _measure(self, tex: str) -> tuple[Nesting, int]:
         if self.total_left < self.max_tokens:
             budget = max(self.total_left, 0)
             over = (
@@ -196,7 +218,6 @@ class NestingGauge:
             run.run()
         except _OverBudget as exc:
             problem = str(exc)
-        self.total_left -= run.read
         if run.peak > self.limit:
             at_least = "at least " if problem else ""
             problem = (
@@ -205,11 +226,32 @@ class NestingGauge:
             )
         elif problem is None and run.local_problem:
             problem = run.local_problem
-        return Nesting(run.peak, problem, run.defined)
+        return Nesting(run.peak, problem, run.defined, tex), run.read
 
     def adopt(self, measured: Nesting) -> None:
         """Keep the definitions of a formula that is going to be rendered."""
-        self.macros.update(measured.definitions)
+        if measured.definitions:
+            self.macros.update(measured.definitions)
+            if self._table is not None:
+                self._table = hashlib.sha256(f"{self._table}\0{measured.source}".encode()).hexdigest()
+
+
+# Measures shared by the gauges of a process: (tex, table, limit, max tokens) -> (Nesting,
+# tokens read). A Nesting is never changed once made (adopt only reads its definitions).
+# Bounded by the formulas' total length (many times the starter notes' formulas), then started
+# afresh: a flood of long formulas costs memory for a moment, never without end.
+MEASURED_CACHE_CHARS = 16_000_000
+_MEASURED: dict[tuple, tuple[Nesting, int]] = {}
+_measured_chars = 0
+
+
+def _remember(key: tuple, measured: Nesting, read: int) -> None:
+    global _measured_chars
+    if _measured_chars + len(key[0]) > MEASURED_CACHE_CHARS:
+        _MEASURED.clear()
+        _measured_chars = 0
+    _MEASURED[key] = (measured, read)
+    _measured_chars += len(key[0])
 
 
 class _Run:

@@ -259,3 +259,18 @@ def test_optional_arguments_katex_parses_are_known():
         names |= {json.loads(n) for n in re.findall(r'"(?:[^"\\]|\\.)*"', listed)}
     internal = {n for n in names if n.startswith("\\\\")}  # \\cdrightarrow and the like: not typeable
     assert names - internal - {"\\includegraphics"} == _OPTIONAL_MATH_ARG
+
+
+def test_measures_are_shared_only_between_gauges_with_the_same_macros():
+    # Gauges share measures of the same formula under the same macro table; a note whose
+    # earlier formula defined a macro has another table, so the same text is measured anew.
+    plain = NestingGauge()
+    assert plain.measure(r"\deepm").depth == 0  # undefined here: KaTeX's error, not deep
+    defining = NestingGauge()
+    definition = defining.measure(r"\gdef\deepm{{{{{x}}}}}")
+    defining.adopt(definition)
+    assert defining.measure(r"\deepm").depth == 4  # the body inside the definition's braces
+    assert NestingGauge().measure(r"\deepm").depth == 0
+    too_deep = NestingGauge(limit=3)
+    too_deep.adopt(too_deep.measure(r"\gdef\deepm{{{{{x}}}}}"))
+    assert "nests 4 levels deep" in too_deep.measure(r"\deepm").problem
