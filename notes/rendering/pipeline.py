@@ -29,7 +29,7 @@ from .sanitize import sanitize
 from .tokens import inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 2  # 2: links keep the sentence around them; derivation prints omit the title
+RENDERER_VERSION = 3  # 3: heading ids never take an id of the page itself; 2: links keep their sentence
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -40,6 +40,27 @@ MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 
 
 STEP_ID = re.compile(r"(.+)-step-\d+")
+
+# Ids the site's own pages and scripts use (templates/, static/js/): a heading or derivation
+# taking one would clobber the page's element (an id "annotation-data" would hide the
+# annotation script's data). tests/notes/rendering/test_ids.py keeps the list in step with
+# the templates. Footnote ids (fn1, fnref1:2) belong to the footnotes of the note itself.
+PAGE_IDS = frozenset(
+    """
+    activity-title annotation-data annotation-panel annotation-panel-title annotation-single
+    annotations-error annotations-q annotations-state chart-desc chart-title data-title
+    graph-list-title import-file import-file-help import-report-title linked-from-title main
+    next-title search-area search-limit search-q search-results-heading site-search-q
+    study-attempt study-attempt-help study-count study-end-title study-mode-and-review
+    study-mode-and-review-title study-title used-elsewhere-title
+    """.split()
+)
+FOOTNOTE_ID = re.compile(r"fn\d+|fnref\d+(?::\d+)?")
+
+
+def id_is_reserved(anchor: str) -> bool:
+    """True for an id the page or the note's footnotes already use."""
+    return anchor in PAGE_IDS or FOOTNOTE_ID.fullmatch(anchor) is not None
 
 
 def step_id(key: str, number: int) -> str:
@@ -175,7 +196,7 @@ class _NoteRender:
                 text = inline_text(inline)
                 base = slugify(re.sub(r"[\\{}_^]", " ", text))[:MAX_HEADING_ID].strip("-") or "section"
                 anchor, n = base, 2
-                while anchor in used_ids:
+                while anchor in used_ids or id_is_reserved(anchor):
                     anchor, n = f"{base}-{n}", n + 1
                 used_ids.add(anchor)
                 token.attrSet("id", anchor)
@@ -250,6 +271,8 @@ class _NoteRender:
             self.error(line, 1, f"derivation id {key!r} must be lowercase letters, digits and hyphens (at most 80)")
         elif key in seen:
             self.error(line, 1, f"duplicate derivation id {key!r}")
+        elif id_is_reserved(key):
+            self.error(line, 1, f"derivation id {key!r} is used by the page itself; choose another")
         if not title:
             self.error(line, 1, "a derivation needs a title after its id")
         elif len(title) > MAX_DERIVATION_TITLE:
