@@ -20,6 +20,7 @@ from markdown_it.token import Token
 
 from . import katex
 from .frontmatter import parse_front_matter
+from .ids import id_is_reserved
 from .links import MappingIndex, NoteIndex, NoteInfo
 from .math import PreparedFormula, prepare
 from .nesting import NestingGauge
@@ -40,52 +41,6 @@ MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 
 
 STEP_ID = re.compile(r"(.+)-step-\d+")
-
-# Ids the site's own pages and scripts use (templates/, static/js/): a heading or derivation
-# taking one would clobber the page's element (an id "annotation-data" would hide the
-# annotation script's data). tests/notes/rendering/test_ids.py keeps the list in step with
-# the templates. Footnote ids (fn1, fnref1:2) belong to the footnotes of the note itself.
-PAGE_IDS = frozenset(
-    [
-        "activity-title",
-        "annotation-data",
-        "annotation-panel",
-        "annotation-panel-title",
-        "annotation-single",
-        "annotations-error",
-        "annotations-q",
-        "annotations-state",
-        "chart-desc",
-        "chart-title",
-        "data-title",
-        "graph-list-title",
-        "import-file",
-        "import-file-help",
-        "import-report-title",
-        "linked-from-title",
-        "main",
-        "next-title",
-        "search-area",
-        "search-limit",
-        "search-q",
-        "search-results-heading",
-        "site-search-q",
-        "study-attempt",
-        "study-attempt-help",
-        "study-count",
-        "study-end-title",
-        "study-mode-and-review",
-        "study-mode-and-review-title",
-        "study-title",
-        "used-elsewhere-title",
-    ]
-)
-FOOTNOTE_ID = re.compile(r"fn\d+|fnref\d+(?::\d+)?")
-
-
-def id_is_reserved(anchor: str) -> bool:
-    """True for an id the page or the note's footnotes already use."""
-    return anchor in PAGE_IDS or FOOTNOTE_ID.fullmatch(anchor) is not None
 
 
 def step_id(key: str, number: int) -> str:

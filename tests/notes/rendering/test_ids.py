@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from notes.rendering import render
-from notes.rendering.pipeline import PAGE_IDS, id_is_reserved
+from notes.rendering.ids import PAGE_IDS, id_is_reserved
 from tests.conftest import note_source
 
 ROOT = Path(__file__).resolve().parents[3]
