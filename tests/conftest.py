@@ -15,6 +15,17 @@ from notes.services import revision_create
 # The starter notes and their numerical checks.
 CORPUS = Path(__file__).resolve().parent.parent / "notes" / "corpus"
 
+# The "spread bomb": each formula stays under KaTeX's per-formula maxExpand (585 expansions),
+# and expands to about 28,000 tokens; 1,600 of them would make KaTeX build gigabytes.
+BOMB_MACROS = (
+    "$"
+    + r"\gdef\za{" + r"\frac{x}{y}" * 8 + "}"
+    + r"\gdef\zb{" + r"\za" * 8 + "}"
+    + r"\gdef\zc{" + r"\zb" * 8 + "}"
+    + r"\gdef\zd{" + r"\zc" * 8 + "}"
+    + "$"
+)  # fmt: skip
+
 AREAS = ["foundations", "optimization", "information-theory", "architectures", "generative-modeling"]
 
 

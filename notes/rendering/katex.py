@@ -9,12 +9,13 @@ import asyncio
 import atexit
 import json
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
-from py_mini_racer import JSTimeoutException, MiniRacer
+from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
 HERE = Path(__file__).resolve().parent
 KATEX_JS = HERE / "vendor" / "katex.min.js"
@@ -25,7 +26,32 @@ SITE_MACROS = HERE / "site_macros.tex"
 MAX_MEMORY_BYTES = 512 * 1024 * 1024
 
 
-class KatexTimeout(Exception):
+# KaTeX caps user-given sizes at maxSize (20 em) only when they are positive: a \kern,
+# \raisebox, \rule or \\[...] of -99,999 em (or a size it computes, as \raisebox's box)
+# would make a page millions of pixels tall. Every length KaTeX writes, in styles and MathML
+# attributes, is therefore clamped to this many em either way: far beyond any real formula
+# (a 100-row matrix is about 150 em tall), and a page stays a page.
+MAX_OUTPUT_EM = 500
+_LONG_LENGTH = re.compile(r'(?<=[:"])(-?)(\d{3,}(?:\.\d+)?)em(?=[;"\s])')
+
+
+def _clamp_length(match: re.Match) -> str:
+    if float(match.group(2)) <= MAX_OUTPUT_EM:
+        return match.group(0)
+    return f"{match.group(1)}{MAX_OUTPUT_EM}em"
+
+
+def clamp_lengths(html: str) -> str:
+    """KaTeX's HTML with no length beyond MAX_OUTPUT_EM em, positive or negative."""
+    return _LONG_LENGTH.sub(_clamp_length, html)
+
+
+class KatexFailure(Exception):
+    """The engine could not finish the batch (time, memory, or V8 itself); the message says
+    which, in words for the author. The engine is replaced before this is raised."""
+
+
+class KatexTimeout(KatexFailure):
     """The batch did not finish within KATEX_TIMEOUT_SECONDS."""
 
 
@@ -37,7 +63,7 @@ class KatexEngine:
         self._ctx.call("loadSiteMacros", SITE_MACROS.read_text(encoding="utf-8"))
         self.version: str = self._ctx.eval("katex.version")
 
-    def render_batch(self, items: list[tuple[str, bool]]) -> list[dict]:
+    def render_batch(self, items: list[tuple[str, bool]], timeout_seconds: float) -> list[dict]:
         """Render (tex, display) pairs in order, sharing one macros scope.
 
         Returns one dict per item: {"html", "warnings"} or {"error", "position", "warnings"}.
@@ -45,15 +71,21 @@ class KatexEngine:
         if not items:
             return []
         try:
-            raw = self._ctx.call(
-                "renderBatch",
-                items,
-                timeout_sec=settings.KATEX_TIMEOUT_SECONDS,
-                max_memory=MAX_MEMORY_BYTES,
-            )
+            raw = self._ctx.call("renderBatch", items, timeout_sec=timeout_seconds, max_memory=MAX_MEMORY_BYTES)
         except JSTimeoutException as exc:
-            raise KatexTimeout(str(exc)) from exc
-        return json.loads(raw)
+            raise KatexTimeout(f"math rendering took longer than {timeout_seconds:g} s") from exc
+        except JSOOMException as exc:
+            raise KatexFailure(
+                f"math rendering needed more than {MAX_MEMORY_BYTES // 2**20} MB; look for macros that "
+                "multiply what they are given or very many large formulas"
+            ) from exc
+        except JSEvalException as exc:  # anything else V8 can end a call with: never a 500
+            raise KatexFailure(f"math rendering failed in the engine ({type(exc).__name__})") from exc
+        outputs = json.loads(raw)
+        for out in outputs:
+            if "html" in out:
+                out["html"] = clamp_lengths(out["html"])
+        return outputs
 
     def close(self) -> None:
         self._ctx.close()
@@ -106,20 +138,25 @@ def _in_event_loop() -> bool:
     return True
 
 
-def render_batch(items: list[tuple[str, bool]]) -> list[dict]:
+def render_batch(items: list[tuple[str, bool]], *, timeout_seconds: float | None = None) -> list[dict]:
+    """Typeset a batch in this process's engine within `timeout_seconds` (default
+    KATEX_TIMEOUT_SECONDS), or raise KatexFailure saying why not."""
+    timeout_seconds = settings.KATEX_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     if _in_event_loop():
         # mini-racer's blocking call with a timeout refuses to run inside a running event
         # loop (an ASGI handler, a Playwright-driven test); run it on a plain thread instead.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(render_batch, items).result()
+            return pool.submit(render_batch, items, timeout_seconds=timeout_seconds).result()
     engine = get_engine()
     with _lock:  # one V8 isolate is not safe to drive from two threads at once
         try:
-            return engine.render_batch(items)
-        except KatexTimeout:
-            pass
+            return engine.render_batch(items, timeout_seconds)
+        except KatexFailure as exc:
+            failure = exc
+    # An engine that hit a limit may be mid-call or near its heap ceiling: the next batch gets
+    # a fresh one.
     retire_engine()
-    raise KatexTimeout(f"math rendering took longer than {settings.KATEX_TIMEOUT_SECONDS:g} s")
+    raise failure
 
 
 def katex_version() -> str:

@@ -32,10 +32,14 @@ MAX_NESTING_DEPTH = 100
 # \TextOrMath), so it stops at twice that, in KaTeX's words: a formula it stops is one KaTeX
 # refuses too.
 MAX_MACRO_EXPANSIONS = 2000
-# Work bounds of the gauge itself: tokens read after macro expansion, per formula and for all
-# the formulas that share a gauge (one note). Ordinary math stays far below both.
-MAX_EXPANDED_TOKENS = 200_000
-MAX_EXPANDED_TOKENS_PER_NOTE = 5_000_000
+# What a note's math may expand to, in tokens after macro expansion: per formula, and for all
+# the formulas of a note together (the budget per document: KaTeX's maxExpand bounds one
+# formula, so 1,000 formulas each just under it could still make KaTeX build gigabytes). The
+# largest starter note expands to 11,094 tokens in all and its largest formula to under 1,000;
+# these leave room over ten times, and bound both the gauge's work and KaTeX's (about 1 s and
+# 200 MB at the note budget; past it, the note is not typeset at all: see `exhausted`).
+MAX_EXPANDED_TOKENS = 50_000
+MAX_EXPANDED_TOKENS_PER_NOTE = 150_000
 
 
 # -- the nesting gauge ----------------------------------------------------------------------
@@ -187,6 +191,11 @@ class NestingGauge:
         # (notes are re-rendered whole: on every save, preview and rerender). None: a table
         # given by the caller, measured afresh every time.
         self._table: str | None = "" if macros is None else None
+
+    @property
+    def exhausted(self) -> bool:
+        """The formulas measured so far used the whole budget of the note."""
+        return self.total_left <= 0
 
     def measure(self, tex: str) -> Nesting:
         key = None

@@ -30,7 +30,7 @@ from .sanitize import sanitize
 from .tokens import inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 3  # 3: heading ids never take an id of the page itself; 2: links keep their sentence
+RENDERER_VERSION = 3  # 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -297,13 +297,15 @@ class _NoteRender:
 
     def typeset(self) -> None:
         """All formulas of the note in one KaTeX call, sharing the note's macro scope."""
-        if not self.formulas:
+        if not self.formulas or self.gauge.exhausted:
+            # Past the note's expansion budget (reported per formula already), typesetting
+            # the formulas that fit would cost seconds for a note that cannot be published.
             return
         try:
             outputs = katex.render_batch(
                 [(prep.tex, token.type != "math_inline") for token, prep, _, _ in self.formulas]
             )
-        except katex.KatexTimeout as exc:
+        except katex.KatexFailure as exc:
             line, col = self.formulas[0][2], self.formulas[0][3]
             self.error(line, col, f"math: {exc}; look for runaway macros or very large formulas")
             return

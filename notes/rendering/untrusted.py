@@ -20,13 +20,19 @@ from .sanitize import sanitize
 
 MAX_CHARS = 10_000
 MAX_NESTING = 12  # lists in quotes in lists: deeper than this is refused, not silently cut
-MAX_FORMULA_CHARS = 2_000
-# Levels of nesting, counted as for notes (math.NestingGauge, where KaTeX's real limits are
-# noted): tighter, since anyone may write an annotation.
+# Anyone with an account may write an annotation, so every limit is tighter than a note's,
+# and all of them hold before KaTeX runs but the time budget, which bounds KaTeX itself.
+MAX_FORMULA_CHARS = 1_000
+MAX_FORMULAS = 50
+# Levels of nesting, counted as for notes (notes.rendering.nesting, where KaTeX's real limits
+# are noted).
 MAX_NESTING_DEPTH = 40
-# Tokens the nesting gauge reads after expanding macros: per formula, and for the whole text.
-MAX_EXPANDED_TOKENS = 10 * MAX_FORMULA_CHARS
-MAX_EXPANDED_TOKENS_IN_ALL = 10 * MAX_CHARS
+# Tokens the formulas may expand to through macros: per formula, and for the whole text (a
+# dense page of real math is a few thousand; 1,600 formulas each under KaTeX's maxExpand
+# would otherwise add up to gigabytes of KaTeX output).
+MAX_EXPANDED_TOKENS = 5_000
+MAX_EXPANDED_TOKENS_IN_ALL = 20_000
+RENDER_SECONDS = 2.0  # KaTeX's time for one text's formulas; past it, an error, not a wait
 
 
 @dataclass
@@ -76,6 +82,9 @@ def render_untrusted(source: str) -> UntrustedRender:
         result.errors.append(f"lists and quotes nest {depth} deep; the limit is {MAX_NESTING}")
         return result
     formulas = [t for t in _walk(tokens) if t.type in {"math_inline", "math_block"}]
+    if len(formulas) > MAX_FORMULAS:
+        result.errors.append(f"the text has {len(formulas):,} formulas; the limit is {MAX_FORMULAS}")
+        return result
     # The formulas are typeset in this order in one batch, sharing their macros: the gauge
     # follows them the same way.
     gauge = NestingGauge(
@@ -93,8 +102,10 @@ def render_untrusted(source: str) -> UntrustedRender:
     if result.errors:
         return result
     try:
-        outputs = katex.render_batch([(t.content, t.type == "math_block") for t in formulas])
-    except katex.KatexTimeout as exc:
+        outputs = katex.render_batch(
+            [(t.content, t.type == "math_block") for t in formulas], timeout_seconds=RENDER_SECONDS
+        )
+    except katex.KatexFailure as exc:
         result.errors.append(f"math: {exc}")
         return result
     for token, out in zip(formulas, outputs, strict=True):

@@ -12,7 +12,7 @@ from accounts.models import Annotation
 from notes.graph.selectors import live_graph
 from notes.models import Note
 from notes.services import revision_create
-from tests.conftest import note_source
+from tests.conftest import BOMB_MACROS, note_source
 
 pytestmark = pytest.mark.django_db
 
@@ -244,3 +244,16 @@ def test_note_page_query_count_is_constant_as_annotations_grow(client, reader, n
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("notes:note", args=["n"]))
     assert response.content.decode().count('class="annotation-entry') == 201
+
+
+def test_a_spread_bomb_gets_a_json_400_that_says_what_to_fix_and_writes_nothing(client, reader, note):
+    client.force_login(reader)
+    expected = {
+        1600: "the text has 1,601 formulas; the limit is 50",
+        40: r"math: formula expands to more than 5,000 tokens through its macros; simplify them in $\zd$",
+    }
+    for count, message in expected.items():
+        response = post(client, quote="The logits", body=(BOMB_MACROS + " " + " ".join([r"$\zd$"] * count))[:10_000])
+        assert response.status_code == 400 and response["Content-Type"] == "application/json"
+        assert response.json()["errors"][0] == message
+    assert not Annotation.objects.exists()

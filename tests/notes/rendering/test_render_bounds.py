@@ -1,0 +1,103 @@
+"""Rendering is bounded for every path: notes, previews, imports and readers' annotations.
+
+Real KaTeX in real V8 throughout; where a limit is lowered, it is to reach it quickly.
+"""
+
+import re
+
+import pytest
+
+from notes.rendering import katex, render
+from notes.rendering import untrusted as untrusted_module
+from notes.rendering.untrusted import MAX_FORMULAS, render_untrusted
+from tests.conftest import BOMB_MACROS, note_source
+
+
+def messages(result):
+    return [e.message for e in result.errors]
+
+
+def test_a_spread_bomb_in_an_annotation_is_refused_before_katex_runs():
+    body = (BOMB_MACROS + " " + " ".join([r"$\zd$"] * 1600))[:10_000]
+    assert render_untrusted(body).errors == ["the text has 1,601 formulas; the limit is 50"]
+    # Under the formula count, the expansion budget refuses it.
+    few = render_untrusted(BOMB_MACROS + " " + " ".join([r"$\zd$"] * 40))
+    assert (
+        few.errors[0] == r"math: formula expands to more than 5,000 tokens through its macros; simplify them in $\zd$"
+    )
+    assert "expand to more than 20,000 tokens in all" in few.errors[-1]  # the budget of the whole text
+
+
+def test_a_spread_bomb_in_a_note_is_refused_as_a_whole():
+    result = render(note_source("Bomb", body=BOMB_MACROS + " " + " ".join([r"$\zd$"] * 1600)), slug="bomb")
+    assert any("expand to more than 150,000 tokens in all" in m for m in messages(result))
+    assert "katex" not in result.html  # past the budget nothing is typeset
+    assert render(note_source("After", body="$x$"), slug="after").ok
+
+
+def test_an_annotation_has_at_most_so_many_formulas():
+    result = render_untrusted(" ".join(["$x$"] * (MAX_FORMULAS + 1)))
+    assert result.errors == [f"the text has {MAX_FORMULAS + 1} formulas; the limit is {MAX_FORMULAS}"]
+    assert render_untrusted(" ".join(["$x$"] * MAX_FORMULAS)).ok
+
+
+def test_an_annotation_formula_has_at_most_a_thousand_characters():
+    assert render_untrusted("$" + "x" * 1_000 + "$").ok
+    assert render_untrusted("$" + "x" * 1_001 + "$").errors == ["a formula is 1,001 characters; the limit is 1,000"]
+
+
+def test_an_annotation_gets_its_own_time_budget(monkeypatch):
+    monkeypatch.setattr(untrusted_module, "RENDER_SECONDS", 0.001)
+    result = render_untrusted(" ".join(f"$x_{{{i}}}^{{2}}$" for i in range(50)))
+    assert result.errors == ["math: math rendering took longer than 0.001 s"]
+    monkeypatch.undo()
+    assert render_untrusted("$y$").ok  # the engine was replaced and serves
+
+
+def test_an_engine_out_of_memory_is_an_error_and_is_replaced(monkeypatch):
+    # A heap ceiling low enough for an ordinary large note to reach it: V8's own
+    # out-of-memory, reported like any other failure, never raised to the request.
+    monkeypatch.setattr(katex, "MAX_MEMORY_BYTES", 8 * 1024 * 1024)
+    katex.retire_engine()
+    body = "\n\n".join(
+        r"$$\begin{pmatrix}" + r"\frac{a}{b} & " * 40 + r"c \\" * 40 + r"\end{pmatrix}$$" for _ in range(20)
+    )
+    result = render(note_source("Heavy", body=body), slug="heavy")
+    assert any("math rendering needed more than 8 MB" in m for m in messages(result)), messages(result)[:3]
+    monkeypatch.undo()
+    assert render(note_source("After", body="$x$"), slug="after").ok
+
+
+LENGTH = re.compile(r'[:"](-?\d+(?:\.\d+)?)em')
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        r"\raisebox{-99999em}{x}",
+        r"\raisebox{99999em}{x}",
+        r"\kern{-99999em}",
+        r"\hspace{-99999em}",
+        r"\hskip{-99999em}",
+        r"\mkern{-99999mu}",
+        r"\mskip{-99999mu}",
+        r"\rule{1em}{-99999em}",
+        r"\rule[-99999em]{1em}{1em}",
+        r"x\\[-99999em]y",
+    ],
+)
+def test_no_length_in_typeset_math_exceeds_the_cap_either_way(tex):
+    note = render(note_source("Sizes", body=f"$${tex}$$"), slug="sizes")
+    annotation = render_untrusted(f"${tex}$")
+    for html in (note.html, annotation.html):
+        lengths = [abs(float(v)) for v in LENGTH.findall(html)]
+        assert lengths and max(lengths) <= katex.MAX_OUTPUT_EM, tex
+
+
+def test_ordinary_lengths_are_left_alone():
+    assert katex.clamp_lengths('<span style="height:1.2em;top:-3.15em"></span>') == (
+        '<span style="height:1.2em;top:-3.15em"></span>'
+    )
+    assert katex.clamp_lengths('<span style="margin-right:-99999em;"></span>') == (
+        '<span style="margin-right:-500em;"></span>'
+    )
