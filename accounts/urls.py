@@ -4,6 +4,7 @@ from django.urls import path, reverse_lazy
 from accounts import views
 from accounts.annotations import collection_views as annotation_list_views
 from accounts.annotations import views as annotation_views
+from accounts.throttling import ThrottledPasswordResetView
 
 app_name = "accounts"
 
@@ -40,7 +41,7 @@ urlpatterns = [
     path("password/change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password/reset/",
-        auth_views.PasswordResetView.as_view(
+        ThrottledPasswordResetView.as_view(
             success_url=reverse_lazy("accounts:password_reset_done"),
             email_template_name="registration/password_reset_email.txt",
         ),

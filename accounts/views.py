@@ -24,7 +24,8 @@ def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        # A new account has no failed logins to count: signed in by the password backend.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("notes:home")
     return render(request, "registration/signup.html", {"form": form})
 

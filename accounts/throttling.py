@@ -1,0 +1,64 @@
+"""Limits on guessing: the login lockout page (django-axes counts the failures) and the
+password-reset limits per address and per client address.
+
+Counts live in the cache (Redis in production, so every worker shares them); with no cache a
+limit is lost for the cache's lifetime only, never the rest of the site.
+"""
+
+import hashlib
+from math import ceil
+
+from axes.helpers import get_client_ip_address, get_cool_off
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
+from django.shortcuts import render
+
+RESET_WINDOW_SECONDS = 3600
+
+
+def _too_many(status_template: str, request, minutes: int, reason: str):
+    response = render(request, status_template, {"minutes": minutes, "reason": reason}, status=429)
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """What a locked-out login attempt gets: 429, how long to wait, and Retry-After."""
+    cool_off = get_cool_off(request)
+    minutes = ceil(cool_off.total_seconds() / 60)
+    reason = (
+        f"There were {settings.AXES_FAILURE_LIMIT} wrong passwords for this account or from your "
+        "connection. To protect the account, logging in is paused."
+    )
+    return _too_many("registration/too_many.html", request, minutes, reason)
+
+
+def _count(key: str) -> int:
+    """One more in the hour-long count under `key`; the count so far."""
+    cache.add(key, 0, timeout=RESET_WINDOW_SECONDS)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=RESET_WINDOW_SECONDS)
+        return 1
+
+
+class ThrottledPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset form, sending at most PASSWORD_RESETS_PER_ADDRESS emails to one address
+    and taking PASSWORD_RESETS_PER_IP requests from one client an hour. Counted per address
+    typed, whether an account has it or not, so the limit reveals nothing."""
+
+    def form_valid(self, form):
+        address = form.cleaned_data["email"].strip().lower()
+        by_address = hashlib.sha256(address.encode()).hexdigest()
+        client = get_client_ip_address(self.request) or "unknown"
+        if _count(f"password-reset:ip:{client}") > settings.PASSWORD_RESETS_PER_IP:
+            reason = "There were too many password-reset requests from your connection."
+            return _too_many("registration/too_many.html", self.request, 60, reason)
+        if _count(f"password-reset:address:{by_address}") > settings.PASSWORD_RESETS_PER_ADDRESS:
+            reason = (
+                f"Reset links were sent to this address {settings.PASSWORD_RESETS_PER_ADDRESS} times in the past hour."
+            )
+            return _too_many("registration/too_many.html", self.request, 60, reason)
+        return super().form_valid(form)
