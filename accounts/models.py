@@ -200,6 +200,9 @@ class Annotation(models.Model):
     anchor_score = models.FloatField(null=True, blank=True)  # fuzzy matches: how close, 0-1
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every edit of the body: an edit names the version it was made on, and one made
+    # on an older version (another tab saved first) is refused rather than lost.
+    version = models.PositiveIntegerField(default=1)
 
     objects = AnnotationQuerySet.as_manager()
 

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
+from django.utils import timezone
 
 from accounts.annotations.anchoring import LIST_MARKER
 from accounts.annotations.errors import AnnotationError, capped
@@ -132,11 +133,32 @@ def annotation_create(
         )
 
 
-def annotation_update(*, annotation: Annotation, body: str) -> Annotation:
-    """Replace the body; it is rendered (and refused if it does not render) before any write."""
-    annotation.body_html = _body_html(body)
-    annotation.body = body.strip()
-    annotation.save(update_fields=["body", "body_html", "updated_at"])
+class AnnotationConflict(AnnotationError):
+    """The annotation was saved elsewhere (another tab) after the version this edit was made on."""
+
+    def __init__(self, *, current: Annotation, yours: str):
+        super().__init__(
+            "this annotation was changed in another tab or window after you opened it; both versions are "
+            "shown: keep the one you want, or combine them, and save again"
+        )
+        self.current = current
+        self.yours = yours
+
+
+def annotation_update(*, annotation: Annotation, body: str, version: int) -> Annotation:
+    """Replace the body if the annotation is still at `version`, or raise AnnotationConflict.
+
+    The body is rendered (and refused if it does not render) before any write. The check and
+    the write are one UPDATE ... WHERE version = ..., so of several edits made on the same
+    version exactly one is saved and the others are told, never silently overwritten.
+    """
+    body_html = _body_html(body)
+    saved = Annotation.objects.filter(pk=annotation.pk, version=version).update(
+        body=body.strip(), body_html=body_html, version=F("version") + 1, updated_at=timezone.now()
+    )
+    if not saved:
+        raise AnnotationConflict(current=Annotation.objects.get(pk=annotation.pk), yours=body)
+    annotation.refresh_from_db(fields=["body", "body_html", "version", "updated_at"])
     return annotation
 
 

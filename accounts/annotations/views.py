@@ -13,7 +13,13 @@ from django.views.decorators.http import require_POST
 
 from accounts.annotations.errors import AnnotationError
 from accounts.annotations.selectors import PanelItem, annotation_for_owner, live_revision_or_404
-from accounts.annotations.services import annotation_create, annotation_delete, annotation_reattach, annotation_update
+from accounts.annotations.services import (
+    AnnotationConflict,
+    annotation_create,
+    annotation_delete,
+    annotation_reattach,
+    annotation_update,
+)
 from accounts.models import Annotation
 from accounts.views import wants_json
 
@@ -39,6 +45,7 @@ def annotation_json(a: Annotation) -> dict:
         **annotation_anchor_json(a),
         "body": a.body,
         "body_html": a.body_html,
+        "version": a.version,
         "revision": a.revision.number,
         "edit_url": reverse("accounts:annotation_edit", args=[a.pk]),
         "delete_url": reverse("accounts:annotation_delete", args=[a.pk]),
@@ -114,19 +121,37 @@ def annotation_new(request):
 
 @login_required
 def annotation_edit(request, annotation_id):
+    """GET: the form, carrying the version it shows. POST: save, or 409 with both bodies when
+    another tab saved first."""
     annotation = annotation_for_owner(request.user, annotation_id)
-    context = {"annotation": annotation, "body": annotation.body}
-    if request.method == "POST":
-        context["body"] = request.POST.get("body", "")
-        try:
-            annotation_update(annotation=annotation, body=_field(request, "body"))
-        except AnnotationError as error:
-            return _refused(request, error, "accounts/annotation_edit.html", context)
-        if wants_json(request):
-            return JsonResponse(annotation_json(annotation))
-        messages.success(request, "Annotation saved.")
-        return redirect(reverse("notes:note", args=[annotation.note.slug]) + f"#annotation-{annotation.pk}")
-    return render(request, "accounts/annotation_edit.html", context)
+    context = {"annotation": annotation, "body": annotation.body, "version": annotation.version}
+    if request.method != "POST":
+        return render(request, "accounts/annotation_edit.html", context)
+    context["body"] = request.POST.get("body", "")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        error = AnnotationError("this edit does not say which version it was made on; reload the page and edit again")
+        return _refused(request, error, "accounts/annotation_edit.html", context)
+    try:
+        annotation_update(annotation=annotation, body=_field(request, "body"), version=version)
+    except AnnotationConflict as conflict:
+        return _conflict(request, conflict, context)
+    except AnnotationError as error:
+        return _refused(request, error, "accounts/annotation_edit.html", context)
+    if wants_json(request):
+        return JsonResponse(annotation_json(annotation))
+    messages.success(request, "Annotation saved.")
+    return redirect(reverse("notes:note", args=[annotation.note.slug]) + f"#annotation-{annotation.pk}")
+
+
+def _conflict(request, conflict: AnnotationConflict, context: dict):
+    """409: the saved body and the refused one, and a form (at the saved version) holding yours."""
+    if wants_json(request):
+        body = {"errors": conflict.messages, "current": annotation_json(conflict.current), "yours": conflict.yours}
+        return JsonResponse(body, status=409)
+    context = {**context, "errors": conflict.messages, "current": conflict.current, "version": conflict.current.version}
+    return render(request, "accounts/annotation_edit.html", context, status=409)
 
 
 @login_required

@@ -18,6 +18,7 @@ PAGE_IDS = frozenset(
         "annotations-state",
         "chart-desc",
         "chart-title",
+        "conflict-title",
         "data-title",
         "graph-list-title",
         "import-file",

@@ -7,11 +7,12 @@ import pytest
 from django.urls import reverse
 
 from accounts.annotations.errors import AnnotationError
-from accounts.annotations.services import annotation_create
+from accounts.annotations.services import AnnotationConflict, annotation_create, annotation_update
 from accounts.models import Annotation
 from notes.graph.selectors import live_graph
 from notes.models import Note
 from notes.services import revision_create
+from tests.accounts.helpers import at_once
 from tests.conftest import BOMB_MACROS, note_source
 
 pytestmark = pytest.mark.django_db
@@ -140,9 +141,9 @@ def test_json_create_then_edit_and_delete(client, reader, note):
     data = response.json()
     assert data["quote"] == "The logits" and data["body_html"] == "<p><em>Hi</em></p>\n"
     a = Annotation.objects.get(pk=data["id"])
-    edit = client.post(a_url("edit", a), {"body": "New $x$"}, HTTP_ACCEPT="application/json")
+    edit = client.post(a_url("edit", a), {"body": "New $x$", "version": 1}, HTTP_ACCEPT="application/json")
     assert edit.status_code == 200 and "katex" in edit.json()["body_html"]
-    bad = client.post(a_url("edit", a), {"body": "$\\href{x}{y}$"}, HTTP_ACCEPT="application/json")
+    bad = client.post(a_url("edit", a), {"body": "$\\href{x}{y}$", "version": 2}, HTTP_ACCEPT="application/json")
     assert bad.status_code == 400 and "\\href is not allowed" in bad.json()["errors"][0]
     a.refresh_from_db()
     assert a.body == "New $x$"  # the refused edit changed nothing
@@ -177,7 +178,7 @@ def test_only_the_owner_reaches_an_annotation(client, reader, stranger, editor, 
     for user in (stranger, editor):
         client.force_login(user)
         assert client.get(a_url("edit", a)).status_code == 404
-        assert client.post(a_url("edit", a), {"body": "theirs"}).status_code == 404
+        assert client.post(a_url("edit", a), {"body": "theirs", "version": 1}).status_code == 404
         assert client.post(a_url("delete", a)).status_code == 404
         assert client.post(a_url("reattach", a), {"quote": "The logits"}).status_code == 404
         revision = reverse("notes:revision", args=["n", 1]) + f"?annotation={a.pk}"
@@ -257,3 +258,48 @@ def test_a_spread_bomb_gets_a_json_400_that_says_what_to_fix_and_writes_nothing(
         assert response.status_code == 400 and response["Content-Type"] == "application/json"
         assert response.json()["errors"][0] == message
     assert not Annotation.objects.exists()
+
+
+# -- edits from several tabs ---------------------------------------------------------------------
+
+
+def test_an_edit_made_on_an_older_version_gets_409_with_both_bodies(client, reader, note):
+    a = create(reader, quote="The logits", body="First.")
+    client.force_login(reader)
+    assert client.post(a_url("edit", a), {"body": "From tab one.", "version": 1}).status_code == 302
+    stale = client.post(a_url("edit", a), {"body": "From tab two.", "version": 1}, HTTP_ACCEPT="application/json")
+    assert stale.status_code == 409
+    data = stale.json()
+    assert data["current"]["body"] == "From tab one." and data["current"]["version"] == 2
+    assert data["yours"] == "From tab two." and "changed in another tab" in data["errors"][0]
+    page = client.post(a_url("edit", a), {"body": "From tab two.", "version": 1})
+    assert page.status_code == 409
+    html = page.content.decode()
+    assert "From tab one." in html and "From tab two." in html and 'name="version" value="2"' in html
+    # saving again from that page, at the version it now carries, is a deliberate overwrite
+    assert client.post(a_url("edit", a), {"body": "From tab two.", "version": 2}).status_code == 302
+    assert Annotation.objects.get(pk=a.pk).body == "From tab two."
+
+
+def test_an_edit_without_a_version_is_refused(client, reader, note):
+    a = create(reader, quote="The logits", body="First.")
+    client.force_login(reader)
+    response = client.post(a_url("edit", a), {"body": "No version."}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400 and "which version" in response.json()["errors"][0]
+    assert Annotation.objects.get(pk=a.pk).body == "First."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_simultaneous_edits_save_one_and_tell_the_others(reader, publish, areas):
+    publish("n", note_source("Note N", body=BODY))
+    a = create(reader, quote="The logits", body="First.")
+    bodies = iter(f"Edit {i}." for i in range(8))
+    outcomes = at_once(lambda: annotation_update(annotation=a, body=next(bodies), version=1), times=8)
+    saved = [o for o in outcomes if isinstance(o, Annotation)]
+    refused = [o for o in outcomes if isinstance(o, AnnotationConflict)]
+    assert len(saved) == 1 and len(refused) == 7, outcomes
+    stored = Annotation.objects.get(pk=a.pk)
+    assert stored.version == 2 and stored.body == saved[0].body
+    # every refused edit was handed back, with the saved one beside it: nothing is lost
+    assert {c.current.body for c in refused} == {stored.body}
+    assert len({c.yours for c in refused} | {stored.body}) == 8
