@@ -27,6 +27,17 @@ WIKILINK = re.compile(r"\[\[([^\[\]\n|]+?)(?:\|([^\[\]\n]+?))?\]\]")
 _formatter = HtmlFormatter(nowrap=True)
 
 
+# The pages' Content-Security-Policy allows images from the site itself (and data: URLs)
+# only, so an image elsewhere would show broken to every reader: it is refused when written.
+OUTSIDE_URL = re.compile(r"(?i)^\s*(?:[a-z][a-z0-9+.-]*:|//)")  # a scheme, or //host
+
+
+def outside_image(src: str) -> bool:
+    """True for an image address on another site (http:, https:, //host/...), which the pages'
+    security policy blocks."""
+    return bool(OUTSIDE_URL.match(src)) and not src.strip().lower().startswith("data:")
+
+
 def highlight_code(code: str, lang: str, _attrs: str) -> str:
     """Pygments for fenced code with a known language; escaped text otherwise."""
     if not lang:

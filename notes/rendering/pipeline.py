@@ -24,7 +24,7 @@ from .ids import id_is_reserved
 from .links import MappingIndex, NoteIndex, NoteInfo
 from .math import PreparedFormula, prepare
 from .nesting import NestingGauge
-from .parser import make_parser
+from .parser import make_parser, outside_image
 from .result import DerivationData, EquationData, LinkData, Problem, RenderResult, TocEntry
 from .sanitize import sanitize
 from .tokens import inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
@@ -39,6 +39,11 @@ MAX_DERIVATION_TITLE = 200
 MAX_HEADING_ID = 80
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 
+
+IMAGE_OUTSIDE = (
+    "image {src!r} is on another site, which the pages' security policy blocks (readers would see a "
+    "broken image): upload it (drag or paste it into the editor) and use the address it gives"
+)
 
 STEP_ID = re.compile(r"(.+)-step-\d+")
 
@@ -204,6 +209,10 @@ class _NoteRender:
                     elif child.type == "wikilink":
                         line_, col, cursor = self.locate(token.map, child.content, cursor)
                         child.meta["line"], child.meta["col"] = line_, col
+                    elif child.type == "image" and outside_image(child.attrGet("src") or ""):
+                        src = child.attrGet("src")
+                        line_, col, _ = self.locate(token.map, src, cursor)
+                        self.error(line_, col, IMAGE_OUTSIDE.format(src=src))
 
     def add_formula(self, token, block_map, cursor, *, display, number):
         line, col, after = self.locate(block_map, token.content, cursor)

@@ -15,7 +15,7 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from . import katex
 from .nesting import NestingGauge
-from .parser import _link_open, _math_display, _math_inline
+from .parser import _link_open, _math_display, _math_inline, outside_image
 from .sanitize import sanitize
 
 MAX_CHARS = 10_000
@@ -80,6 +80,10 @@ def render_untrusted(source: str) -> UntrustedRender:
     depth = max((t.level for t in tokens), default=0)
     if depth > MAX_NESTING:
         result.errors.append(f"lists and quotes nest {depth} deep; the limit is {MAX_NESTING}")
+        return result
+    outside = [t.attrGet("src") for t in _walk(tokens) if t.type == "image" and outside_image(t.attrGet("src") or "")]
+    if outside:
+        result.errors.append(f"images from other sites cannot be shown here ({outside[0]}); link to it instead")
         return result
     formulas = [t for t in _walk(tokens) if t.type in {"math_inline", "math_block"}]
     if len(formulas) > MAX_FORMULAS:

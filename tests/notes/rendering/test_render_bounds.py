@@ -101,3 +101,16 @@ def test_ordinary_lengths_are_left_alone():
     assert katex.clamp_lengths('<span style="margin-right:-99999em;"></span>') == (
         '<span style="margin-right:-500em;"></span>'
     )
+
+
+@pytest.mark.parametrize("src", ["https://example.org/fig.png", "http://example.org/fig.png", "//cdn.example/fig.png"])
+def test_an_image_on_another_site_is_an_error_that_says_upload_it(src):
+    result = render(note_source("Figures", body=f"Text.\n\n![A figure]({src})\n"), slug="figures")
+    [message] = messages(result)
+    assert f"image {src!r} is on another site" in message and "upload it" in message
+    assert render_untrusted(f"See ![x]({src})").errors[0].startswith("images from other sites cannot be shown here")
+
+
+@pytest.mark.parametrize("src", ["/media/notes/fig.png", "fig.png", "data:image/png;base64,iVBORw0KGgo="])
+def test_images_on_this_site_are_fine(src):
+    assert render(note_source("Figures", body=f"![A figure]({src})\n"), slug="figures").ok
