@@ -1,0 +1,39 @@
+"""Outages answered honestly: with the cache unreachable, every page still answers 200."""
+
+import pytest
+from django.urls import reverse
+
+from tests.conftest import note_source
+
+pytestmark = pytest.mark.django_db
+
+# Nothing listens on port 1: each cache call fails at once, as with Redis stopped.
+UNREACHABLE = {
+    "default": {
+        "BACKEND": "config.cache.ForgivingRedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+@pytest.fixture
+def cache_down(settings):
+    settings.CACHES = UNREACHABLE
+
+
+def test_with_the_cache_down_every_page_still_answers(client, reader, publish, cache_down):
+    publish("base", note_source("Base", body="$$\na = b \\label{eq:ab}\n$$"))
+    publish("top", note_source("Top", body="By [[base#eq:ab]].", prerequisites=["base"]))
+    for url in ("/", "/about/", "/graph/", "/search/?q=base", "/notes/top/", "/notes/top/graph/"):
+        assert client.get(url).status_code == 200, url
+    client.force_login(reader)
+    assert client.get("/notes/top/").status_code == 200
+    assert client.get(reverse("accounts:home")).status_code == 200
+
+
+def test_with_the_cache_down_logins_and_resets_still_work(client, reader, cache_down):
+    response = client.post(reverse("accounts:login"), {"username": "bob", "password": "bob-password-1"})
+    assert response.status_code == 302
+    client.logout()
+    assert client.post(reverse("accounts:password_reset"), {"email": "bob@example.com"}).status_code == 302
