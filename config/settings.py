@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -104,6 +105,12 @@ DATABASES = {
         conn_max_age=env_int("CONN_MAX_AGE", 60),
     )
 }
+# A connection made for a request checks first that it still works (after a database restart
+# the next request reconnects instead of failing), and PostgreSQL gets a short connect
+# timeout: a database that cannot be reached is a quick 503 (config.middleware), not a wait.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A writer waits for the lock instead of failing at once; WAL lets readers go on
     # while an import or publish writes.

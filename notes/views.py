@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import OperationalError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
@@ -36,11 +37,20 @@ def note_detail(request, slug):
     # hundreds of kilobytes of stored HTML, and reading it back from the database and
     # through the template costs far more than the cache lookup.
     if _is_anonymous_without_state(request):
-        key = selectors.note_page_key(slug)
+        last = f"note-page-last:{slug}"
+        try:
+            key = selectors.note_page_key(slug)
+        except OperationalError:
+            # The database cannot say whether the page changed: the last copy any reader got
+            # is served (a page minutes old beats none); without one, config.middleware's 503.
+            body = cache.get(last)
+            if body is None:
+                raise
+            return HttpResponse(body)
         body = cache.get(key)
         if body is None:
             body = render_to_string("notes/note.html", _note_page(slug), request).encode()
-            cache.set(key, body, timeout=3600)
+            cache.set_many({key: body, last: body}, timeout=3600)
         return HttpResponse(body)
     context = _note_page(slug)
     # The reader's own layer (progress, annotations) comes from accounts through notes.hooks.

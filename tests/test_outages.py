@@ -37,3 +37,38 @@ def test_with_the_cache_down_logins_and_resets_still_work(client, reader, cache_
     assert response.status_code == 302
     client.logout()
     assert client.post(reverse("accounts:password_reset"), {"email": "bob@example.com"}).status_code == 302
+
+
+@pytest.fixture
+def database_down():
+    """The default connection pointed where no database answers (a closed port, or a path
+    SQLite cannot open), for real: every query fails as with the server stopped."""
+    from django.db import connection
+
+    saved = dict(connection.settings_dict)
+
+    def stop():
+        connection.close()
+        if connection.vendor == "sqlite":
+            connection.settings_dict["NAME"] = "/nonexistent/database/here.sqlite3"
+        else:
+            connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+
+    yield stop
+    connection.close()
+    connection.settings_dict.clear()
+    connection.settings_dict.update(saved)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_down_pages_answer_503_or_from_the_cache(client, publish, database_down):
+    publish("cached", note_source("Cached", body="Read before the outage."))
+    publish("uncached", note_source("Uncached", body="Never read."))
+    assert client.get("/notes/cached/").status_code == 200  # an anonymous reader caches it
+    database_down()
+    served = client.get("/notes/cached/")
+    assert served.status_code == 200 and "Read before the outage." in served.content.decode()
+    refused = client.get("/notes/uncached/")
+    assert refused.status_code == 503 and refused["Retry-After"] == "10"
+    assert "Back in a moment" in refused.content.decode()
+    assert client.get("/about/").status_code == 200  # needs no database
