@@ -1,8 +1,6 @@
 """Limits on guessing: the login lockout page (django-axes counts the failures) and the
-password-reset limits per address and per client address.
-
-Counts live in the cache (Redis in production, so every worker shares them); with no cache a
-limit is lost for the cache's lifetime only, never the rest of the site.
+password-reset limits per address and per client address (counted by notes.ratelimit in the
+shared cache, so every worker sees them).
 """
 
 import hashlib
@@ -11,10 +9,11 @@ from math import ceil
 from axes.helpers import get_client_ip_address, get_cool_off
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.core.cache import cache
 from django.shortcuts import render
 
-RESET_WINDOW_SECONDS = 3600
+from notes.ratelimit import over_limit
+
+HOUR = 3600
 
 
 def _too_many(status_template: str, request, minutes: int, reason: str):
@@ -34,16 +33,6 @@ def login_locked_out(request, original_response=None, credentials=None):
     return _too_many("registration/too_many.html", request, minutes, reason)
 
 
-def _count(key: str) -> int:
-    """One more in the hour-long count under `key`; the count so far."""
-    cache.add(key, 0, timeout=RESET_WINDOW_SECONDS)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=RESET_WINDOW_SECONDS)
-        return 1
-
-
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset form, sending at most PASSWORD_RESETS_PER_ADDRESS emails to one address
     and taking PASSWORD_RESETS_PER_IP requests from one client an hour. Counted per address
@@ -53,10 +42,10 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         address = form.cleaned_data["email"].strip().lower()
         by_address = hashlib.sha256(address.encode()).hexdigest()
         client = get_client_ip_address(self.request) or "unknown"
-        if _count(f"password-reset:ip:{client}") > settings.PASSWORD_RESETS_PER_IP:
+        if over_limit("password-reset-ip", client, limit=settings.PASSWORD_RESETS_PER_IP, window_seconds=HOUR):
             reason = "There were too many password-reset requests from your connection."
             return _too_many("registration/too_many.html", self.request, 60, reason)
-        if _count(f"password-reset:address:{by_address}") > settings.PASSWORD_RESETS_PER_ADDRESS:
+        if over_limit("password-reset", by_address, limit=settings.PASSWORD_RESETS_PER_ADDRESS, window_seconds=HOUR):
             reason = (
                 f"Reset links were sent to this address {settings.PASSWORD_RESETS_PER_ADDRESS} times in the past hour."
             )

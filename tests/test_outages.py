@@ -72,3 +72,32 @@ def test_with_the_database_down_pages_answer_503_or_from_the_cache(client, publi
     assert refused.status_code == 503 and refused["Retry-After"] == "10"
     assert "Back in a moment" in refused.content.decode()
     assert client.get("/about/").status_code == 200  # needs no database
+
+
+# -- rate limits ----------------------------------------------------------------------------------
+
+
+def test_annotation_writes_are_limited_per_reader(client, reader, stranger, publish, settings):
+    from accounts.annotations import views
+
+    publish("n", note_source("Note N", body="The logits are here."))
+    client.force_login(reader)
+    data = {"note": "n", "revision": 1, "kind": "text", "quote": "The logits", "body": "Hm."}
+    url = reverse("accounts:annotation_new")
+    for _ in range(views.WRITES_PER_MINUTE):
+        assert client.post(url, data, HTTP_ACCEPT="application/json").status_code == 201
+    refused = client.post(url, data, HTTP_ACCEPT="application/json")
+    assert refused.status_code == 429 and refused["Retry-After"] == "60"
+    assert "wait a minute" in refused.json()["errors"][0]
+    client.force_login(stranger)  # another reader is not held back
+    assert client.post(url, data, HTTP_ACCEPT="application/json").status_code == 201
+
+
+def test_previews_are_limited_per_editor(client, editor):
+    from notes.editorial import views
+
+    client.force_login(editor)
+    url = reverse("editor:preview")
+    for _ in range(views.PREVIEWS_PER_MINUTE):
+        assert client.post(url, {"content": "Text $x$."}).status_code == 200
+    assert client.post(url, {"content": "Text $x$."}).status_code == 429

@@ -22,7 +22,11 @@ from accounts.annotations.services import (
 )
 from accounts.models import Annotation
 from accounts.views import wants_json
+from notes.ratelimit import rate_limited
 
+# Annotation writes (create, edit, delete, reattach) a reader may make in a minute: far above
+# anyone annotating by hand, far below what a script could make the site render.
+WRITES_PER_MINUTE = 30
 MAX_FIELD = 20_000  # no selector field or body legitimately comes near this
 
 
@@ -80,6 +84,7 @@ def _refused(request, error: AnnotationError, template: str, context: dict):
 
 
 @login_required
+@rate_limited("annotation-write", per_minute=WRITES_PER_MINUTE)
 def annotation_new(request):
     """POST: create. GET (no JavaScript): a form to annotate a whole equation, derivation or step."""
     source = request.POST if request.method == "POST" else request.GET
@@ -120,6 +125,7 @@ def annotation_new(request):
 
 
 @login_required
+@rate_limited("annotation-write", per_minute=WRITES_PER_MINUTE)
 def annotation_edit(request, annotation_id):
     """GET: the form, carrying the version it shows. POST: save, or 409 with both bodies when
     another tab saved first."""
@@ -155,6 +161,7 @@ def _conflict(request, conflict: AnnotationConflict, context: dict):
 
 
 @login_required
+@rate_limited("annotation-write", per_minute=WRITES_PER_MINUTE)
 def annotation_delete_view(request, annotation_id):
     """GET asks for confirmation; POST deletes."""
     annotation = annotation_for_owner(request.user, annotation_id)
@@ -170,6 +177,7 @@ def annotation_delete_view(request, annotation_id):
 
 @login_required
 @require_POST
+@rate_limited("annotation-write", per_minute=WRITES_PER_MINUTE)
 def annotation_reattach_view(request, annotation_id):
     annotation = annotation_for_owner(request.user, annotation_id)
     try:

@@ -41,10 +41,13 @@ from notes.editorial.services import (
     split_source,
 )
 from notes.models import MAX_COMMENT_CHARS, Review
+from notes.ratelimit import rate_limited
 from notes.rendering import render as render_note
 
 # markdownx sends only the body; the preview renders it under a stand-in front matter and
 # reports problems at body line numbers.
+# The preview renders on every pause in typing: about one a second at most from a person.
+PREVIEWS_PER_MINUTE = 120
 PREVIEW_FRONT_MATTER = "---\ntitle: Preview\nsummary: Preview\ntopics: [preview]\n---\n"
 PREVIEW_OFFSET = PREVIEW_FRONT_MATTER.count("\n")
 
@@ -190,6 +193,7 @@ def _conflict(request, note, conflict: EditConflict, yours: str):
 
 @permission_required("change_note")
 @require_POST
+@rate_limited("preview", per_minute=PREVIEWS_PER_MINUTE)
 def preview(request):
     """The markdownx preview: our pipeline, with the error list (body line:col) on top."""
     body = request.POST.get("content", "")
