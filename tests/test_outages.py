@@ -101,3 +101,43 @@ def test_previews_are_limited_per_editor(client, editor):
     for _ in range(views.PREVIEWS_PER_MINUTE):
         assert client.post(url, {"content": "Text $x$."}).status_code == 200
     assert client.post(url, {"content": "Text $x$."}).status_code == 429
+
+
+# -- hostile readers ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_simultaneous_spread_bombs_get_six_400s_while_a_reader_is_served(publish, django_user_model):
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from tests.conftest import BOMB_MACROS
+
+    publish("n", note_source("Note N", body="The logits are here, $x^2$."))
+    attackers = [django_user_model.objects.create_user(f"mallory{i}", password="x-long-pass-1") for i in range(6)]
+    body = BOMB_MACROS + " " + " ".join([r"$\zd$"] * 40)
+    barrier = threading.Barrier(7)
+    outcomes: dict[str, int] = {}
+
+    def attack(user):
+        client = Client()
+        client.force_login(user)
+        barrier.wait(timeout=10)
+        data = {"note": "n", "revision": 1, "kind": "text", "quote": "The logits", "body": body}
+        response = client.post(reverse("accounts:annotation_new"), data, HTTP_ACCEPT="application/json")
+        outcomes[user.username] = response.status_code
+        connection.close()
+
+    def read():
+        barrier.wait(timeout=10)
+        outcomes["reader"] = Client().get("/notes/n/").status_code
+        connection.close()
+
+    threads = [threading.Thread(target=attack, args=(u,)) for u in attackers] + [threading.Thread(target=read)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcomes == {**{u.username: 400 for u in attackers}, "reader": 200}
