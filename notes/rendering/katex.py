@@ -9,7 +9,6 @@ import asyncio
 import atexit
 import json
 import os
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,24 +25,12 @@ SITE_MACROS = HERE / "site_macros.tex"
 MAX_MEMORY_BYTES = 512 * 1024 * 1024
 
 
-# KaTeX caps user-given sizes at maxSize (20 em) only when they are positive: a \kern,
-# \raisebox, \rule or \\[...] of -99,999 em (or a size it computes, as \raisebox's box)
-# would make a page millions of pixels tall. Every length KaTeX writes, in styles and MathML
-# attributes, is therefore clamped to this many em either way: far beyond any real formula
-# (a 100-row matrix is about 150 em tall), and a page stays a page.
+# Every length KaTeX writes is clamped to this many em either way (in katex_host.js, where
+# the HTML is made: a regular expression over a megabyte of it costs V8 a fraction of what it
+# costs Python). KaTeX caps user-given sizes at maxSize only when they are positive, so a
+# \kern, \raisebox, \rule or \\[...] of -99,999 em would make a page millions of pixels
+# tall; 500 em is far beyond any real formula (a 100-row matrix is about 150 em tall).
 MAX_OUTPUT_EM = 500
-_LONG_LENGTH = re.compile(r'(?<=[:"])(-?)(\d{3,}(?:\.\d+)?)em(?=[;"\s])')
-
-
-def _clamp_length(match: re.Match) -> str:
-    if float(match.group(2)) <= MAX_OUTPUT_EM:
-        return match.group(0)
-    return f"{match.group(1)}{MAX_OUTPUT_EM}em"
-
-
-def clamp_lengths(html: str) -> str:
-    """KaTeX's HTML with no length beyond MAX_OUTPUT_EM em, positive or negative."""
-    return _LONG_LENGTH.sub(_clamp_length, html)
 
 
 class KatexFailure(Exception):
@@ -61,6 +48,7 @@ class KatexEngine:
         self._ctx.eval(KATEX_JS.read_text(encoding="utf-8"))
         self._ctx.eval(HOST_JS.read_text(encoding="utf-8"))
         self._ctx.call("loadSiteMacros", SITE_MACROS.read_text(encoding="utf-8"))
+        self._ctx.eval(f"maxOutputEm = {MAX_OUTPUT_EM};")
         self.version: str = self._ctx.eval("katex.version")
 
     def render_batch(self, items: list[tuple[str, bool]], timeout_seconds: float) -> list[dict]:
@@ -81,11 +69,7 @@ class KatexEngine:
             ) from exc
         except JSEvalException as exc:  # anything else V8 can end a call with: never a 500
             raise KatexFailure(f"math rendering failed in the engine ({type(exc).__name__})") from exc
-        outputs = json.loads(raw)
-        for out in outputs:
-            if "html" in out:
-                out["html"] = clamp_lengths(out["html"])
-        return outputs
+        return json.loads(raw)
 
     def close(self) -> None:
         self._ctx.close()

@@ -24,6 +24,18 @@ function katexOptions(display, macros, warnings, untrusted) {
   };
 }
 
+// KaTeX caps user-given sizes at maxSize only when positive; a \kern, \raisebox, \rule or
+// \\[...] of -99999em would make a page millions of pixels tall. Every length it writes, in
+// styles and MathML attributes, is clamped to maxOutputEm either way (set from katex.py).
+var maxOutputEm = 500;
+var longLength = /([:"])(-?)(\d{3,}(?:\.\d+)?)em(?=[;"\s])/g;
+
+function clampLengths(html) {
+  return html.replace(longLength, function (all, before, sign, value) {
+    return parseFloat(value) > maxOutputEm ? before + sign + maxOutputEm + "em" : all;
+  });
+}
+
 function loadSiteMacros(tex) {
   var warnings = [];
   siteMacros = {};
@@ -38,7 +50,7 @@ function renderBatch(items) {
     var warnings = [];
     var untrusted = [];
     try {
-      var html = katex.renderToString(items[i][0], katexOptions(items[i][1], macros, warnings, untrusted));
+      var html = clampLengths(katex.renderToString(items[i][0], katexOptions(items[i][1], macros, warnings, untrusted)));
       out.push({ html: html, warnings: warnings, untrusted: untrusted });
     } catch (e) {
       out.push({
