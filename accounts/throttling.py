@@ -16,8 +16,8 @@ from notes.ratelimit import over_limit
 HOUR = 3600
 
 
-def _too_many(status_template: str, request, minutes: int, reason: str):
-    response = render(request, status_template, {"minutes": minutes, "reason": reason}, status=429)
+def _too_many(request, minutes: int, reason: str):
+    response = render(request, "registration/too_many.html", {"minutes": minutes, "reason": reason}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response
 
@@ -30,7 +30,7 @@ def login_locked_out(request, original_response=None, credentials=None):
         f"There were {settings.AXES_FAILURE_LIMIT} wrong passwords for this account or from your "
         "connection. To protect the account, logging in is paused."
     )
-    return _too_many("registration/too_many.html", request, minutes, reason)
+    return _too_many(request, minutes, reason)
 
 
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
@@ -44,10 +44,10 @@ class ThrottledPasswordResetView(auth_views.PasswordResetView):
         client = get_client_ip_address(self.request) or "unknown"
         if over_limit("password-reset-ip", client, limit=settings.PASSWORD_RESETS_PER_IP, window_seconds=HOUR):
             reason = "There were too many password-reset requests from your connection."
-            return _too_many("registration/too_many.html", self.request, 60, reason)
+            return _too_many(self.request, 60, reason)
         if over_limit("password-reset", by_address, limit=settings.PASSWORD_RESETS_PER_ADDRESS, window_seconds=HOUR):
             reason = (
                 f"Reset links were sent to this address {settings.PASSWORD_RESETS_PER_ADDRESS} times in the past hour."
             )
-            return _too_many("registration/too_many.html", self.request, 60, reason)
+            return _too_many(self.request, 60, reason)
         return super().form_valid(form)

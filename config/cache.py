@@ -10,81 +10,43 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 
+def _missing_key(key, *args, **kwargs):
+    raise ValueError(f"Key '{key}' not found (the cache is unavailable)")
+
+
+# What an empty cache answers to each call, given the call's arguments.
+EMPTY_ANSWERS = {
+    "get": lambda key, default=None, *args, **kwargs: default,
+    "get_many": lambda *args, **kwargs: {},
+    "has_key": lambda *args, **kwargs: False,
+    "set": lambda *args, **kwargs: None,
+    "set_many": lambda data, *args, **kwargs: list(data),  # the keys not stored
+    "add": lambda *args, **kwargs: False,
+    "incr": _missing_key,
+    "touch": lambda *args, **kwargs: False,
+    "delete": lambda *args, **kwargs: False,
+    "delete_many": lambda *args, **kwargs: None,
+    "clear": lambda *args, **kwargs: False,
+}
+
+
 class ForgivingRedisCache(RedisCache):
-    def _down(self, operation: str, error: RedisError) -> None:
-        log.warning("cache unavailable (%s): %s; going on without it", operation, error)
+    pass
 
-    def get(self, key, default=None, version=None):
-        try:
-            return super().get(key, default, version)
-        except RedisError as error:
-            self._down("get", error)
-            return default
 
-    def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except RedisError as error:
-            self._down("get_many", error)
-            return {}
+def _forgiving(name: str, answer):
+    redis_call = getattr(RedisCache, name)
 
-    def has_key(self, key, version=None):
+    def call(self, *args, **kwargs):
         try:
-            return super().has_key(key, version)
+            return redis_call(self, *args, **kwargs)
         except RedisError as error:
-            self._down("has_key", error)
-            return False
+            log.warning("cache unavailable (%s): %s; going on without it", name, error)
+            return answer(*args, **kwargs)
 
-    def set(self, key, value, timeout=None, version=None):
-        try:
-            super().set(key, value, timeout, version)
-        except RedisError as error:
-            self._down("set", error)
+    call.__name__ = name
+    return call
 
-    def set_many(self, data, timeout=None, version=None):
-        try:
-            return super().set_many(data, timeout, version)
-        except RedisError as error:
-            self._down("set_many", error)
-            return list(data)
 
-    def add(self, key, value, timeout=None, version=None):
-        try:
-            return super().add(key, value, timeout, version)
-        except RedisError as error:
-            self._down("add", error)
-            return False
-
-    def incr(self, key, delta=1, version=None):
-        try:
-            return super().incr(key, delta, version)
-        except RedisError as error:
-            self._down("incr", error)
-            raise ValueError(f"Key '{key}' not found (the cache is unavailable)") from error
-
-    def touch(self, key, timeout=None, version=None):
-        try:
-            return super().touch(key, timeout, version)
-        except RedisError as error:
-            self._down("touch", error)
-            return False
-
-    def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except RedisError as error:
-            self._down("delete", error)
-            return False
-
-    def delete_many(self, keys, version=None):
-        try:
-            super().delete_many(keys, version)
-        except RedisError as error:
-            self._down("delete_many", error)
-
-    def clear(self):
-        try:
-            return super().clear()
-        except RedisError as error:
-            self._down("clear", error)
-            return False
+for _name, _answer in EMPTY_ANSWERS.items():
+    setattr(ForgivingRedisCache, _name, _forgiving(_name, _answer))

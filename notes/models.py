@@ -152,11 +152,7 @@ class DerivationQuerySet(models.QuerySet):
         """Each derivation with the check result that applies to it (same id and fingerprint)
         as `check_status`, `check_detail`, `check_seconds` and `checked_at` (None when unchecked),
         in the same query."""
-        result = CheckResult.objects.filter(
-            revision_id=models.OuterRef("revision_id"),
-            derivation_key=models.OuterRef("key"),
-            fingerprint=models.OuterRef("fingerprint"),
-        )
+        result = CheckResult.objects.of_outer_derivation()
         return self.annotate(
             **{
                 name: models.Subquery(result.values(field)[:1])
@@ -168,6 +164,10 @@ class DerivationQuerySet(models.QuerySet):
                 )
             }
         )
+
+    def unchecked(self):
+        """Derivations with no result for their content (new ones, and changed ones)."""
+        return self.exclude(models.Exists(CheckResult.objects.of_outer_derivation()))
 
 
 class Derivation(models.Model):
@@ -196,6 +196,15 @@ class Derivation(models.Model):
 class CheckResultQuerySet(models.QuerySet):
     def failed(self):
         return self.filter(status=CheckResult.Status.FAILED)
+
+    def of_outer_derivation(self):
+        """In a subquery over derivations: the results for that derivation's content (same
+        revision, id and fingerprint), which is what makes a result apply."""
+        return self.filter(
+            revision_id=models.OuterRef("revision_id"),
+            derivation_key=models.OuterRef("key"),
+            fingerprint=models.OuterRef("fingerprint"),
+        )
 
     def applying_to(self, revision: "Revision"):
         """The results that apply to the revision's derivations as they stand now: a result

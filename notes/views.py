@@ -37,20 +37,21 @@ def note_detail(request, slug):
     # hundreds of kilobytes of stored HTML, and reading it back from the database and
     # through the template costs far more than the cache lookup.
     if _is_anonymous_without_state(request):
-        last = f"note-page-last:{slug}"
+        last = f"note-page-last:{slug}"  # the key of the newest copy made, not a second copy
         try:
             key = selectors.note_page_key(slug)
         except OperationalError:
             # The database cannot say whether the page changed: the last copy any reader got
             # is served (a page minutes old beats none); without one, config.middleware's 503.
-            body = cache.get(last)
+            newest = cache.get(last)
+            body = cache.get(newest) if newest else None
             if body is None:
                 raise
             return HttpResponse(body)
         body = cache.get(key)
         if body is None:
             body = render_to_string("notes/note.html", _note_page(slug), request).encode()
-            cache.set_many({key: body, last: body}, timeout=3600)
+            cache.set_many({key: body, last: key}, timeout=3600)
         return HttpResponse(body)
     context = _note_page(slug)
     # The reader's own layer (progress, annotations) comes from accounts through notes.hooks.

@@ -1,6 +1,5 @@
 """Writes of numerical checks: run a note's checks and store each outcome as a CheckResult."""
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from notes.checking.runner import Outcome, checks_file, function_name, run_check
@@ -17,10 +16,7 @@ def check_note(note: Note, *, progress=None, only_unchecked: bool = False) -> li
     revisions = {note.live_revision_id, note.latest_revision_id} - {None}
     derivations = Derivation.objects.filter(revision_id__in=revisions)
     if only_unchecked:
-        done = CheckResult.objects.filter(
-            revision_id=OuterRef("revision_id"), derivation_key=OuterRef("key"), fingerprint=OuterRef("fingerprint")
-        )
-        derivations = derivations.exclude(Exists(done))
+        derivations = derivations.unchecked()
     derivations = list(derivations.select_related("revision__note").order_by("revision_id", "position"))
     results = []
     cache: dict[tuple[str, str], Outcome] = {}  # the same derivation content in two revisions runs once
