@@ -16,6 +16,7 @@ from accounts.study import dashboard, plans
 from accounts.study.selectors import stale_change
 from accounts.study.services import ProgressError, progress_mark
 from notes.diffs import inline_diff, step_pairs
+from notes.http import wants_json
 
 
 def signup(request):
@@ -28,11 +29,6 @@ def signup(request):
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect("notes:home")
     return render(request, "registration/signup.html", {"form": form})
-
-
-def wants_json(request) -> bool:
-    """The page scripts ask for JSON; forms posted without JavaScript get pages."""
-    return "application/json" in request.headers.get("Accept", "")
 
 
 @login_required

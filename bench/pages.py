@@ -32,110 +32,19 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from scratch import ROOT, scratch_database
+from server import GUNICORN, HOST, CannotRun, Gunicorn, fetch, free_port, manage
 
-VENV_BIN = ROOT / ".venv" / "bin"
-PYTHON = VENV_BIN / "python"
-GUNICORN = VENV_BIN / "gunicorn"
 CORPUS = ROOT / "notes" / "corpus"
 STATIC_ROOT = ROOT / "staticfiles"  # settings.STATIC_ROOT
 BENCH_STATIC = STATIC_ROOT / "bench"
 STATIC_PATH = "/static/bench/page.html"  # settings.STATIC_URL is "static/"
-HOST = "127.0.0.1"
 TARGET_RATIO = 0.5
 WRK_INSTALL = "apt-get install -y wrk"
-
-
-class CannotRun(Exception):
-    pass
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-def manage(env: dict, *args: str, tolerate_failure: bool = False) -> None:
-    proc = subprocess.run(
-        [str(PYTHON), "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
-    )
-    output = f"{proc.stdout}{proc.stderr}"
-    if proc.returncode != 0 and not (tolerate_failure and proc.stdout.strip()):
-        raise CannotRun(f"manage.py {' '.join(args)} exited with {proc.returncode}:\n{output}")
-    last = (proc.stdout.strip().splitlines() or [""])[-1]
-    print(f"  manage.py {' '.join(args)}: {last}")
-    if proc.returncode != 0:
-        # import_notes exits 1 when a note is rejected; the others are still published.
-        for line in proc.stdout.strip().splitlines()[:-1][:10]:
-            print(f"    {line}")
-
-
-def fetch(url: str, timeout: float = 10) -> tuple[int, bytes]:
-    # A plain opener that does not follow redirects: a 301 to https must show as a 301.
-    class NoRedirect(urllib.request.HTTPRedirectHandler):
-        def redirect_request(self, *args, **kwargs):
-            return None
-
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(url, timeout=timeout) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-class Gunicorn:
-    """`gunicorn config.wsgi -w 2` on a loopback port; stopped by its own pid."""
-
-    def __init__(self, env: dict, port: int, log: Path):
-        self.env, self.port, self.log = env, port, log
-        self.proc: subprocess.Popen | None = None
-
-    def start(self, probe_path: str) -> None:
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                [str(GUNICORN), "config.wsgi", "-w", "2", "-b", f"{HOST}:{self.port}"],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=log,  # gunicorn's error log; no access log (it would cost time in the measurement)
-            )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise CannotRun(f"gunicorn exited with {self.proc.returncode}:\n{self.tail()}")
-            try:
-                fetch(f"http://{HOST}:{self.port}{probe_path}", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise CannotRun(f"gunicorn did not answer within 30 s:\n{self.tail()}")
-
-    def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)  # the master stops its workers
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-
-    def tail(self) -> str:
-        try:
-            return "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
-        except OSError:
-            return ""
 
 
 UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -196,7 +105,7 @@ def run(tmp: Path, database_url: str, duration: int, warmup: int) -> None:
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)  # manage.py and config.wsgi set config.settings
     port = free_port()
-    server = Gunicorn(env, port, tmp / "gunicorn.log")
+    server = Gunicorn(env, port, tmp / "gunicorn.log", args=("-w", "2"))
     try:
         print(f"Setting up in {tmp} (DEBUG=0, SQLite, gunicorn -w 2 on {HOST}:{port})")
         manage(env, "migrate", "--no-input")

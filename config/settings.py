@@ -75,7 +75,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.middleware.DatabaseUnavailableMiddleware",
     # Last, as django-axes asks: it turns a refused login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -106,11 +105,21 @@ DATABASES = {
     )
 }
 # A connection made for a request checks first that it still works (after a database restart
-# the next request reconnects instead of failing), and PostgreSQL gets a short connect
-# timeout: a database that cannot be reached is a quick 503 (config.middleware), not a wait.
+# the next request reconnects instead of failing). PostgreSQL is bounded three ways, so that a
+# database that is down, slow or frozen is a 503 (config.middleware) within 3 s, not a wait:
+# connecting (connect_timeout), each statement (the server's statement_timeout), and each
+# answer (config.postgresql: a frozen server enforces no timeout of its own).
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"].endswith("postgresql"):
-    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int("DATABASE_CONNECT_TIMEOUT", 2)
+    DATABASE_STATEMENT_MS = env_int("DATABASE_STATEMENT_MS", 2000)
+    DATABASES["default"]["ENGINE"] = "config.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 2),
+        # The session's time zone is Django's (UTC with USE_TZ) from the start, which spares
+        # every new connection a SET TIME ZONE round trip.
+        options=f"-c statement_timeout={DATABASE_STATEMENT_MS} -c TimeZone=UTC",
+        answer_within=DATABASE_STATEMENT_MS / 1000 + 0.5,
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A writer waits for the lock instead of failing at once; WAL lets readers go on
     # while an import or publish writes.

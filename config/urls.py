@@ -10,5 +10,7 @@ urlpatterns = [
     path("edit/", include("notes.editorial.urls")),
     path("", include("notes.urls")),
 ]
+# A database that cannot answer is a 503 with Retry-After; anything else, the plain 500 page.
+handler500 = "config.outages.server_error"
 # Uploaded images in development; production serves MEDIA_ROOT from the web server.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

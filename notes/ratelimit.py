@@ -10,6 +10,8 @@ from functools import wraps
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 
+from notes.http import wants_json
+
 
 def over_limit(scope: str, who: str, *, limit: int, window_seconds: int) -> bool:
     """Count one more event of `who` in `scope`; True once more than `limit` fell in the window
@@ -42,7 +44,7 @@ def rate_limited(scope: str, *, per_minute: int):
 
 def _too_often(request, per_minute: int) -> HttpResponse:
     message = f"You have done this {per_minute} times in a minute; wait a minute and try again."
-    if "application/json" in request.headers.get("Accept", ""):
+    if wants_json(request):
         response = JsonResponse({"errors": [message]}, status=429)
     else:
         response = HttpResponse(message, status=429, content_type="text/plain; charset=utf-8")

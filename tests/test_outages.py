@@ -58,20 +58,139 @@ def database_down():
     connection.close()
     connection.settings_dict.clear()
     connection.settings_dict.update(saved)
+    thaw_breaker()
+
+
+def thaw_breaker():
+    """The next test may connect at once: this process saw the database fail a moment ago."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from config.postgresql.base import breaker
+
+        breaker.reset()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_with_the_database_down_pages_answer_503_or_from_the_cache(client, publish, database_down):
+def test_with_the_database_down_pages_answer_503_or_from_the_cache(publish, reader, database_down):
+    from django.test import Client
+
     publish("cached", note_source("Cached", body="Read before the outage."))
     publish("uncached", note_source("Uncached", body="Never read."))
+    # As a real server does: an exception is answered by the error handler, not re-raised.
+    client, logged_in = Client(raise_request_exception=False), Client(raise_request_exception=False)
+    logged_in.force_login(reader)
     assert client.get("/notes/cached/").status_code == 200  # an anonymous reader caches it
     database_down()
+    # The session is read by a middleware, before any view: still a 503, not a 500.
+    assert logged_in.get("/notes/cached/").status_code == 503
+    # A page script's write gets JSON it can show, not a page.
+    data = {"note": "cached", "revision": 1, "kind": "text", "quote": "Read", "body": "Hm."}
+    write = logged_in.post(reverse("accounts:annotation_new"), data, HTTP_ACCEPT="application/json")
+    assert write.status_code == 503 and "nothing was saved" in write.json()["errors"][0]
     served = client.get("/notes/cached/")
     assert served.status_code == 200 and "Read before the outage." in served.content.decode()
     refused = client.get("/notes/uncached/")
     assert refused.status_code == 503 and refused["Retry-After"] == "10"
     assert "Back in a moment" in refused.content.decode()
     assert client.get("/about/").status_code == 200  # needs no database
+
+
+@pytest.fixture
+def database_frozen():
+    """A context in which every PostgreSQL backend of the test database but the test's own is
+    frozen (SIGSTOP, as a server under swap or a stalled disk would be) as soon as it appears:
+    sockets stay open, the kernel acknowledges, nothing answers. All are thawed on leaving."""
+    import os
+    import signal
+    import threading
+    from contextlib import contextmanager
+
+    import psycopg
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a frozen server is a PostgreSQL fault (SQLite is in-process)")
+    if os.geteuid() != 0:
+        pytest.skip("stopping the server's backend processes needs root")
+
+    @contextmanager
+    def frozen():
+        stopped: set[int] = set()
+        done = threading.Event()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            own = cursor.fetchone()[0]
+        params = connection.get_connection_params()
+        watcher = psycopg.connect(
+            **{k: v for k, v in params.items() if k in ("dbname", "user", "host", "port")}, autocommit=True
+        )
+
+        def freeze_new_backends():
+            while not done.wait(0.01):
+                rows = watcher.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                    " AND pid NOT IN (pg_backend_pid(), %s)",
+                    [own],
+                ).fetchall()
+                for (pid,) in rows:
+                    if pid not in stopped:
+                        os.kill(pid, signal.SIGSTOP)
+                        stopped.add(pid)
+
+        freezer = threading.Thread(target=freeze_new_backends)
+        freezer.start()
+        try:
+            yield
+        finally:
+            done.set()
+            freezer.join()
+            watcher.close()
+            for pid in stopped:
+                os.kill(pid, signal.SIGCONT)
+
+    return frozen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_frozen_database_gets_503s_within_three_seconds_and_recovery_follows(live_server, publish, database_frozen):
+    import time
+    import urllib.error
+    import urllib.request
+
+    from config.postgresql.base import BREAKER_SECONDS
+
+    def get(url: str) -> tuple[int, float]:
+        started = time.monotonic()
+        try:
+            status = urllib.request.urlopen(url, timeout=10).status
+        except urllib.error.HTTPError as error:
+            assert error.headers["Retry-After"] == "10"
+            status = error.code
+        return status, time.monotonic() - started
+
+    publish("n", note_source("Note N", body="Text."))
+    url = f"{live_server.url}/notes/n/"
+    with database_frozen():
+        first, waited = get(url)
+        assert first == 503 and waited < 3, (first, waited)
+        # The process now knows the server is silent: the next request does not wait again.
+        second, waited = get(url)
+        assert second == 503 and waited < 0.5, (second, waited)
+    thawed = time.monotonic()
+    while (status := get(url)[0]) != 200 and time.monotonic() - thawed < 10:
+        time.sleep(0.05)
+    assert status == 200 and time.monotonic() - thawed < BREAKER_SECONDS + 1
+
+
+@pytest.mark.django_db
+def test_a_slow_statement_is_cancelled_by_the_server():
+    from django.db import OperationalError, connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement_timeout is a PostgreSQL setting")
+    with pytest.raises(OperationalError, match="statement timeout"), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(10)")
 
 
 # -- rate limits ----------------------------------------------------------------------------------

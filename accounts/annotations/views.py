@@ -21,7 +21,7 @@ from accounts.annotations.services import (
     annotation_update,
 )
 from accounts.models import Annotation
-from accounts.views import wants_json
+from notes.http import wants_json
 from notes.ratelimit import rate_limited
 
 # Annotation writes (create, edit, delete, reattach) a reader may make in a minute: far above

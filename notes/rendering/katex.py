@@ -10,6 +10,7 @@ import atexit
 import json
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,6 +33,11 @@ MAX_MEMORY_BYTES = 512 * 1024 * 1024
 # tall; 500 em is far beyond any real formula (a 100-row matrix is about 150 em tall).
 MAX_OUTPUT_EM = 500
 
+# Characters of HTML one batch may produce; the formulas after that point get an error. The
+# longest starter note's math is under a million; the limit guards the process itself
+# (katex_host.js says why).
+MAX_OUTPUT_CHARS = 40_000_000
+
 
 class KatexFailure(Exception):
     """The engine could not finish the batch (time, memory, or V8 itself); the message says
@@ -48,7 +54,7 @@ class KatexEngine:
         self._ctx.eval(KATEX_JS.read_text(encoding="utf-8"))
         self._ctx.eval(HOST_JS.read_text(encoding="utf-8"))
         self._ctx.call("loadSiteMacros", SITE_MACROS.read_text(encoding="utf-8"))
-        self._ctx.eval(f"maxOutputEm = {MAX_OUTPUT_EM};")
+        self._ctx.eval(f"maxOutputEm = {MAX_OUTPUT_EM}; maxOutputChars = {MAX_OUTPUT_CHARS};")
         self.version: str = self._ctx.eval("katex.version")
 
     def render_batch(self, items: list[tuple[str, bool]], timeout_seconds: float) -> list[dict]:
@@ -78,16 +84,19 @@ class KatexEngine:
 _lock = threading.Lock()
 _engine: KatexEngine | None = None
 _engine_pid: int | None = None
-# Contexts replaced after a timeout. V8 reports the cancelled call back to the context a
-# moment later; closing at once would make that report land on a closed event loop, so a
-# retired context is closed later (when more retire, or at exit).
-_retired: list[KatexEngine] = []
-MAX_RETIRED = 4
+# Contexts replaced after a failure, with when. V8 reports a cancelled call back to the
+# context a moment later; closing at once would make that report land on a closed event loop,
+# so a retired context is closed on the first use of the engine a second or more later (or at
+# exit). Not later than that: a context that hit its heap ceiling holds hundreds of megabytes.
+_retired: list[tuple[KatexEngine, float]] = []
+RETIRED_SECONDS = 1.0
 
 
 def get_engine() -> KatexEngine:
     global _engine, _engine_pid
     with _lock:
+        while _retired and time.monotonic() - _retired[0][1] >= RETIRED_SECONDS:
+            _retired.pop(0)[0].close()
         if _engine is None or _engine_pid != os.getpid():
             _engine = KatexEngine()
             _engine_pid = os.getpid()
@@ -99,9 +108,7 @@ def retire_engine() -> None:
     global _engine
     with _lock:
         if _engine is not None and _engine_pid == os.getpid():
-            _retired.append(_engine)
-            while len(_retired) > MAX_RETIRED:
-                _retired.pop(0).close()
+            _retired.append((_engine, time.monotonic()))
         _engine = None
 
 
@@ -111,7 +118,7 @@ def _close_at_exit() -> None:
     # that, left to the garbage collector, hangs the process on exit now and then.
     retire_engine()
     while _retired:
-        _retired.pop().close()
+        _retired.pop()[0].close()
 
 
 def _in_event_loop() -> bool:

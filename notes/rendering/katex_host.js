@@ -43,14 +43,25 @@ function loadSiteMacros(tex) {
   return Object.keys(siteMacros).length;
 }
 
+// Characters of HTML one batch may return (set from katex.MAX_OUTPUT_CHARS). Beyond V8's heap
+// ceiling, serializing a result of hundreds of megabytes runs out of V8's internal zone
+// memory, which is fatal to the whole process, not an exception; so a batch stops early.
+var maxOutputChars = 0;
+
 function renderBatch(items) {
   var macros = Object.assign({}, siteMacros);
   var out = [];
+  var total = 0;
   for (var i = 0; i < items.length; i++) {
     var warnings = [];
     var untrusted = [];
+    if (maxOutputChars && total > maxOutputChars) {
+      out.push({ error: "the typeset math of this text is over " + maxOutputChars / 1000000 + " million characters; split it up", position: null, warnings: [] });
+      continue;
+    }
     try {
       var html = clampLengths(katex.renderToString(items[i][0], katexOptions(items[i][1], macros, warnings, untrusted)));
+      total += html.length;
       out.push({ html: html, warnings: warnings, untrusted: untrusted });
     } catch (e) {
       out.push({

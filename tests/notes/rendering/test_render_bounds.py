@@ -110,3 +110,57 @@ def test_an_image_on_another_site_is_an_error_that_says_upload_it(src):
 @pytest.mark.parametrize("src", ["/media/notes/fig.png", "fig.png", "data:image/png;base64,iVBORw0KGgo="])
 def test_images_on_this_site_are_fine(src):
     assert render(note_source("Figures", body=f"![A figure]({src})\n"), slug="figures").ok
+
+
+# A process of its own, so that what is measured is one fresh worker's memory and nothing the
+# test session has accumulated.
+MEMORY_PROBE = r"""
+import django, gc, sys
+django.setup()
+from notes.rendering import katex
+from notes.rendering.untrusted import render_untrusted
+from tests.conftest import BOMB_MACROS
+
+def rss_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+
+katex.render_batch([("x", False)])  # a warm engine, as a worker has after its first page
+before = rss_mb()
+refused = 0
+for _ in range(6):
+    refused += not render_untrusted(BOMB_MACROS + " " + " ".join([r"$\zd$"] * 40)).ok
+gc.collect()
+print(refused, before, rss_mb())
+"""
+
+
+def test_a_worker_refusing_bombs_stays_within_its_memory(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(root)}
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_PROBE], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    refused, before, after = out.stdout.split()
+    assert int(refused) == 6
+    # The 2026 attack added 600 MB per bomb; refused by the expansion budget, six add almost nothing.
+    assert float(after) - float(before) < 50, (before, after)
+
+
+def test_a_batch_stops_typesetting_past_its_output_limit(monkeypatch):
+    monkeypatch.setattr(katex, "MAX_OUTPUT_CHARS", 20_000)
+    katex.retire_engine()
+    results = katex.render_batch([(rf"\frac{{a_{{{i}}}}}{{b}}", True) for i in range(100)])
+    stopped = [r for r in results if "error" in r]
+    assert results[0]["html"] and 0 < len(stopped) < 100
+    assert stopped[0]["error"] == "the typeset math of this text is over 0.02 million characters; split it up"
+    monkeypatch.undo()
+    katex.retire_engine()
+    assert "error" not in katex.render_batch([("x", False)])[0]
