@@ -213,7 +213,8 @@ def bomb_phase(server: Gunicorn, attackers: list[dict], reader: dict) -> dict:
         thread.start()
     go.wait()
     probe = Client(server.port, answers, reader)
-    while any(t.is_alive() for t in threads):
+    until = time.monotonic() + 2  # and a little after, while the workers recover
+    while any(t.is_alive() for t in threads) or time.monotonic() < until:
         probe.get("probe: note page", f"/notes/{NOTE}/")
         time.sleep(0.1)
     probe.close()

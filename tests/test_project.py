@@ -2,6 +2,7 @@
 `check --deploy`, and the server refuses to start without a secret key."""
 
 import os
+import re
 import subprocess
 import sys
 from io import StringIO
@@ -41,6 +42,23 @@ def test_check_deploy_is_clean_under_production_settings():
     result = manage("check", "--deploy", "--fail-level", "DEBUG", env_update=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_loads_under_gunicorns_settings():
+    # gunicorn reads config/gunicorn.py and imports config.wsgi under production settings.
+    inherited = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {**{k: v for k, v in os.environ.items() if k not in inherited}, **PRODUCTION_ENV}
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    result = subprocess.run(
+        [str(gunicorn), "--check-config", "--print-config", "-c", "config/gunicorn.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(r"^worker_class\s+= gthread$", result.stdout, re.M), result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():
