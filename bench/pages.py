@@ -16,7 +16,8 @@ What it measures
       /static/bench/page.html   the same bytes from whitenoise in the same gunicorn.
 
 Target
-    ratio = note page req/s / static file req/s >= 0.5.
+    ratio = note page req/s / static file req/s >= 0.5 (both uncompressed, as wrk asks), and
+    the note page sent gzip-compressed (as browsers ask) at most a tenth of its bytes.
     The script prints MET or NOT MET and exits 0 either way; it exits 1 only when it
     cannot run (wrk missing, a management command failing, gunicorn not answering, a
     URL not answering 200). gunicorn is always stopped and the temp dir and
@@ -44,6 +45,7 @@ STATIC_ROOT = ROOT / "staticfiles"  # settings.STATIC_ROOT
 BENCH_STATIC = STATIC_ROOT / "bench"
 STATIC_PATH = "/static/bench/page.html"  # settings.STATIC_URL is "static/"
 TARGET_RATIO = 0.5
+TARGET_COMPRESSED = 0.1  # compressed bytes / uncompressed bytes of the note page
 WRK_INSTALL = "apt-get install -y wrk"
 
 
@@ -146,6 +148,8 @@ def run(tmp: Path, database_url: str, duration: int, warmup: int) -> None:
             raise CannotRun("both URLs must answer 200 before measuring")
         sizes_match = len(page_body) == len(static_body)
         print(f"  sizes match: {'yes' if sizes_match else 'NO'}")
+        _, packed = fetch(page_url, headers={"Accept-Encoding": "gzip"})
+        compressed = len(packed) / len(page_body)
 
         results = {}
         for name, url in (("note page", page_url), ("static file", static_url)):
@@ -155,6 +159,9 @@ def run(tmp: Path, database_url: str, duration: int, warmup: int) -> None:
         load = os.getloadavg()
         server.stop()
         report(results, results["note page"]["cmd"].replace(page_url, "URL"), load)
+        print(f"\n  note page gzip-compressed: {len(packed):,} of {len(page_body):,} bytes, {compressed:.3f}")
+        print(f"  target                         <= {TARGET_COMPRESSED}")
+        print(f"  result                         {'MET' if compressed <= TARGET_COMPRESSED else 'NOT MET'}")
     finally:
         server.stop()
         (BENCH_STATIC / "page.html").unlink(missing_ok=True)

@@ -74,7 +74,7 @@ def manage(env: dict, *args: str, tolerate_failure: bool = False) -> None:
             print(f"    {line}")
 
 
-def fetch(url: str, timeout: float = 10) -> tuple[int, bytes]:
+def fetch(url: str, timeout: float = 10, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     # A plain opener that does not follow redirects: a 301 to https must show as a 301.
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
@@ -82,7 +82,7 @@ def fetch(url: str, timeout: float = 10) -> tuple[int, bytes]:
 
     opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(url, timeout=timeout) as response:
+        with opener.open(urllib.request.Request(url, headers=headers or {}), timeout=timeout) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, exc.read()

@@ -1,13 +1,12 @@
 """Reader pages. Each view asks a selector and hands the result to a template."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import OperationalError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 
-from notes import selectors
+from notes import page_cache, selectors
 from notes.diffs import inline_diff, revision_changes, side_by_side
 from notes.editorial.guide import authoring_guide
 from notes.graph import selectors as graph_selectors
@@ -33,26 +32,21 @@ def _is_anonymous_without_state(request) -> bool:
 
 
 def note_detail(request, slug):
-    # Anonymous readers share one cached copy of the page per content version: the page is
-    # hundreds of kilobytes of stored HTML, and reading it back from the database and
-    # through the template costs far more than the cache lookup.
+    # Anonymous readers share one cached, compressed copy per content version (page_cache).
     if _is_anonymous_without_state(request):
-        last = f"note-page-last:{slug}"  # the key of the newest copy made, not a second copy
         try:
-            key = selectors.note_page_key(slug)
+            key = page_cache.page_key(selectors.note_page_key(slug))
         except OperationalError:
             # The database cannot say whether the page changed: the last copy any reader got
-            # is served (a page minutes old beats none); without one, config.middleware's 503.
-            newest = cache.get(last)
-            body = cache.get(newest) if newest else None
+            # is served (a page minutes old beats none); without one, config.outages' 503.
+            body = page_cache.newest(slug)
             if body is None:
                 raise
-            return HttpResponse(body)
-        body = cache.get(key)
+            return page_cache.response(request, body)
+        body = page_cache.cached(key)
         if body is None:
-            body = render_to_string("notes/note.html", _note_page(slug), request).encode()
-            cache.set_many({key: body, last: key}, timeout=3600)
-        return HttpResponse(body)
+            body = page_cache.store(slug, key, render_to_string("notes/note.html", _note_page(slug), request))
+        return page_cache.response(request, body)
     context = _note_page(slug)
     # The reader's own layer (progress, annotations) comes from accounts through notes.hooks.
     context.update(reader_layer().note_page(request, note=context["note"], revision=context["revision"]))

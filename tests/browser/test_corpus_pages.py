@@ -1,6 +1,10 @@
-"""Every starter note, opened in Chromium on a desktop and a phone: math laid out with no
-KaTeX error, nothing failing to load, and no sideways scrolling of the page itself (wide
-formulas, tables and code scroll inside their own boxes)."""
+"""Every starter note, opened in Chromium as readers open it: on a desktop (1280×800) and a
+phone (390×844), light and dark, and printed on A4.
+
+On screen: math laid out with no KaTeX error, nothing failing to load, no sideways scrolling
+of the page itself; every equation number in view, beside its formula; every display either
+fits its box or scrolls inside it with the fade that says so. In print: every display fits
+the page and every folded block is open."""
 
 from io import StringIO
 
@@ -12,25 +16,99 @@ from tests.conftest import CORPUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# A4 is 210 mm wide; the print style sheet's @page margins are 1.8 cm each side: 174 mm of
+# text, 658 px at CSS's 96 px to the inch.
+A4_TEXT_WIDTH = 658
 
-def test_every_corpus_note_reads_correctly(live_server, browser):
+SCREEN = """() => {
+  const problems = [];
+  const name = (d) => d.id || (d.textContent || "").trim().slice(0, 40);
+  const overflow = document.documentElement.scrollWidth - window.innerWidth;
+  if (overflow > 1) problems.push(`page scrolls sideways by ${overflow}px`);
+  for (const d of document.querySelectorAll(".math-display")) {
+    if (d.scrollWidth > d.clientWidth + 1) {
+      const fade = getComputedStyle(d).backgroundImage;
+      if (!d.classList.contains("scrolls") || !fade.includes("gradient"))
+        problems.push(`display ${name(d)} is cut with no sign that it scrolls`);
+    }
+  }
+  for (const tag of document.querySelectorAll(".katex-tag")) {
+    const r = tag.getBoundingClientRect();
+    const box = tag.closest(".math-display").getBoundingClientRect();
+    const left = Math.max(0, box.left), right = Math.min(window.innerWidth, box.right);
+    if (r.left < left - 1 || r.right > right + 1)
+      problems.push(`number ${tag.textContent.trim()} of ${name(tag.closest(".math-display"))} is out of view`);
+  }
+  return {
+    problems,
+    katex: document.querySelectorAll(".katex").length,
+    errors: document.querySelectorAll(".katex-error, .math-error, .xref-broken").length,
+  };
+}"""
+
+PRINT = """() => {
+  const problems = [];
+  for (const d of document.querySelectorAll(".math-display")) {
+    const r = d.getBoundingClientRect();
+    if (d.scrollWidth > d.clientWidth + 1 || r.right > window.innerWidth + 1)
+      problems.push(`display ${d.id || d.textContent.trim().slice(0, 40)} is wider than the page`);
+  }
+  for (const d of document.querySelectorAll("main details:not([open])"))
+    problems.push(`a folded ${d.className || "details"} block is printed closed`);
+  return problems;
+}"""
+
+
+def fitted(page, mode: str) -> None:
+    """Wait until static/js/displays.js has fitted the displays for `mode` ("screen" or
+    "print"). Polled from here: the page's CSP forbids the eval that wait_for_function uses."""
+    for _ in range(100):
+        if page.evaluate("() => document.documentElement.dataset.displays") == mode:
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"displays were not fitted for {mode}")
+
+
+def test_every_corpus_note_reads_correctly_on_screen_and_in_print(live_server, browser):
     call_command("import_notes", str(CORPUS), stdout=StringIO(), stderr=StringIO())
     slugs = sorted(Note.objects.live().values_list("slug", flat=True))
     assert len(slugs) >= 24
     problems = []
-    for width, height in ((1280, 900), (390, 844)):
-        context = browser.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        errors = []
-        page.on("console", lambda msg, errors=errors: errors.append(msg.text) if msg.type == "error" else None)
-        for slug in slugs:
-            page.goto(f"{live_server.url}/notes/{slug}/")
-            katex = page.locator(".katex").count()
-            broken = page.locator(".katex-error, .math-error, .xref-broken").count()
-            overflow = page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
-            if katex < 20 or broken or overflow > 1:
-                problems.append(f"{slug} at {width}px: {katex} formulas, {broken} errors, {overflow}px overflow")
-        if errors:
-            problems.append(f"console errors at {width}px: {errors[:3]}")
-        context.close()
+    for scheme in ("light", "dark"):
+        for width, height in ((1280, 800), (390, 844)):
+            problems += screen_problems(live_server, browser, slugs, width, height, scheme)
+    problems += print_problems(live_server, browser, slugs)
     assert problems == []
+
+
+def screen_problems(live_server, browser, slugs, width, height, scheme) -> list[str]:
+    context = browser.new_context(viewport={"width": width, "height": height}, color_scheme=scheme)
+    page = context.new_page()
+    errors, problems = [], []
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    for slug in slugs:
+        page.goto(f"{live_server.url}/notes/{slug}/")
+        fitted(page, "screen")
+        found = page.evaluate(SCREEN)
+        if found["katex"] < 20 or found["errors"]:
+            problems.append(f"{slug} at {width}px: {found['katex']} formulas, {found['errors']} errors")
+        problems += [f"{slug} at {width}px {scheme}: {p}" for p in found["problems"]]
+    if errors:
+        problems.append(f"console errors at {width}px {scheme}: {errors[:3]}")
+    context.close()
+    return problems
+
+
+def print_problems(live_server, browser, slugs) -> list[str]:
+    context = browser.new_context(viewport={"width": A4_TEXT_WIDTH, "height": 1000})
+    page = context.new_page()
+    problems = []
+    for slug in slugs:
+        page.emulate_media(media="screen")
+        page.goto(f"{live_server.url}/notes/{slug}/")
+        fitted(page, "screen")
+        page.emulate_media(media="print")
+        fitted(page, "print")
+        problems += [f"{slug} in print: {p}" for p in page.evaluate(PRINT)]
+    context.close()
+    return problems

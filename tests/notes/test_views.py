@@ -60,6 +60,7 @@ def test_note_page_shows_everything_a_reader_needs(client, publish, base):
     assert "katex.min.css" in html
     assert re.findall(r"<script[^>]*>", html) == [
         '<script type="module" src="/static/js/search.js">',
+        '<script type="module" src="/static/js/displays.js">',
         '<script type="module" src="/static/js/note-links.js">',
     ]
 
@@ -149,3 +150,40 @@ def test_server_error_page_renders_without_a_request_context():
 
     html = get_template("500.html").render({})
     assert "Something went wrong" in html and "<script" not in html
+
+
+def test_the_shared_copy_is_sent_compressed_and_inflated_for_clients_without_gzip(client, publish):
+    import gzip
+
+    body = "\n\n".join(f"Paragraph {i} on $x_{{{i}}}^2 = \\sum_j w_{{ij}}$ and its gradient." for i in range(200))
+    publish("long", note_source("Long", body=body))
+    url = reverse("notes:note", args=["long"])
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain and b"Paragraph 199" in plain.content
+    for _ in range(2):  # made, then served from the cache
+        packed = client.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+        assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content) / 10
+
+
+def test_other_pages_are_compressed_for_clients_that_accept_gzip(client, reader, publish, base):
+    import gzip
+
+    client.force_login(reader)
+    response = client.get(reverse("notes:note", args=["base"]), HTTP_ACCEPT_ENCODING="gzip")
+    assert response["Content-Encoding"] == "gzip" and b"bob" in gzip.decompress(response.content)
+
+
+def test_a_new_build_of_the_site_does_not_serve_the_last_builds_pages(client, publish, base, monkeypatch):
+    from notes import page_cache
+
+    url = reverse("notes:note", args=["base"])
+    client.get(url)
+    made = []
+    monkeypatch.setattr(page_cache, "store", lambda *args, store=page_cache.store: made.append(1) or store(*args))
+    client.get(url)
+    assert made == []  # the same build: the cached copy
+    monkeypatch.setattr(page_cache, "BUILD", "another-build")
+    client.get(url)
+    assert made == [1]  # templates or styles changed: made afresh

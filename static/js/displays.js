@@ -1,0 +1,123 @@
+// Display math fitted to the page. A display wider than its column first widens into the
+// empty margin on its right (wide screens: the display, or the derivation or callout box it
+// sits in), then is scaled down to a readable floor, and only then scrolls sideways, marked by
+// a fade at the cut edge (class "scrolls") and reachable by keyboard. Its equation number
+// stays in view either way (site.css: the number sticks to the visible edge).
+// In print there is no margin and no scrolling: every display is scaled to fit the page, and
+// folded blocks (contents, derivation panels) are opened while printing.
+
+const FLOOR = 0.75; // smallest scale on screen: KaTeX's 1.21em at 0.75 is still body size
+const GUTTER = 16; // px kept clear at the viewport's right edge
+const HOSTS = ".derivation, .admonition";
+
+function displays() {
+  return [...document.querySelectorAll(".math-display")].filter((d) => d.querySelector(".katex-display"));
+}
+
+function reset(list) {
+  for (const host of document.querySelectorAll("[data-widened]")) {
+    host.style.removeProperty("margin-right");
+    delete host.dataset.widened;
+  }
+  for (const d of list) {
+    d.querySelector(".katex-display").style.removeProperty("font-size");
+    d.classList.remove("scrolls");
+    if (d.dataset.scrollable) {
+      d.removeAttribute("tabindex");
+      d.removeAttribute("aria-label");
+      delete d.dataset.scrollable;
+    }
+  }
+}
+
+function overflow(d) {
+  return d.scrollWidth - d.clientWidth;
+}
+
+// A display (or its box) that lacks width takes the whole margin, so that every widened box
+// ends at the same right edge. Reads first, then writes: the page is laid out once per pass,
+// not once per display.
+function widen(list) {
+  const page = document.documentElement.clientWidth;
+  const wants = new Map();
+  for (const d of list) {
+    if (overflow(d) <= 1) continue;
+    const host = d.closest(HOSTS) || d;
+    const room = Math.floor(page - GUTTER - host.getBoundingClientRect().right);
+    if (room > 1) wants.set(host, room);
+  }
+  for (const [host, room] of wants) {
+    host.style.marginRight = `-${room}px`;
+    host.dataset.widened = "1";
+  }
+}
+
+function shrink(list, floor) {
+  const scales = list.map((d) => {
+    const lack = overflow(d);
+    return lack > 1 ? Math.max(floor, d.clientWidth / d.scrollWidth) : 1;
+  });
+  list.forEach((d, i) => {
+    if (scales[i] < 1) d.querySelector(".katex-display").style.fontSize = `${Math.floor(scales[i] * 1000) / 10}%`;
+  });
+}
+
+function markScrolling(list) {
+  const scrolling = list.filter((d) => overflow(d) > 1);
+  for (const d of scrolling) {
+    d.classList.add("scrolls");
+    // A box that scrolls must be reachable by keyboard, and say what it is.
+    d.tabIndex = 0;
+    const number = d.querySelector(".katex-tag");
+    d.setAttribute("aria-label", `Equation${number ? " " + number.textContent.trim() : ""}, scrolls sideways`);
+    d.dataset.scrollable = "1";
+  }
+}
+
+// The root says which fitting was done last ("screen" or "print"): tests wait for it.
+function fitScreen() {
+  const list = displays();
+  reset(list);
+  widen(list);
+  shrink(list, FLOOR);
+  markScrolling(list);
+  document.documentElement.dataset.displays = "screen";
+}
+
+function fitPrint() {
+  const list = displays();
+  reset(list);
+  shrink(list, 0); // the page is all there is: scale to fit, however small
+  document.documentElement.dataset.displays = "print";
+}
+
+// Folded blocks are opened for print and folded again after.
+let opened = [];
+function openForPrint() {
+  const closed = [...document.querySelectorAll("main details:not([open])")];
+  for (const d of closed) d.open = true;
+  opened.push(...closed);
+  fitPrint();
+}
+function afterPrint() {
+  for (const d of opened) d.open = false;
+  opened = [];
+  fitScreen();
+}
+
+let pending = 0;
+function refit() {
+  cancelAnimationFrame(pending);
+  pending = requestAnimationFrame(() => (print.matches ? fitPrint() : fitScreen()));
+}
+
+const print = window.matchMedia("print");
+print.addEventListener("change", (event) => (event.matches ? openForPrint() : afterPrint()));
+window.addEventListener("beforeprint", openForPrint);
+window.addEventListener("afterprint", afterPrint);
+window.addEventListener("resize", refit);
+// Web fonts change every width: measure again once they are in.
+document.fonts.ready.then(refit);
+// Blocks shown later (a folded derivation opened, a study step revealed) are measured then.
+new MutationObserver(refit).observe(document.body, { subtree: true, attributeFilter: ["hidden", "open"] });
+fitScreen();
