@@ -23,7 +23,11 @@ class LiveNoteIndex:
 
     def _load(self) -> dict[str, NoteInfo]:
         notes = Note.objects.with_live().only(
-            "slug", "live_revision__title", "live_revision__summary", "live_revision__anchors"
+            "slug",
+            "live_revision__title",
+            "live_revision__summary",
+            "live_revision__anchors",
+            "live_revision__front_matter",
         )
         equations = defaultdict(dict)
         for slug, label, number in Equation.objects.filter(revision__note__live_revision=F("revision")).values_list(
@@ -37,6 +41,7 @@ class LiveNoteIndex:
                 summary=n.live_revision.summary,
                 anchors=n.live_revision.anchors,
                 equations=equations[n.slug],
+                short_title=n.live_revision.front_matter.get("short_title", ""),
             )
             for n in notes
         }

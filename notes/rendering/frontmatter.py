@@ -8,8 +8,9 @@ import yaml
 SLUG = re.compile(r"(?=.{1,100}$)[a-z0-9]+(?:-[a-z0-9]+)*")
 # The rule in words, for every message that refuses a slug (front matter, files, editor).
 SLUG_RULE = "lowercase letters, digits and single hyphens, at most 100 characters"
-KNOWN_KEYS = {"title", "slug", "summary", "topics", "prerequisites"}
+KNOWN_KEYS = {"title", "short_title", "slug", "summary", "topics", "prerequisites"}
 MAX_TITLE = 200
+MAX_SHORT_TITLE = 40  # it stands in running text: "as in Gaussian KL (3)"
 MAX_SUMMARY = 600
 
 
@@ -44,8 +45,11 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
         problem(key, f"unknown front matter key {key!r}; known keys: {', '.join(sorted(KNOWN_KEYS))}")
 
     clean: dict = {}
-    for key, limit in (("title", MAX_TITLE), ("summary", MAX_SUMMARY)):
+    texts = (("title", MAX_TITLE, True), ("summary", MAX_SUMMARY, True), ("short_title", MAX_SHORT_TITLE, False))
+    for key, limit, required in texts:
         value = data.get(key)
+        if key not in data and not required:
+            continue
         if not isinstance(value, str) or not value.strip():
             problem(key, f"front matter needs a non-empty '{key}' (text)")
         elif len(value) > limit:

@@ -17,6 +17,22 @@ class NoteInfo:
     summary: str = ""
     anchors: Mapping[str, str] = field(default_factory=dict)  # anchor id -> link text
     equations: Mapping[str, int] = field(default_factory=dict)  # label -> number
+    short_title: str = ""  # front matter's short_title, for references from other notes
+
+    @property
+    def name(self) -> str:
+        """What a reference from another note calls this one."""
+        return self.short_title or self.title
+
+
+def equation_reference(number: int, note: str | None = None, *, in_parentheses: bool = False) -> str:
+    """How a reference to an equation reads, decided here for every note: "(3)" in its own
+    note, "Gaussian KL (3)" from another, so that the two can never be confused. Written
+    inside the author's own parentheses, an own reference drops its pair: "(3)", not "((3))".
+    """
+    if note:
+        return f"{note} ({number})"
+    return str(number) if in_parentheses else f"({number})"
 
 
 class NoteIndex(Protocol):

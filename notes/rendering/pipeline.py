@@ -21,16 +21,16 @@ from markdown_it.token import Token
 from . import katex
 from .frontmatter import parse_front_matter
 from .ids import id_is_reserved
-from .links import MappingIndex, NoteIndex, NoteInfo
+from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
 from .nesting import NestingGauge
 from .parser import make_parser, outside_image
 from .result import DerivationData, EquationData, LinkData, Problem, RenderResult, TocEntry
 from .sanitize import sanitize
-from .tokens import inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
+from .tokens import between_parentheses, inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 3  # 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
+RENDERER_VERSION = 4  # 4: references to another note's equations name it; 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -78,6 +78,7 @@ def outline(source: str, *, slug: str = "") -> NoteInfo:
         summary=job.result.summary,
         anchors=dict(job.anchors),
         equations=dict(job.equation_numbers),
+        short_title=job.result.front_matter.get("short_title", ""),
     )
 
 
@@ -378,7 +379,9 @@ class _NoteRender:
             meta["href"] = href or note_url(target)
             if anchor.startswith("eq:"):
                 meta["is_equation"] = True
-                meta["label"] = meta["text"] or f"({equations[anchor]})"
+                name = None if own else info.name
+                wrapped = between_parentheses(parent.children, position)
+                meta["label"] = meta["text"] or equation_reference(equations[anchor], name, in_parentheses=wrapped)
                 meta["title"] = f"Equation ({equations[anchor]})" + ("" if own else f" in {title}")
             elif anchor:
                 meta["label"] = meta["text"] or (anchors[anchor] if own else f"{title} § {anchors[anchor]}")

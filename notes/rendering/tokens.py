@@ -23,6 +23,13 @@ def wikilinks(tokens: list[Token]):
                 yield token, position, child
 
 
+def between_parentheses(children: list[Token], position: int) -> bool:
+    """True when the author wrote children[position] inside parentheses of their own: "(x)"."""
+    before = children[position - 1].content if position > 0 and children[position - 1].type == "text" else ""
+    after = children[position + 1] if position + 1 < len(children) else None
+    return before.endswith("(") and after is not None and after.type == "text" and after.content.startswith(")")
+
+
 # A sentence ends at . ! or ? followed by space and a capital: "e.g. the" does not end one.
 SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z])")
 CONTEXT_CHARS = 220  # at most this much text on each side of the link

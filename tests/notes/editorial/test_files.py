@@ -193,14 +193,14 @@ def test_renumbering_an_equation_refreshes_the_notes_that_cite_it(tmp_path):
     folder = write_corpus(tmp_path / "c", {"base": BASE, "user": USER})
     run("import_notes", str(folder))
     user = Note.objects.get(slug="user").live_revision
-    assert ">(1)</a>" in user.html
+    assert " (1)</a>" in user.html  # "Base (1)": the cited note by name, then the number
     renumbered = BASE.replace("$$\na = b", "$$\nz \\label{eq:new}\n$$\n\n$$\na = b")
     (folder / "base.md").write_text(renumbered)
     code, out, _ = run("import_notes", str(folder / "base.md"))
     assert code == 0, out
     refreshed = Note.objects.get(slug="user").live_revision
     assert refreshed.pk == user.pk and refreshed.number == 1  # no new revision, same source
-    assert ">(2)</a>" in refreshed.html
+    assert " (2)</a>" in refreshed.html
 
 
 # -- export and rerender ------------------------------------------------------------------------

@@ -74,10 +74,13 @@ def test_labelled_equations_are_numbered_in_order_and_referenced():
     assert result.html.count('class="math-display equation"') == 2
 
 
-def test_cross_note_equation_reference_uses_the_other_notes_number():
+def test_cross_note_equation_reference_names_the_other_note():
     result = rendered("As in [[other#eq:far]] and [[other#eq:far|that equation]].")
     assert result.ok, messages(result)
-    assert '<a class="eqref" href="/notes/other/#eq:far" title="Equation (7) in The other note">(7)</a>' in result.html
+    expected = (
+        '<a class="eqref" href="/notes/other/#eq:far" title="Equation (7) in The other note">The other note (7)</a>'
+    )
+    assert expected in result.html
     assert ">that equation</a>" in result.html
     assert [(link.target_slug, link.anchor) for link in result.links] == [("other", "eq:far"), ("other", "eq:far")]
 
@@ -385,3 +388,32 @@ def test_ids_and_titles_are_bounded_to_fit_their_columns():
     result = rendered(f"$$\nx \\label{{eq:{'a' * 90}}}\n$$\n\n::: derivation {{#{'d' * 81}}} T\n1. a\n\nR.\n:::")
     assert any("at most 80 characters" in m for m in messages(result))
     assert any("hyphens (at most 80)" in m for m in messages(result))
+
+
+def test_a_reference_uses_the_other_notes_short_title():
+    from dataclasses import replace
+
+    short = replace(OTHER, short_title="Other")
+    result = render(note_source(body="By [[other#eq:far]]."), slug="here", index=MappingIndex([short]))
+    assert ">Other (7)</a>" in result.html
+
+
+def test_a_reference_in_the_authors_parentheses_is_not_doubled():
+    body = "$$\na = b \\label{eq:ab}\n$$\n\nBy the identity ([[#eq:ab]]) and ([[other#eq:far]]), done."
+    result = rendered(body)
+    assert result.ok, messages(result)
+    assert 'title="Equation (1)">1</a>)' in result.html  # reads "(1)", not "((1))"
+    assert ">The other note (7)</a>)" in result.html
+    assert "((" not in result.html.replace("<", " ")
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("x" * 41, "'short_title' is 41 characters; keep it under 40"),
+        ("", "front matter needs a non-empty 'short_title'"),
+    ],
+)
+def test_a_short_title_is_checked(value, message):
+    result = render(note_source(body="Text.").replace("summary:", f"short_title: '{value}'\nsummary:", 1), slug="here")
+    assert any(message in m for m in messages(result)), messages(result)
