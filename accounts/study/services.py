@@ -7,11 +7,15 @@ Marks. `progress_mark` sets, removes or re-confirms the owner's mark on a live d
 derivation marked worked through enters the owner's review schedule.
 
 The schedule. A derivation marked worked through gets a review card kept by FSRS: the `fsrs`
-package's `Scheduler` with its default parameters (90% desired retention, learning steps of 1
-and 10 minutes, interval fuzzing). A new card is FSRS's new card, in its learning state and due
-at once: working through a derivation with the text in front of you is not recall, so its first
-review is the first re-derivation in study mode, steps hidden. The learner grades themselves
-(again, hard, good, easy) and FSRS moves the due date.
+package's `Scheduler` with its default parameters (90% desired retention, interval fuzzing) and
+no learning or relearning steps. The rule, stated to readers as SCHEDULE_RULE: a derivation just
+marked worked through (or re-confirmed after a change) is first due FIRST_REVIEW_AFTER, a day,
+later, never at once; and every grade puts the next review at least a day away. Why: working
+through a derivation with the text in front of you is not recall, and neither is re-deriving it
+ten minutes later (FSRS's default learning steps are 1 and 10 minutes), with the steps still in
+mind. Without steps FSRS schedules in whole days, one at least. The first review is the first
+re-derivation in study mode, steps hidden; the learner grades themselves (again, hard, good,
+easy) and FSRS moves the due date.
 
 Stale marks. A card whose worked-through mark was made against a fingerprint that differs from
 the live derivation's is due at once, until the learner grades themselves on the live text or
@@ -39,7 +43,7 @@ Every function takes the owner and never reads or writes another learner's rows.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import Http404
@@ -54,7 +58,13 @@ from notes.selectors import live_derivation_or_404, live_edges
 CREDIT_WEIGHTS = (0.5, 0.25)  # credit per derivation, by distance in the prerequisite graph: 1, 2
 PASSING = frozenset({ReviewLog.Rating.GOOD, ReviewLog.Rating.EASY})
 
-SCHEDULER = Scheduler()
+# No learning steps: a new card's first grade, like every later one, schedules in whole days.
+SCHEDULER = Scheduler(learning_steps=(), relearning_steps=())
+FIRST_REVIEW_AFTER = timedelta(days=1)
+SCHEDULE_RULE = (
+    "A derivation you mark worked through is first due for re-derivation a day later, never at once, "
+    "and each grade you give puts the next re-derivation at least a day away."
+)
 
 GRADES = {str(r.value): r for r in ReviewLog.Rating}
 
@@ -74,25 +84,31 @@ class StaleGradeError(ReviewError):
 # -- marks ---------------------------------------------------------------------------------------
 
 
-def progress_mark(*, owner, slug: str, key: str, state: str) -> Mark:
+def progress_mark(*, owner, slug: str, key: str, state: str, now: datetime | None = None) -> Mark:
     """Set the owner's mark on a live derivation; idempotent, safe under concurrent requests.
 
     "none" removes the mark; "working" and "worked_through" record the live revision and
     fingerprint; "reconfirm" re-confirms a stale worked-through mark against the live text.
-    A worked-through derivation enters the owner's review schedule.
+    A worked-through derivation enters the owner's review schedule. Marking it worked through
+    (from no mark or "working") or re-confirming it means the learner has just read it, so its
+    next review is at least FIRST_REVIEW_AFTER after `now` (SCHEDULE_RULE); marking it worked
+    through again when it already is changes nothing.
     """
     note, derivation = live_derivation_or_404(slug, key)
+    now = _utc(now)
     if state not in STATES and state != "reconfirm":
         raise ProgressError(f"unknown progress state {state!r}; use one of: {', '.join(STATES)}")
     existing = DerivationProgress.objects.filter(owner=owner, note=note, derivation_key=key)
     if state == "none":
         existing.delete()
         return Mark(key, derivation.title, "none")
+    mark = existing.first()
+    was_worked_through = mark is not None and mark.state == DerivationProgress.State.WORKED_THROUGH
     if state == "reconfirm":
-        mark = existing.first()
-        if mark is None or mark.state != DerivationProgress.State.WORKED_THROUGH:
+        if not was_worked_through:
             raise ProgressError("only a worked-through mark can be re-confirmed; mark it worked through instead")
         state = DerivationProgress.State.WORKED_THROUGH
+        was_worked_through = False  # re-read against the live text: as good as a fresh mark
     values = {"state": state, "revision": note.live_revision, "fingerprint": derivation.fingerprint}
     try:
         with transaction.atomic():
@@ -102,7 +118,9 @@ def progress_mark(*, owner, slug: str, key: str, state: str) -> Mark:
         # constraint kept one row; write our state over it.
         existing.update(**values)
     if state == DerivationProgress.State.WORKED_THROUGH:
-        review_card_ensure(owner=owner, note=note, derivation_key=key)
+        card = review_card_ensure(owner=owner, note=note, derivation_key=key, now=now)
+        if not was_worked_through:
+            review_card_defer(card=card, now=now)
     return Mark(key, derivation.title, state, False, note.live_revision.number)
 
 
@@ -148,19 +166,34 @@ def _store(row: ReviewCard, card: Card) -> None:
 def review_card_ensure(*, owner, note: Note, derivation_key: str, now: datetime | None = None) -> ReviewCard:
     """The owner's review card on the derivation, created if missing; idempotent and safe
     under concurrent calls. An existing card keeps its schedule. A new card is FSRS's new card,
-    due at `now` (see the module docstring for why)."""
+    first due FIRST_REVIEW_AFTER after `now` (see the module docstring for why)."""
     existing = ReviewCard.objects.filter(owner=owner, note=note, derivation_key=derivation_key).first()
     if existing is not None:
         return existing
     now = _utc(now)
     row = ReviewCard(owner=owner, note=note, derivation_key=derivation_key)
-    _store(row, Card(due=now))
+    _store(row, Card(due=now + FIRST_REVIEW_AFTER))
     try:
         with transaction.atomic():
             row.save()
     except IntegrityError:
         # A concurrent request created the card between our read and our insert; its card stands.
         return ReviewCard.objects.get(owner=owner, note=note, derivation_key=derivation_key)
+    return row
+
+
+def review_card_defer(*, card: ReviewCard, now: datetime | None = None) -> ReviewCard:
+    """Move the card's due date to at least FIRST_REVIEW_AFTER after `now`: the learner has just
+    worked the derivation through. A later due date is kept; the FSRS state is not touched."""
+    floor = _utc(now) + FIRST_REVIEW_AFTER
+    with transaction.atomic():
+        # Locked so that a grade landing at the same moment is not overwritten by our older copy.
+        row = ReviewCard.objects.select_for_update().get(pk=card.pk)
+        if row.due < floor:
+            fsrs_card = Card.from_dict(row.card)
+            fsrs_card.due = floor
+            _store(row, fsrs_card)
+            row.save(update_fields=["card", "due"])
     return row
 
 

@@ -9,8 +9,9 @@ from django.utils.timesince import timeuntil
 from django.views.decorators.http import require_POST
 
 from accounts.models import ReviewLog
+from accounts.study.links import study_links
 from accounts.study.selectors import due_queue, next_scheduled, study_item
-from accounts.study.services import ReviewError, StaleGradeError, review_grade, stamp_parse
+from accounts.study.services import SCHEDULE_RULE, ReviewError, StaleGradeError, review_grade, stamp_parse
 from notes.selectors import live_note_or_404
 
 GRADE_HINTS = {
@@ -26,13 +27,8 @@ def queue(request):
     now = timezone.now()
     items = due_queue(request.user, now)
     upcoming = None if items else next_scheduled(request.user, now)
-    return render(request, "study/queue.html", {"items": items, "upcoming": upcoming})
-
-
-def _here_links(html: str, note_url: str) -> str:
-    # Stored derivation HTML links within its note ("#eq:..."); on this page those must
-    # point at the note.
-    return html.replace('href="#', f'href="{note_url}#')
+    context = {"items": items, "upcoming": upcoming, "schedule_rule": SCHEDULE_RULE}
+    return render(request, "study/queue.html", context)
 
 
 @login_required
@@ -44,9 +40,9 @@ def study(request, slug, key):
         "item": item,
         "note": item.note,
         "derivation": derivation,
-        "statement_html": _here_links(derivation.statement_html, note_url),
-        "steps": [{**step, "html": _here_links(step["html"], note_url)} for step in derivation.steps],
-        "result_html": _here_links(derivation.result_html, note_url),
+        "statement_html": study_links(derivation.statement_html, note_url=note_url),
+        "steps": [{**step, "html": study_links(step["html"], note_url=note_url)} for step in derivation.steps],
+        "result_html": study_links(derivation.result_html, note_url=note_url),
         "grades": [(r.value, r.label, GRADE_HINTS[r]) for r in ReviewLog.Rating],
     }
     return render(request, "study/study.html", context)

@@ -5,7 +5,7 @@ import threading
 from django.db import connection
 
 from accounts.models import ReviewCard
-from accounts.study.services import progress_mark, review_card_ensure
+from accounts.study.services import progress_mark
 from notes.models import Derivation, Note
 
 
@@ -14,17 +14,15 @@ def work_through(owner, note, *keys, now=None) -> list[ReviewCard]:
     service, which records the live fingerprint and puts each derivation in the review schedule.
 
     `note` is a Note or its slug; without keys, every derivation of its live revision, in
-    order. A new review card is due at `now` (default: the current time, as the service makes
-    it); an existing card keeps its schedule. Returns the cards, in the order of the keys.
+    order. The marks are made at `now` (default: the current time), so a new review card is
+    first due a day after it (services.FIRST_REVIEW_AFTER); an existing card keeps its
+    schedule. Returns the cards, in the order of the keys.
     """
     note = Note.objects.get(slug=note if isinstance(note, str) else note.slug)
     keys = keys or Derivation.objects.filter(revision=note.live_revision).values_list("key", flat=True)
     cards = []
     for key in keys:
-        if now is not None:
-            # The service's own call finds this card and keeps it, with its due date.
-            review_card_ensure(owner=owner, note=note, derivation_key=key, now=now)
-        progress_mark(owner=owner, slug=note.slug, key=key, state="worked_through")
+        progress_mark(owner=owner, slug=note.slug, key=key, state="worked_through", now=now)
         cards.append(ReviewCard.objects.get(owner=owner, note=note, derivation_key=key))
     return cards
 

@@ -7,9 +7,10 @@ import json
 import pytest
 from django.contrib.auth.models import User
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import DerivationProgress, ReviewCard, ReviewLog
-from accounts.study.services import progress_mark, review_grade
+from accounts.study.services import FIRST_REVIEW_AFTER, progress_mark, review_grade
 from tests.accounts.helpers import work_through
 from tests.conftest import note_source
 
@@ -41,14 +42,14 @@ def test_dashboard_shows_progress_per_area_the_fringe_and_reviews_due(client, re
     context = client.get(reverse("accounts:home")).context
     assert [s.slug for s in context["fringe"]] == ["base"]
     assert context["due"] == 0
-    work_through(reader, "base")
+    work_through(reader, "base", now=timezone.now() - FIRST_REVIEW_AFTER)
     response = client.get(reverse("accounts:home"))
     context, html = response.context, response.content.decode()
     assert (context["totals"].done, context["totals"].total) == (2, 4)
     bars = {b.slug: (b.done, b.total) for b in context["bars"]}
     assert bars["foundations"] == (2, 2) and bars["optimization"] == (0, 2)
     assert [s.slug for s in context["fringe"]] == ["next"]
-    assert context["due"] == 2  # new cards are due at once
+    assert context["due"] == 2  # first due a day after the mark
     assert '<svg class="progress-chart" role="img"' in html and "Foundations: 2 of 2" in html
     assert "Worked through" in html  # recent activity
 

@@ -15,11 +15,11 @@ from accounts.models import DerivationProgress, ReviewCard, ReviewLog
 from accounts.study.selectors import due_count, due_queue, export_reviews, recent_reviews
 from accounts.study.services import (
     CREDIT_WEIGHTS,
+    FIRST_REVIEW_AFTER,
     ReviewError,
     StaleGradeError,
     credit_weights,
     rating_parse,
-    review_card_ensure,
     review_grade,
 )
 from notes.models import Derivation, Note
@@ -31,6 +31,7 @@ from tests.conftest import note_source
 pytestmark = pytest.mark.django_db
 
 T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+MARKED = T0 - FIRST_REVIEW_AFTER  # marks made then are first due at T0
 
 
 def derivation(key, title, steps=("Write $a = b$.", "Then $b = c$."), result="So $a = c$."):
@@ -62,9 +63,12 @@ def grade(owner, slug, key, rating, now):
 
 
 def fsrs_says(card_dict, rating, now, seed):
-    """The due date the fsrs package itself gives, with the same random fuzz."""
+    """The due date the fsrs package itself gives, with the same random fuzz (default
+    parameters, no learning steps: see test_schedule.py for why)."""
     random.seed(seed)
-    card, _ = Scheduler().review_card(Card.from_dict(card_dict), rating, review_datetime=now)
+    card, _ = Scheduler(learning_steps=(), relearning_steps=()).review_card(
+        Card.from_dict(card_dict), rating, review_datetime=now
+    )
     return card
 
 
@@ -83,30 +87,16 @@ def studied(reader, graph):
     """bob has worked through every derivation of the graph at T0."""
     root, base, middle, top = graph
     for note, key in [(root, "r1"), (base, "b1"), (base, "b2"), (middle, "m1"), (top, "t1")]:
-        work_through(reader, note, key, now=T0)
+        work_through(reader, note, key, now=MARKED)
     return graph
 
 
 # -- scheduling -----------------------------------------------------------------------------------
 
 
-def test_a_new_card_is_due_at_once_and_ensuring_it_again_changes_nothing(reader, graph):
-    _, _, _, top = graph
-    [card] = work_through(reader, top, "t1", now=T0)
-    assert card.due == T0 and card.last_review is None
-    assert Card.from_dict(card.card).state == State.Learning
-    assert [(i.slug, i.key, i.stale) for i in due_queue(reader, T0)] == [("top", "t1", False)]
-    assert due_count(reader, T0) == 1
-    assert due_count(reader, T0 - timedelta(seconds=1)) == 0
-
-    again = review_card_ensure(owner=reader, note=top, derivation_key="t1", now=T0 + timedelta(days=3))
-    assert again.pk == card.pk and again.due == T0
-    assert ReviewCard.objects.count() == 1
-
-
 def test_grades_move_the_due_date_exactly_as_fsrs_says(reader, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1", now=T0)
+    work_through(reader, top, "t1", now=MARKED)
     now = T0
     for seed, rating in enumerate([Rating.Good, Rating.Good, Rating.Easy, Rating.Hard, Rating.Good]):
         before = card_of(reader, "top", "t1").card
@@ -127,7 +117,7 @@ def test_grades_move_the_due_date_exactly_as_fsrs_says(reader, graph):
 
 def test_again_brings_the_derivation_back_sooner_than_good(reader, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1", now=T0)
+    work_through(reader, top, "t1", now=MARKED)
     now = T0
     for _ in range(3):
         grade(reader, "top", "t1", 3, now)
@@ -139,8 +129,9 @@ def test_again_brings_the_derivation_back_sooner_than_good(reader, graph):
     grade(reader, "top", "t1", 1, now)
     row = card_of(reader, "top", "t1")
     assert row.due == fsrs_says(before, Rating.Again, now, seed=1).due
-    assert row.due - now < timedelta(hours=1) < good.due - now
-    assert Card.from_dict(row.card).state == State.Relearning
+    # no relearning steps: a day at least, and sooner than good
+    assert timedelta(days=1) <= row.due - now < good.due - now
+    assert Card.from_dict(row.card).state == State.Review
 
 
 # -- implicit credit ------------------------------------------------------------------------------
@@ -195,9 +186,9 @@ def test_again_and_hard_pass_no_credit_down(reader, studied, rating):
 
 def test_credit_skips_other_learners_and_derivations_not_worked_through(reader, stranger, graph):
     root, base, middle, top = graph
-    work_through(reader, top, "t1", now=T0)
-    work_through(stranger, middle, "m1", now=T0)  # charlie's card, not bob's
-    work_through(reader, base, "b1", now=T0)
+    work_through(reader, top, "t1", now=MARKED)
+    work_through(stranger, middle, "m1", now=MARKED)  # charlie's card, not bob's
+    work_through(reader, base, "b1", now=MARKED)
     DerivationProgress.objects.filter(owner=reader, derivation_key="b1").update(state="working")
     grade(reader, "top", "t1", 3, T0)
     assert card_of(stranger, "middle", "m1").implicit_credit == 0.0
@@ -217,13 +208,13 @@ def test_a_self_grade_clears_pending_credit(reader, studied):
 
 def test_a_stale_mark_makes_the_card_due_at_once_until_the_live_text_is_graded(reader, publish, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1", now=T0)
+    work_through(reader, top, "t1", now=MARKED)
     grade(reader, "top", "t1", 4, T0)
     later = T0 + timedelta(hours=1)
     assert card_of(reader, "top", "t1").due > later and due_queue(reader, later) == []
 
     publish_note(publish, "top", "t1", prerequisites=["middle"], steps=("Write $a = b$.", "Then $b = d$."))
-    work_through(reader, Note.objects.get(slug="middle"), "m1", now=later)
+    work_through(reader, Note.objects.get(slug="middle"), "m1", now=later - FIRST_REVIEW_AFTER)
     queue = due_queue(reader, later)
     assert [(i.key, i.stale, i.reason) for i in queue] == [
         ("t1", True, "changed since your mark"),  # stale first, though scheduled later
@@ -239,8 +230,8 @@ def test_a_stale_mark_makes_the_card_due_at_once_until_the_live_text_is_graded(r
 
 def test_derivations_removed_from_the_live_revision_drop_out(reader, publish, graph):
     _, base, _, _ = graph
-    work_through(reader, base, "b1", now=T0)
-    work_through(reader, base, "b2", now=T0)
+    work_through(reader, base, "b1", now=MARKED)
+    work_through(reader, base, "b2", now=MARKED)
     assert due_count(reader, T0) == 2
     publish_note(publish, "base", "b2", prerequisites=["root"])
     assert [i.key for i in due_queue(reader, T0)] == ["b2"]
@@ -250,7 +241,7 @@ def test_derivations_removed_from_the_live_revision_drop_out(reader, publish, gr
 
 def test_an_unmarked_derivation_leaves_the_queue(reader, graph):
     _, base, _, _ = graph
-    work_through(reader, base, "b1", now=T0)
+    work_through(reader, base, "b1", now=MARKED)
     DerivationProgress.objects.filter(owner=reader).delete()
     assert due_queue(reader, T0) == [] and due_count(reader, T0) == 0
 
@@ -292,7 +283,7 @@ def test_grading_without_a_worked_through_mark_explains_and_records_nothing(clie
 
 def test_grading_creates_the_missing_card_of_a_worked_through_mark(reader, graph):
     _, _, _, top = graph
-    work_through(reader, top, "t1", now=T0)
+    work_through(reader, top, "t1", now=MARKED)
     ReviewCard.objects.all().delete()
     grade(reader, "top", "t1", 3, T0)
     assert card_of(reader, "top", "t1").last_review == T0
@@ -351,7 +342,7 @@ def test_a_stale_stamp_is_refused_by_the_service(reader, studied):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_grades_from_one_form_count_once(reader, graph):
     top = Note.objects.get(slug="top")
-    work_through(reader, top, "t1", now=T0)
+    work_through(reader, top, "t1", now=MARKED)
 
     def submit():
         try:
@@ -374,7 +365,8 @@ def test_study_page_shows_statement_and_steps_for_the_script_and_a_grade_form(cl
     assert "Derivation t1" in page and "We show it." in page
     assert page.count('class="derivation-step study-step"') == 2
     assert page.count('<details class="study-fold">') == 3  # each step and the result, closed
-    assert 'aria-live="polite"' in page and "js/study.js" in page and "css/study.css" in page
+    assert 'data-count role="status"' in page and "css/study.css" in page
+    assert "js/study.js" in page and "js/study-previews.js" in page
     assert re.findall(r'name="rating" value="(\d)"', page) == ["1", "2", "3", "4"]
     assert 'name="last_review" value=""' in page
     assert "<textarea" in page and 'id="study-attempt" data-scratch' in page
@@ -448,11 +440,11 @@ def test_queue_page_query_count_is_constant_as_cards_grow(client, reader, publis
             assert client.get(url).status_code == 200
         return len(captured.captured_queries)
 
-    work_through(reader, notes[0], "d0a", now=T0)
+    work_through(reader, notes[0], "d0a", now=MARKED)
     few = queries()
     for note in notes[1:]:
         for key in (f"{note.slug.replace('n', 'd')}a", f"{note.slug.replace('n', 'd')}b"):
-            work_through(reader, note, key, now=T0)
+            work_through(reader, note, key, now=MARKED)
     assert due_count(reader, datetime.now(UTC)) == 7
     assert queries() == few
 
@@ -488,6 +480,6 @@ def test_a_card_reads_its_own_notes_live_derivation_when_another_note_shares_the
     # of the first.
     publish_note(publish, "first", "same", steps=("Write $a = b$.", "Then $b = c$."))
     second = publish_note(publish, "second", "same", steps=("Write $x = y$.", "Then $y = z$."))
-    work_through(reader, second, "same", now=T0)
+    work_through(reader, second, "same", now=MARKED)
     [item] = due_queue(reader, T0)
     assert (item.slug, item.key, item.stale) == ("second", "same", False)
