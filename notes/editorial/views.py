@@ -16,7 +16,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from markdownx.forms import ImageForm
 from PIL import Image, UnidentifiedImageError
 
@@ -25,7 +25,7 @@ from notes.diffs import side_by_side, three_way_merge
 from notes.editorial import selectors as editorial_selectors
 from notes.editorial.forms import CommentForm, FilterForm, NoteForm
 from notes.editorial.gates import PublishRefused, retire_blockers
-from notes.editorial.impact import publish_impact
+from notes.editorial.impact import publish_impact, rollback_plan
 from notes.editorial.services import (
     EditConflict,
     EditorialError,
@@ -243,7 +243,8 @@ def note_review(request, slug):
         "impact": impact,
         "retire_blockers": retire_blockers(note) if live else [],
         "changes": impact.changes,
-        "diff": side_by_side(live.source if live else "", revision.source),
+        # A live revision has nothing to compare against what readers see; the page says so.
+        "diff": [] if live and live.pk == revision.pk else side_by_side(live.source if live else "", revision.source),
         "review": Review.objects.open().filter(note=note).first(),
         "comments": revision.comments.select_related("author"),
         "derivations": revision.derivations.with_checks(),
@@ -314,23 +315,44 @@ def note_publish_view(request, slug):
     return _do(request, slug, publish, "Published.")
 
 
+def _confirmed(request) -> bool:
+    """Only a POST that carries `confirm` acts. A bare POST (a form from a page cached before
+    this rule, a script) gets the confirmation page instead, which says what would happen."""
+    return request.method == "POST" and bool(request.POST.get("confirm"))
+
+
 @permission_required("publish_note")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def note_retire_view(request, slug):
-    return _do(request, slug, lambda n: note_retire(note=n, user=request.user), "Retired: the note is a draft again.")
+    note = editorial_selectors.note_for_editor(slug)
+    if _confirmed(request):
+        return _do(
+            request, slug, lambda n: note_retire(note=n, user=request.user), "Retired: the note is a draft again."
+        )
+    blockers = retire_blockers(note) if note.live_revision_id else []
+    return render(request, "editor/confirm_retire.html", {"note": note, "blockers": blockers})
 
 
 @permission_required("publish_note")
-@require_POST
+@require_http_methods(["GET", "POST"])
 def note_rollback_view(request, slug, number):
     note = editorial_selectors.note_for_editor(slug)
     target = get_object_or_404(note.revisions, number=number)
-    return _do(
-        request,
-        slug,
-        lambda n: note_rollback(note=n, to_revision=target, user=request.user),
-        f"Rolled back to the content of revision {number}.",
-    )
+    if _confirmed(request):
+        return _do(
+            request,
+            slug,
+            lambda n: note_rollback(note=n, to_revision=target, user=request.user),
+            f"Rolled back to the content of revision {number}.",
+        )
+    live = note.live_revision
+    context = {
+        "note": note,
+        "plan": rollback_plan(target=target),
+        "live": live,
+        "diff": side_by_side(live.source if live else "", target.source),
+    }
+    return render(request, "editor/confirm_rollback.html", context)
 
 
 @permission_required("run_checks")

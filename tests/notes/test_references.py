@@ -272,7 +272,7 @@ def test_retiring_takes_the_note_offline_and_keeps_its_history(client, publish, 
     client.force_login(reader)
     assert client.post(reverse("editor:retire", args=["target"])).status_code == 403
     client.force_login(editor)
-    response = client.post(reverse("editor:retire", args=["target"]))
+    response = client.post(reverse("editor:retire", args=["target"]), {"confirm": "yes"})
     assert response.status_code == 302
     note = Note.objects.get(slug="target")
     assert note.live_revision is None and note.revisions.count() == 1

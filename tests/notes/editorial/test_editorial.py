@@ -63,7 +63,10 @@ URLS = [
     ("post", "editor:comment", ["edited"], {"editor", "reviewer"}),
     ("post", "editor:request_changes", ["edited"], {"editor", "reviewer"}),
     ("post", "editor:publish", ["edited"], {"editor", "reviewer"}),
+    ("get", "editor:rollback", ["edited", 1], {"editor", "reviewer"}),
     ("post", "editor:rollback", ["edited", 1], {"editor", "reviewer"}),
+    ("get", "editor:retire", ["edited"], {"editor", "reviewer"}),
+    ("post", "editor:retire", ["edited"], {"editor", "reviewer"}),
 ]
 
 
@@ -442,7 +445,7 @@ def test_diff_calls_out_changed_derivations(client, editor, draft):
 
 def test_rollback_writes_a_new_revision_and_records_it(client, editor, three_revisions):
     client.force_login(editor)
-    client.post(reverse("editor:rollback", args=["edited", 1]))
+    client.post(reverse("editor:rollback", args=["edited", 1]), {"confirm": "yes"})
     note = Note.objects.get(slug="edited")
     assert note.live_revision.number == 4
     assert note.live_revision.source == note.revisions.get(number=1).source
@@ -460,7 +463,7 @@ def test_rollback_goes_through_the_gates_and_writes_nothing_when_refused(client,
     broken = revision_save(
         note=three_revisions, source=source, body=body, base_revision_id=latest("edited").pk, author=editor
     )
-    response = client.post(reverse("editor:rollback", args=["edited", broken.number]), follow=True)
+    response = client.post(reverse("editor:rollback", args=["edited", broken.number]), {"confirm": "yes"}, follow=True)
     assert "which this revision removes" in response.content.decode()
     assert Revision.objects.filter(note=three_revisions).count() == 4
     assert Note.objects.get(slug="edited").live_revision.number == 2
@@ -469,7 +472,7 @@ def test_rollback_goes_through_the_gates_and_writes_nothing_when_refused(client,
 def test_feeds_list_publishes_and_rollbacks(client, editor, three_revisions, publish):
     publish("other", note_source("Other note"))
     client.force_login(editor)
-    client.post(reverse("editor:rollback", args=["edited", 1]))
+    client.post(reverse("editor:rollback", args=["edited", 1]), {"confirm": "yes"})
     client.logout()
     site = client.get(reverse("notes:feed"))
     assert site["Content-Type"].startswith("application/atom+xml")
