@@ -32,7 +32,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# Refresh vendored KaTeX and elkjs (graph layout) from the versions pinned in package.json (needs npm).
+# Refresh vendored KaTeX, elkjs (graph layout) and axe-core (accessibility tests) from the versions pinned in package.json (needs npm).
 # Only woff2 fonts are kept, so the CSS is rewritten to reference nothing else.
 vendor:
 	npm install --no-audit --no-fund --no-package-lock
@@ -45,6 +45,9 @@ vendor:
 	cp node_modules/elkjs/lib/elk.bundled.js notes/graph/vendor/elk.bundled.js
 	cp node_modules/elkjs/LICENSE.md notes/graph/vendor/elk-LICENSE.md
 	node -p "require('./node_modules/elkjs/package.json').version" > notes/graph/vendor/ELK_VERSION
+	cp node_modules/axe-core/axe.min.js tests/browser/vendor/axe.min.js
+	cp node_modules/axe-core/LICENSE tests/browser/vendor/axe-LICENSE
+	node -p "require('./node_modules/axe-core/package.json').version" > tests/browser/vendor/AXE_VERSION
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -188,7 +188,10 @@ class Annotation(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.TEXT)
     block_id = models.CharField(max_length=120, blank=True)  # equation label, derivation key, step id
-    quote = models.TextField()
+    quote = models.TextField()  # source, as anchoring matches it: plain text with $tex$, a step's Markdown, TeX
+    # The quote as pages show it (prose, typeset math), rendered once per anchoring
+    # (accounts.annotations.quote_display); empty until then.
+    quote_html = models.TextField(blank=True)
     prefix = models.CharField(max_length=64, blank=True)
     suffix = models.CharField(max_length=64, blank=True)
     start = models.PositiveIntegerField()  # [start, end) in revision.plain_text

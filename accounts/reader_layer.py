@@ -5,6 +5,7 @@ Registered in `AccountsConfig.ready`: `notes` calls these without importing `acc
   annotations it would orphan, for the editors' review page (counts, never whose or what);
 - `note_page`: one reader's layer of a note page (progress marks and controls, annotations
   and their panel), in a fixed number of queries whatever the reader keeps;
+- `note_list`: their progress on each note of the home or a topic page and where to continue;
 - `revision_page`: an orphaned annotation shown on the old revision it was anchored in.
 """
 
@@ -12,12 +13,14 @@ from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from accounts.annotations.quote_display import annotation_quotes_fill
 from accounts.annotations.reanchoring import annotations_reanchor, orphan_count
 from accounts.annotations.selectors import annotation_for_owner, annotations_on_note
 from accounts.annotations.views import annotation_anchor_json, annotations_root
 from accounts.models import DerivationProgress
+from accounts.study.plans import note_standings
 from accounts.study.selectors import STATES as PROGRESS_STATES
-from accounts.study.selectors import marks_for_note
+from accounts.study.selectors import continue_point, marks_for_note
 from notes.hooks import ReaderImpact
 
 
@@ -38,7 +41,7 @@ class AccountsReaderLayer:
         marks = marks_for_note(request.user, note, derivations)
         for d in derivations:  # the prefetched rows the template lists
             d.mark = marks[d.key]
-        annotations = annotations_on_note(request.user, note)
+        annotations = annotation_quotes_fill(annotations_on_note(request.user, note))
         # 200 annotations are 200 panel entries and 200 items for the script: paths are joined
         # from one root rather than reversed per annotation, and bodies travel once (panel).
         root = annotations_root()
@@ -60,6 +63,16 @@ class AccountsReaderLayer:
             "body_html": _with_progress_controls(request, note, revision.html, marks),
         }
 
+    def note_list(self, request, *, notes) -> dict:
+        if not request.user.is_authenticated:
+            return {}
+        # Two queries whatever the list: every live note's standing in one aggregate, then
+        # the one mark to continue from, among these notes.
+        standings = note_standings(request.user)
+        for note in notes:
+            note.standing = standings.get(note.slug)
+        return {"continue_at": continue_point(request.user, note_ids=[n.pk for n in notes])}
+
     def revision_page(self, request, *, note, revision) -> dict:
         if "annotation" not in request.GET:
             return {}
@@ -67,6 +80,7 @@ class AccountsReaderLayer:
         annotation = annotation_for_owner(request.user, request.GET["annotation"])
         if annotation.note_id != note.pk or annotation.revision_id != revision.pk:
             raise Http404("That annotation is not anchored in this revision")
+        (annotation,) = annotation_quotes_fill([annotation])  # the quote typeset, never its source
         return {"annotation": annotation, "annotation_item": annotation_anchor_json(annotation)}
 
 

@@ -32,7 +32,7 @@ class SiteChangesFeed(Feed):
 
     def item_description(self, record):
         revision = record.to_revision
-        parts = [revision.summary]
+        parts = [revision.summary_plain]
         if revision.message:
             parts.append(f"Change: {revision.message}")
         return "\n\n".join(parts)

@@ -8,6 +8,8 @@ which is never changed once written; rollback writes a new revision.
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 
 class ImmutableRevisionError(Exception):
@@ -81,6 +83,10 @@ RENDER_FIELDS = frozenset(
         "html",
         "toc",
         "plain_text",
+        "summary_html",
+        "summary_text",
+        "search_text",
+        "search_formulas",
         "anchors",
         "errors",
         "warnings",
@@ -121,6 +127,10 @@ class Revision(models.Model):
     html = models.TextField(blank=True)
     toc = models.JSONField(default=list)
     plain_text = models.TextField(blank=True)
+    summary_html = models.TextField(blank=True)  # the summary typeset (notes.rendering.summary)
+    summary_text = models.TextField(blank=True)  # the summary as plain text, formulas readable
+    search_text = models.TextField(blank=True)  # snippet material (notes.rendering.fragments)
+    search_formulas = models.JSONField(default=list)  # typeset HTML of search_text's placeholders
     anchors = models.JSONField(default=dict)  # anchor id -> the text a link to it shows
     errors = models.JSONField(default=list)
     warnings = models.JSONField(default=list)
@@ -145,6 +155,17 @@ class Revision(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ImmutableRevisionError("revisions are never deleted")
+
+    @property
+    def summary_typeset(self) -> str:
+        """The summary as safe HTML: typeset, or for a revision rendered before summaries were
+        (renderer version < 5, until `manage.py rerender`), its source escaped."""
+        return mark_safe(self.summary_html) if self.summary_html else escape(self.summary)
+
+    @property
+    def summary_plain(self) -> str:
+        """The summary as plain text (meta descriptions, feeds, tooltips), formulas readable."""
+        return self.summary_text or self.summary
 
 
 class DerivationQuerySet(models.QuerySet):
@@ -398,9 +419,27 @@ class SearchDocument(models.Model):
     derivations = models.TextField(blank=True)  # derivation titles, one a line
     equations = models.TextField(blank=True)  # equation labels
     math = models.TextField(blank=True)  # control sequences as words: \KL -> texKL
-    formulas = models.TextField(blank=True)  # each formula's TeX, one a line, to show matches
+    formulas = models.TextField(blank=True)  # each formula's TeX, one a line
+    # The live revision's search_text. Nullable because SQLite adds a nullable column in
+    # place, where any other would rebuild the table and drop the FTS5 triggers.
+    snippet_text = models.TextField(null=True, blank=True)  # noqa: DJ001
     areas = models.CharField(max_length=500, blank=True)  # area slugs, space-separated and padded
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
         return f"search row of {self.note_id}"
+
+
+class SearchFormula(models.Model):
+    """One typeset formula of a search row's `snippet_text`, by its placeholder's number, so
+    a snippet reads only the formulas it shows (a long note has hundreds)."""
+
+    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="typeset_formulas")
+    number = models.PositiveIntegerField()
+    html = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["document", "number"], name="search_formula_unique")]
+
+    def __str__(self) -> str:
+        return f"formula {self.number} of {self.document_id}"

@@ -15,12 +15,18 @@ from notes.models import Note
 
 
 def home(request):
-    return render(request, "notes/home.html", {"areas": selectors.areas_with_notes()})
+    areas = selectors.areas_with_notes()
+    context = {"areas": areas}
+    # The reader's progress on each note and where to continue, from accounts via notes.hooks.
+    context.update(reader_layer().note_list(request, notes=[n for _, notes in areas for n in notes]))
+    return render(request, "notes/home.html", context)
 
 
 def topic_detail(request, slug):
     topic, notes = selectors.topic_for_reader(slug)
-    return render(request, "notes/topic.html", {"topic": topic, "notes": notes})
+    context = {"topic": topic, "notes": notes}
+    context.update(reader_layer().note_list(request, notes=notes))
+    return render(request, "notes/topic.html", context)
 
 
 def _is_anonymous_without_state(request) -> bool:

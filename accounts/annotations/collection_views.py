@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.annotations import exchange as annotation_io
 from accounts.annotations import services as annotation_services
 from accounts.annotations.errors import AnnotationError
+from accounts.annotations.quote_display import annotation_quotes_fill
 from accounts.annotations.selectors import MAX_SEARCH_CHARS, annotations_across_notes
 from accounts.models import Annotation
 
@@ -28,8 +29,10 @@ def annotation_list(request):
     if len(query) > MAX_SEARCH_CHARS:
         error = f"The search is {len(query):,} characters; the limit is {MAX_SEARCH_CHARS:,}."
         rows = rows.none()
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = annotation_quotes_fill(list(page.object_list))
     context = {
-        "page": Paginator(rows, PER_PAGE).get_page(request.GET.get("page")),
+        "page": page,
         "q": query,
         "state": state,
         "states": Annotation.State.choices,

@@ -26,7 +26,9 @@ METHODS = {
     ORPHAN: Annotation.Method.ORPHAN,
 }
 ANCHOR_FIELDS = ["kind", "block_id", "quote", "prefix", "suffix", "start", "end"]
-WRITTEN_FIELDS = ["revision", *ANCHOR_FIELDS, "state", "anchored_by", "anchor_score"]
+# quote_html is emptied when the quote changes: the publish renders nothing under its lock, and
+# accounts.annotations.quote_display renders it again when it is next shown.
+WRITTEN_FIELDS = ["revision", *ANCHOR_FIELDS, "quote_html", "state", "anchored_by", "anchor_score"]
 
 
 def _blocks(revision: Revision) -> dict[tuple[str, str], str]:
@@ -50,7 +52,7 @@ def _plan(note: Note, revision: Revision) -> list[tuple[Annotation, Outcome]]:
     rows = list(
         Annotation.objects.filter(note=note)
         .exclude(state=Annotation.State.ANCHORED, revision=revision)
-        .only("id", "revision_id", "state", "anchored_by", "anchor_score", *ANCHOR_FIELDS)
+        .only("id", "revision_id", "state", "anchored_by", "anchor_score", "quote_html", *ANCHOR_FIELDS)
         .order_by("pk")
     )
     if not rows:
@@ -85,6 +87,9 @@ def annotations_reanchor(*, note: Note, revision: Revision) -> Counter:
                 continue
             row.state, row.anchored_by, row.anchor_score = Annotation.State.ORPHANED, METHODS[ORPHAN], None
         else:
+            # a block's rendering also prints equation numbers, which the new revision may change
+            if outcome.quote != row.quote or outcome.kind != TEXT_KIND:
+                row.quote_html = ""
             for name in ANCHOR_FIELDS:
                 setattr(row, name, getattr(outcome, name))
             row.revision = revision

@@ -53,11 +53,13 @@ class PanelItem:
     kind: str
     block_id: str
     quote: str
+    quote_html: str
     prefix: str
     suffix: str
     state: str
     anchored_by: str
     body_html: str
+    revision_id: int
     revision_number: int
 
 
@@ -80,7 +82,7 @@ def annotations_across_notes(owner, *, query: str = "", state: str = "") -> Quer
         Annotation.objects.owned_by(owner)
         .select_related("note__live_revision", "revision", "made_on")
         .only(
-            *("id", "kind", "block_id", "quote", "prefix", "suffix", "start", "end", "body", "body_html"),
+            *("id", "kind", "block_id", "quote", "quote_html", "prefix", "suffix", "start", "end", "body", "body_html"),
             *("state", "created_at", "updated_at", "note", "revision", "made_on"),
             *("note__slug", "note__live_revision", "note__live_revision__title"),
             *("revision__number", "revision__title", "revision__created_at", "made_on__number"),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.annotations.anchoring import LIST_MARKER
 from accounts.annotations.errors import AnnotationError, capped
 from accounts.annotations.exchange import ImportItem, annotations_parse
+from accounts.annotations.quote_display import annotation_quote_html
 from accounts.annotations.quotes import CONTEXT, MAX_QUOTE_CHARS, Span, collapse, context_of, find_quote
 from accounts.annotations.selectors import live_revision_or_404
 from accounts.models import Annotation
@@ -115,7 +116,7 @@ def annotation_create(
             block_id = ""
         text = revision.plain_text
         prefix, suffix = context_of(text, span)
-        return Annotation.objects.create(
+        annotation = Annotation.objects.create(
             owner=owner,
             note=note,
             made_on=revision,
@@ -131,6 +132,17 @@ def annotation_create(
             body=body.strip(),
             body_html=body_html,
         )
+    return _with_quote_html(annotation)
+
+
+def _with_quote_html(annotation: Annotation) -> Annotation:
+    """The quote rendered for display and stored, after the write's transaction: KaTeX runs
+    with no lock held (render, then lock, holds for everything but this derived field)."""
+    annotation.quote_html = annotation_quote_html(
+        kind=annotation.kind, quote=annotation.quote, revision=annotation.revision, block_id=annotation.block_id
+    )
+    Annotation.objects.filter(pk=annotation.pk, quote=annotation.quote).update(quote_html=annotation.quote_html)
+    return annotation
 
 
 class AnnotationConflict(AnnotationError):
@@ -166,11 +178,16 @@ def annotation_delete(*, annotation: Annotation) -> None:
     annotation.delete()
 
 
-@transaction.atomic
 def annotation_reattach(
     *, annotation: Annotation, quote: str, prefix: str = "", suffix: str = "", near: float | None = None
 ) -> Annotation:
     """Attach an annotation (an orphan, usually) to a passage of the note's live revision."""
+    with transaction.atomic():
+        _reattach(annotation, quote, prefix, suffix, near)
+    return _with_quote_html(annotation)
+
+
+def _reattach(annotation: Annotation, quote: str, prefix: str, suffix: str, near: float | None) -> None:
     note, revision = live_revision_or_404(annotation.note.slug)
     span = find_quote(revision.plain_text, quote, prefix[-CONTEXT:], suffix[:CONTEXT], near)
     if span is None:
@@ -182,8 +199,8 @@ def annotation_reattach(
     annotation.kind, annotation.block_id = Annotation.Kind.TEXT, ""
     annotation.state = Annotation.State.ANCHORED
     annotation.anchored_by, annotation.anchor_score = Annotation.Method.REATTACHED, None
+    annotation.quote_html = ""
     annotation.save()
-    return annotation
 
 
 # Import of an exported collection ----------------------------------------------------------

@@ -9,7 +9,7 @@ from django.utils import timezone
 from accounts.annotations.exchange import annotations_export
 from accounts.models import DerivationProgress
 from accounts.study.plans import NoteStanding, fringe, site_standings
-from accounts.study.selectors import Activity, due_count, export_reviews, recent_reviews
+from accounts.study.selectors import Activity, due_count, export_reviews, recent_marks, recent_reviews
 from notes.models import Note, Topic
 
 RECENT_ACTIVITY = 15
@@ -69,11 +69,7 @@ def progress_bars(standings: dict[str, NoteStanding]) -> list[Bar]:
 
 def recent_activity(owner) -> list[Activity]:
     """The learner's latest marks and reviews, newest first."""
-    marks = (
-        DerivationProgress.objects.filter(owner=owner).select_related("note").order_by("-updated_at")[:RECENT_ACTIVITY]
-    )
-    items = [Activity(m.updated_at, m.get_state_display(), m.note.slug, m.derivation_key, "") for m in marks]
-    items += recent_reviews(owner, RECENT_ACTIVITY)
+    items = recent_marks(owner, RECENT_ACTIVITY) + recent_reviews(owner, RECENT_ACTIVITY)
     items.sort(key=lambda a: a.at, reverse=True)
     return items[:RECENT_ACTIVITY]
 

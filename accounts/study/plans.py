@@ -184,8 +184,12 @@ def _derivation_standing(owner, note: NoteStanding, key: str) -> NoteStanding:
     )
 
 
+def note_standings(owner) -> dict[str, NoteStanding]:
+    """The owner's standing on every live note, by slug (one query)."""
+    with connection.cursor() as cursor:
+        return _standings(cursor, SITE_STANDINGS_SQL, [owner.pk])
+
+
 def site_standings(owner) -> tuple[dict[str, NoteStanding], dict[str, set[str]]]:
     """The owner's standing on every live note and the live prerequisite edges (two queries)."""
-    with connection.cursor() as cursor:
-        standings = _standings(cursor, SITE_STANDINGS_SQL, [owner.pk])
-    return standings, live_edges()
+    return note_standings(owner), live_edges()

@@ -204,6 +204,41 @@ def study_item(*, owner, slug: str, key: str) -> StudyItem:
     return StudyItem(note, derivation, card, mark is not None, stale)
 
 
+@dataclass(frozen=True)
+class ContinuePoint:
+    """Where a learner left off: a live derivation they marked, with its note."""
+
+    slug: str
+    note_title: str
+    key: str
+    title: str
+    state: str
+
+    @property
+    def label(self) -> str:
+        return STATES[self.state]
+
+
+def continue_point(owner, note_ids=None) -> ContinuePoint | None:
+    """The live derivation the owner last marked "working on it", else the last they marked
+    at all; among `note_ids` when given. One query; None when there is no such mark.
+
+    Only marks whose key is in the note's live revision count: a derivation an edit removed
+    is not a place to continue from.
+    """
+    marks = DerivationProgress.objects.filter(owner=owner).annotate(live_title=_live("title"))
+    marks = marks.filter(live_title__isnull=False)
+    if note_ids is not None:
+        marks = marks.filter(note_id__in=note_ids)
+    working_first = Case(When(state=DerivationProgress.State.WORKING, then=Value(0)), default=Value(1))
+    row = (
+        marks.order_by(working_first, "-updated_at", "-pk")
+        .values_list("note__slug", "note__live_revision__title", "derivation_key", "live_title", "state")
+        .first()
+    )
+    return ContinuePoint(*row) if row else None
+
+
 @dataclass
 class Activity:
     """One line of the dashboard's recent activity: a mark or a review."""
@@ -212,7 +247,25 @@ class Activity:
     what: str
     slug: str
     key: str
-    title: str
+    title: str  # the derivation's live title; "" when the key left the live revision
+    note_title: str = ""
+
+
+def recent_marks(owner, limit: int) -> list[Activity]:
+    """The owner's latest marks with their note's and derivation's live titles, newest first;
+    one query."""
+    rows = (
+        DerivationProgress.objects.filter(owner=owner)
+        .annotate(title=_live("title"))
+        .order_by("-updated_at", "-pk")
+        .values_list("updated_at", "state", "note__slug", "derivation_key", "title", "note__live_revision__title")[
+            :limit
+        ]
+    )
+    return [
+        Activity(at, DerivationProgress.State(state).label, slug, key, title or "", note_title or "")
+        for at, state, slug, key, title, note_title in rows
+    ]
 
 
 def recent_reviews(owner, limit: int) -> list[Activity]:
@@ -222,15 +275,17 @@ def recent_reviews(owner, limit: int) -> list[Activity]:
         .filter(Q(kind=ReviewLog.Kind.EXPLICIT) | Q(applied=True))
         .annotate(title=_live("title"))
         .order_by("-reviewed_at", "-pk")
-        .values_list("reviewed_at", "kind", "rating", "note__slug", "derivation_key", "title")[:limit]
+        .values_list(
+            "reviewed_at", "kind", "rating", "note__slug", "derivation_key", "title", "note__live_revision__title"
+        )[:limit]
     )
     activity = []
-    for at, kind, rating, slug, key, title in logs:
+    for at, kind, rating, slug, key, title, note_title in logs:
         if kind == ReviewLog.Kind.EXPLICIT:
             what = f"Re-derived, graded {ReviewLog.Rating(rating).label.lower()}"
         else:
             what = "Reviewed by implicit credit"
-        activity.append(Activity(at, what, slug, key, title or ""))
+        activity.append(Activity(at, what, slug, key, title or "", note_title or ""))
     return activity
 
 

@@ -96,11 +96,14 @@ def _load_live_graph() -> LiveGraph:
             note_areas[slug].append(area)
     area_rank = {a.slug: i for i, a in enumerate(areas)}
     nodes = {}
-    for slug, title, summary in Note.objects.live().values_list(
-        "slug", "live_revision__title", "live_revision__summary"
+    for slug, title, summary, plain in Note.objects.live().values_list(
+        "slug", "live_revision__title", "live_revision__summary", "live_revision__summary_text"
     ):
         mine = sorted(note_areas.get(slug, []), key=area_rank.__getitem__)
-        nodes[slug] = GraphNode(slug, title, summary, area_by_slug[mine[0]] if mine else None, frozenset(mine))
+        # The plain summary (formulas readable) for tooltips; a note rendered before summaries
+        # were typeset has only its source.
+        area = area_by_slug[mine[0]] if mine else None
+        nodes[slug] = GraphNode(slug, title, plain or summary, area, frozenset(mine))
     edges = {slug: set() for slug in nodes}
     for slug, prerequisites in live_edges().items():
         if slug in edges:

@@ -34,7 +34,9 @@ class DrawnNode(Protocol):
     area: DrawnArea | None
 
 
-DRAWING_VERSION = 1  # bump when the markup changes, so cached drawings are redrawn
+DRAWING_VERSION = (
+    2  # 2: nodes named by title, lines spaced; bump when the markup changes, so cached drawings are redrawn
+)
 CACHE_SECONDS = 7 * 24 * 3600
 WRAP_CHARS = 18
 MAX_LINES = 4
@@ -79,12 +81,16 @@ def _node_markup(node: DrawnNode, box, lines: list[str], *, focus: bool) -> str:
     )
     cx = box.x + box.width / 2
     first_y = box.y + PAD_Y + LINE_HEIGHT * 0.75
-    tspans = "".join(
+    # A space between the lines, so that the words read (and name the link) as the title does.
+    tspans = " ".join(
         f'<tspan x="{_fmt(cx)}" y="{_fmt(first_y + i * LINE_HEIGHT)}">{escape(line)}</tspan>'
         for i, line in enumerate(lines)
     )
     return (
-        f'<a class="{classes}" href="{escape(reverse("notes:note", args=[node.slug]))}" data-slug="{escape(node.slug)}">'
+        # Named by its title alone (a reader tabbing through the graph hears "Softmax", not
+        # three sentences); the tooltip keeps the area and summary.
+        f'<a class="{classes}" href="{escape(reverse("notes:note", args=[node.slug]))}" data-slug="{escape(node.slug)}"'
+        f' aria-label="{escape(node.title)}">'
         f"<title>{escape(tooltip)}</title>"
         f'<rect x="{_fmt(box.x)}" y="{_fmt(box.y)}" width="{_fmt(box.width)}" height="{_fmt(box.height)}" rx="6"/>'
         f'<text text-anchor="middle">{tspans}</text></a>'

@@ -105,7 +105,8 @@ def _uses_link(env, anchor: str, kind: str) -> str:
     if not base:
         return ""
     anchor = escape(anchor)
-    return f'<a class="uses-link" href="{escape(base)}{anchor}/" aria-label="Notes that use this {kind}">used by</a>'
+    # The accessible name begins with the visible words (WCAG 2.5.3), then says what they mean.
+    return f'<a class="uses-link" href="{escape(base)}{anchor}/" aria-label="used by: notes that use this {kind}">used by</a>'
 
 
 def _wikilink(self, tokens, idx, options, env):
@@ -125,7 +126,8 @@ def _derivation_open(self, tokens, idx, options, env):
     return (
         f'<section class="derivation" id="{key}" data-derivation="{key}">\n'
         f'<header class="derivation-head"><span class="derivation-kind">Derivation</span> '
-        f'<a class="derivation-title" href="#{key}">{title}</a>{_uses_link(env, meta.get("key", ""), "derivation")}'
+        f'<h3 class="derivation-heading"><a class="derivation-title" href="#{key}">{title}</a></h3>'
+        f"{_uses_link(env, meta.get('key', ''), 'derivation')}"
         "</header>\n"
     )
 
@@ -187,7 +189,7 @@ def make_parser() -> MarkdownIt:
     md.use(amsmath_plugin)
     md.use(footnote_plugin)
     md.use(admon_plugin)
-    md.use(tasklists_plugin)
+    md.use(tasklists_plugin, label=True)  # the item's text wraps and so names its checkbox
     md.use(
         container_plugin,
         name="derivation",

@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from markdown_it.token import Token
 
 from . import katex
+from .fragments import search_fragments
 from .frontmatter import parse_front_matter
 from .ids import id_is_reserved
 from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
@@ -27,10 +28,11 @@ from .nesting import NestingGauge
 from .parser import make_parser, outside_image
 from .result import DerivationData, EquationData, LinkData, Problem, RenderResult, TocEntry
 from .sanitize import sanitize
+from .summary import REFUSED, summary_lines, summary_parse, summary_text
 from .tokens import between_parentheses, inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 4  # 4: references to another note's equations name it; 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
+RENDERER_VERSION = 5  # 5: summaries typeset, search fragments, task-list labels, "used by" names; 4: references to another note's equations name it; 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -136,6 +138,7 @@ class _NoteRender:
         tokens = self.md.parse(self.source, self.env)
         tokens = self.read_front_matter(tokens)
         self.walk_blocks(tokens)
+        self.walk_summary()
         tokens = self.structure_derivations(tokens)
         if not typeset:
             return self.result
@@ -214,6 +217,17 @@ class _NoteRender:
                         src = child.attrGet("src")
                         line_, col, _ = self.locate(token.map, src, cursor)
                         self.error(line_, col, IMAGE_OUTSIDE.format(src=src))
+
+    def walk_summary(self) -> None:
+        """The summary's formulas join the batch after the body's, seeing the note's macros."""
+        self.summary, refused = summary_parse(self.md, self.result.summary)
+        where = summary_lines(self.lines)
+        if refused:
+            self.error(where[0] + 1, 1, f"{REFUSED} (found: {', '.join(refused)})")
+        cursor, number = 0, len(self.equation_numbers) + 1
+        for child in self.summary.children:
+            if child.type == "math_inline":
+                number, cursor = self.add_formula(child, where, cursor, display=False, number=number)
 
     def add_formula(self, token, block_map, cursor, *, display, number):
         line, col, after = self.locate(block_map, token.content, cursor)
@@ -435,6 +449,9 @@ class _NoteRender:
             around = renderer.renderInline(sentence_around(parent.children, position), options, self.env)
             link.context_html = self.clean(around.replace('href="#', here))
         result.plain_text = plain_text(tokens)
+        summary_html = renderer.renderInline(self.summary.children, options, self.env)
+        result.summary_html, result.summary_text = self.clean(summary_html), summary_text(self.summary)
+        result.search_text, result.search_formulas = search_fragments(tokens, self.clean)
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", prose(tokens)))
 
     def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:

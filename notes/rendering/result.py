@@ -70,7 +70,13 @@ class RenderResult:
     html: str = ""
     title: str = ""
     slug: str = ""
-    summary: str = ""
+    summary: str = ""  # the front matter's source
+    summary_html: str = ""  # typeset and sanitized (notes.rendering.summary)
+    summary_text: str = ""  # plain, formulas as readable text: meta descriptions, feeds, tooltips
+    # Searchable blocks as plain text, each formula a placeholder (notes.rendering.fragments),
+    # and each placeholder's typeset HTML: search snippets are cut from these, never from source.
+    search_text: str = ""
+    search_formulas: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     front_matter: dict = field(default_factory=dict)
     toc: list[TocEntry] = field(default_factory=list)

@@ -96,29 +96,19 @@ def _quoted(words) -> str:
     return '"' + " ".join(words) + '"'
 
 
-def to_websearch(query: ParsedQuery, *, highlight: bool = False) -> str:
+def to_websearch(query: ParsedQuery) -> str:
     """The query re-spelled for websearch_to_tsquery, every term quoted so that a word such
-    as `or` stays a word. For highlighting, a control sequence becomes its bare name (the
-    body holds `\\KL`, never `texKL`) and exclusions are left out."""
+    as `or` stays a word."""
     parts = []
     for conjunct in query.conjuncts:
-        terms = [
-            _quoted(t.words) if highlight or not t.math else _quoted([MATH_PREFIX + t.words[0]])
-            for t in conjunct.required
-        ]
-        if not highlight:
-            terms += ["-" + _quoted([MATH_PREFIX + t.words[0]] if t.math else t.words) for t in conjunct.excluded]
+        terms = [_quoted([MATH_PREFIX + t.words[0]] if t.math else t.words) for t in conjunct.required]
+        terms += ["-" + _quoted([MATH_PREFIX + t.words[0]] if t.math else t.words) for t in conjunct.excluded]
         parts.append(" ".join(terms))
     return " OR ".join(parts)
 
 
 def _fts5_term(term: Term) -> str:
-    if term.math:
-        # snippet() marks only phrases of the MATCH expression. The bare name is always in
-        # the body when the token is (both come from the same TeX), so requiring it changes
-        # no result and lets the snippet mark the formula.
-        return f'("{MATH_PREFIX}{term.words[0]}" AND "{term.words[0]}")'
-    return _quoted(term.words)
+    return _quoted([MATH_PREFIX + term.words[0]] if term.math else term.words)
 
 
 def to_fts5(query: ParsedQuery) -> str:

@@ -7,117 +7,50 @@ column with a GIN index, plus a small head vector that picks which matches to ra
 on SQLite an FTS5 table kept in step by triggers.
 """
 
-import re
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from notes.models import Topic
-from notes.search.document import MARK_START, MARK_STOP
+from notes.models import SearchFormula, Topic
 from notes.search.query import ParsedQuery, parse_query, to_fts5, to_websearch
+from notes.search.snippets import SnippetCutter
 
 DEFAULT_LIMIT = 20
 # PostgreSQL: how many matches, the best by the head, are ranked by the full vector. Five
 # pages' worth: enough that the body's weight reorders the top, few enough to stay cheap.
 RERANK_CANDIDATES = 100
-MAX_FORMULAS_PER_HIT = 3
-FORMULA_EXCERPT = 120  # characters of TeX shown around a match
 
 
 @dataclass(frozen=True)
 class SearchHit:
     """One result. `rank` orders hits of one search (higher is better); its scale differs
-    between engines. `snippet` is escaped HTML whose only tags are <mark>; empty when the
-    body did not match (the title or summary did)."""
+    between engines. `snippet` is the matching passage, escaped, its formulas typeset from
+    HTML stored at render time and the matches in <mark> (notes.search.snippets); empty when
+    no passage matched (the title or summary did). `summary_html` is the typeset summary,
+    `summary` the same as plain text."""
 
     slug: str
     title: str
     summary: str
+    summary_html: SafeString
     areas: tuple[tuple[str, str], ...]  # (slug, title) of each area
     rank: float
     title_match: bool
     snippet: SafeString
-    formulas: tuple[str, ...]  # TeX of the formulas a math term matched
-
-
-def _snippet_html(raw: str) -> SafeString:
-    if MARK_START not in raw:
-        return mark_safe("")
-    return mark_safe(escape(raw).replace(MARK_START, "<mark>").replace(MARK_STOP, "</mark>"))
-
-
-@dataclass(frozen=True)
-class _FormulaMatcher:
-    pattern: re.Pattern
-    names: tuple[str, ...]  # case-folded; a note whose TeX holds none of them has no match
-
-
-def _formula_matcher(query: ParsedQuery) -> _FormulaMatcher | None:
-    alternatives, names = [], []
-    for term in query.positive_terms():
-        if len(term.words) != 1:
-            continue
-        name = re.escape(term.words[0])
-        if term.math:
-            alternatives.append(rf"\\{name}(?![A-Za-z])")
-        elif len(term.words[0]) > 2:
-            # A bare word shows formulas only where it is a control sequence or operator
-            # name: `softmax` shows \softmax(z), `x` shows nothing.
-            alternatives.append(rf"\\{name}(?![A-Za-z])|\{{{name}\}}")
-        else:
-            continue
-        names.append(term.words[0].casefold())
-    if not alternatives:
-        return None
-    return _FormulaMatcher(re.compile("|".join(alternatives), re.IGNORECASE), tuple(names))
-
-
-def _excerpt(tex: str, at: int) -> str:
-    # A whole align environment would bury the match; show the stretch of TeX around it.
-    if len(tex) <= FORMULA_EXCERPT:
-        return tex
-    start = max(0, min(at - FORMULA_EXCERPT // 2, len(tex) - FORMULA_EXCERPT))
-    end = start + FORMULA_EXCERPT
-    return ("… " if start else "") + tex[start:end] + (" …" if end < len(tex) else "")
-
-
-def _matching_formulas(formulas: str, matcher: _FormulaMatcher | None) -> tuple[str, ...]:
-    # A long note has hundreds of formulas, one a line. A case-insensitive regex is slow
-    # over that much text, so a plain substring test rules most notes out first; the rest
-    # get one scan, each match's line being the formula it is in.
-    if matcher is None:
-        return ()
-    folded = formulas.casefold()
-    if not any(name in folded for name in matcher.names):
-        return ()
-    found, position = [], 0
-    while len(found) < MAX_FORMULAS_PER_HIT:
-        match = matcher.pattern.search(formulas, position)
-        if match is None:
-            break
-        start = formulas.rfind("\n", 0, match.start()) + 1
-        end = formulas.find("\n", match.end())
-        end = len(formulas) if end == -1 else end
-        found.append(_excerpt(formulas[start:end], match.start() - start))
-        position = end + 1
-    return tuple(found)
 
 
 # PostgreSQL ranks in two phases (migration 0007). Reading a note's full vector from TOAST
 # costs more than anything else here, so `notes_search_candidates` takes every match from
 # the GIN index and picks the best by the rank over a small inline head vector (title,
 # summary, derivation titles, labels, the body's opening). Title match and the full
-# weighted rank order just those candidates, and ts_headline runs for the `limit` shown.
-# ts_headline parses all the text it is given (about 4 ms for a long note), so it gets a
-# window of the body around the first place a query word starts (`window`, a regex of word
-# prefixes, so "entropies" finds "entropy"); when no word is found there the window is the
-# start and the snippet is usually empty, and the page shows the summary instead.
+# weighted rank order just those candidates. Snippets are cut in Python from the rows'
+# stored fragments (notes.search.snippets), as on SQLite.
 _PG_SQL = """
 WITH q AS (
-    SELECT websearch_to_tsquery('english', %(match)s) AS match,
-           websearch_to_tsquery('english', %(mark)s) AS mark
+    SELECT websearch_to_tsquery('english', %(match)s) AS match
 ), top AS (
     SELECT d.id,
            to_tsvector('english', d.title) @@ q.match AS title_match,
@@ -127,27 +60,20 @@ WITH q AS (
     ORDER BY title_match DESC, rank DESC, d.title, d.id
     LIMIT %(limit)s
 )
-SELECT n.slug, d.title, d.summary, d.areas, top.rank, top.title_match,
-       ts_headline('english', substr(d.body, greatest(1, regexp_instr(d.body, %(window)s, 1, 1, 0, 'i') - 300), 900),
-                   q.mark, %(headline_options)s),
-       d.formulas
+SELECT d.id, n.slug, d.title, d.summary, r.summary_html, r.summary_text, d.areas, top.rank, top.title_match,
+       d.snippet_text
 FROM top
 JOIN notes_searchdocument d ON d.id = top.id
 JOIN notes_note n ON n.id = d.note_id
-CROSS JOIN q
+JOIN notes_revision r ON r.id = d.revision_id
 ORDER BY top.title_match DESC, top.rank DESC, d.title, d.id
 """
-_PG_HEADLINE_OPTIONS = (
-    f'StartSel="{MARK_START}", StopSel="{MARK_STOP}", MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'
-)
 
 # SQLite: bm25 weights mirror PostgreSQL's A/B/C/D (title, summary, body, derivation
 # titles, equation labels, math). bm25 adds a column's weight per use before saturating, so
 # a word used often in the body would outrank one use in the summary; a match in the head
 # columns (title, summary, derivation titles, labels) is sorted first instead, as
-# PostgreSQL's ranking does. The outer query computes snippet() for the top rows only; its
-# CROSS JOIN makes SQLite look each top row up in the FTS table by rowid (left to itself it
-# walks every match of the MATCH again, about 200 ms for a word in most notes).
+# PostgreSQL's ranking does.
 _SQLITE_SQL = """
 WITH top AS (
     SELECT d.id,
@@ -160,22 +86,14 @@ WITH top AS (
     ORDER BY title_match DESC, head_match DESC, rank DESC, d.title, d.id
     LIMIT %s
 )
-SELECT n.slug, d.title, d.summary, d.areas, top.rank, top.title_match,
-       snippet(notes_searchdocument_fts, 2, %s, %s, ' … ', 32),
-       d.formulas
+SELECT d.id, n.slug, d.title, d.summary, r.summary_html, r.summary_text, d.areas, top.rank, top.title_match,
+       d.snippet_text
 FROM top
-CROSS JOIN notes_searchdocument_fts ON notes_searchdocument_fts.rowid = top.id
 JOIN notes_searchdocument d ON d.id = top.id
 JOIN notes_note n ON n.id = d.note_id
-WHERE notes_searchdocument_fts MATCH %s
+JOIN notes_revision r ON r.id = d.revision_id
 ORDER BY top.title_match DESC, top.head_match DESC, top.rank DESC, d.title, d.id
 """
-
-
-def _window_regex(query: ParsedQuery) -> str:
-    # Words hold only letters and digits (the parser's pieces), so they are safe in a regex.
-    prefixes = {w[: max(4, len(w) - 2)] for term in query.positive_terms() for w in term.words}
-    return r"\m(" + "|".join(sorted(prefixes)) + ")"
 
 
 def _rows(query: ParsedQuery, area: str, limit: int) -> list[tuple]:
@@ -185,27 +103,23 @@ def _rows(query: ParsedQuery, area: str, limit: int) -> list[tuple]:
                 _PG_SQL,
                 {
                     "match": to_websearch(query),
-                    "mark": to_websearch(query, highlight=True),
                     "area": area,
                     "limit": limit,
                     "candidates": max(limit, RERANK_CANDIDATES),
-                    "headline_options": _PG_HEADLINE_OPTIONS,
-                    "window": _window_regex(query),
                 },
             )
         else:
             match = to_fts5(query)
             title_match = "{title} : (" + match + ")"
             head_match = "{title summary derivations equations} : (" + match + ")"
-            cursor.execute(
-                _SQLITE_SQL, [title_match, head_match, match, area, area, limit, MARK_START, MARK_STOP, match]
-            )
+            cursor.execute(_SQLITE_SQL, [title_match, head_match, match, area, area, limit])
         return cursor.fetchall()
 
 
 def search_notes(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -> list[SearchHit]:
     """Live notes matching `query` (the websearch subset: words, "phrases", -exclusion, OR;
-    `\\name` for a TeX control sequence), best first, at most `limit`, in at most two queries.
+    `\\name` for a TeX control sequence), best first, at most `limit`, in at most three queries
+    (the matches, their areas' titles, the typeset formulas their snippets show).
 
     Notes whose title alone satisfies the query come first, then by the engine's weighted
     rank (title > summary, derivation titles, equation labels > body > math tokens). On
@@ -221,19 +135,34 @@ def search_notes(query: str, *, area: str | None = None, limit: int = DEFAULT_LI
     rows = _rows(parsed, area or "", limit)
     if not rows:
         return []
-    slugs = {slug for row in rows for slug in row[3].split()}
+    slugs = {slug for row in rows for slug in row[6].split()}
     area_titles = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "title"))
-    matcher = _formula_matcher(parsed)
+    cutter = SnippetCutter(parsed)
+    snippets = {row[0]: cutter.cut(row[9]) for row in rows}
+    formulas = _typeset_formulas({doc: s.numbers for doc, s in snippets.items() if s and s.numbers})
     return [
         SearchHit(
             slug=slug,
             title=title,
-            summary=summary,
+            summary=summary_text or summary,
+            summary_html=mark_safe(summary_html) if summary_html else escape(summary),
             areas=tuple((s, area_titles.get(s, s)) for s in areas.split()),
             rank=float(rank),
             title_match=bool(title_match),
-            snippet=_snippet_html(snippet or ""),
-            formulas=_matching_formulas(formulas, matcher),
+            snippet=snippets[doc].html(formulas.get(doc, {})) if snippets[doc] else mark_safe(""),
         )
-        for slug, title, summary, areas, rank, title_match, snippet, formulas in rows
+        for doc, slug, title, summary, summary_html, summary_text, areas, rank, title_match, _ in rows
     ]
+
+
+def _typeset_formulas(wanted: dict[int, set[int]]) -> dict[int, dict[int, str]]:
+    """The stored HTML of the formulas the snippets show, in one query: {row: {number: html}}."""
+    if not wanted:
+        return {}
+    condition = Q()
+    for document, numbers in wanted.items():
+        condition |= Q(document_id=document, number__in=sorted(numbers))
+    found: dict[int, dict[int, str]] = {}
+    for document, number, html in SearchFormula.objects.filter(condition).values_list("document_id", "number", "html"):
+        found.setdefault(document, {})[number] = html
+    return found

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from notes.models import Note, SearchDocument
+from notes.models import Note, SearchDocument, SearchFormula
 from notes.search.document import area_slugs, build_document
 
 
@@ -12,7 +12,8 @@ def search_document_update(*, note: Note) -> SearchDocument | None:
 
     Reads the live revision afresh (the caller's note may be stale), so it is idempotent and
     safe to call after any change; a note with nothing live has no row, so drafts are never
-    found. The database re-indexes the row itself (generated column or FTS5 triggers).
+    found. The database re-indexes the row itself (generated column or FTS5 triggers). The
+    snippet material (text and typeset formulas) is copied as the revision stored it.
     """
     note = Note.objects.select_related("live_revision").get(pk=note.pk)
     revision = note.live_revision
@@ -27,5 +28,11 @@ def search_document_update(*, note: Note) -> SearchDocument | None:
         labels=list(revision.equations.values_list("label", flat=True)),
         areas=area_slugs(note.topics.select_related("parent__parent")),
     )
+    fields["snippet_text"] = revision.search_text
     document, _ = SearchDocument.objects.update_or_create(note=note, defaults={"revision": revision, **fields})
+    # Snippets read formulas by number; the numbers are the live revision's, so all go.
+    document.typeset_formulas.all().delete()
+    SearchFormula.objects.bulk_create(
+        SearchFormula(document=document, number=n, html=html) for n, html in enumerate(revision.search_formulas)
+    )
     return document

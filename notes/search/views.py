@@ -40,8 +40,9 @@ def search(request):
 
 
 def search_json(request):
-    """The top results for the instant box. Snippets are escaped HTML whose only tags are
-    <mark>; every other field is plain text for the script to set as text."""
+    """The top results for the instant box. `snippet` and `summary_html` are HTML from the
+    selector (escaped text, <mark>, and KaTeX output sanitized when the note was rendered);
+    every other field is plain text for the script to set as text."""
     areas = list(Topic.objects.areas().only("slug", "title"))
     try:
         hits = search_notes(request.GET.get("q", ""), area=_area(request, areas), limit=INSTANT_LIMIT)
@@ -53,9 +54,9 @@ def search_json(request):
             "url": reverse("notes:note", args=[hit.slug]),
             "title": hit.title,
             "summary": hit.summary,
+            "summary_html": str(hit.summary_html),
             "areas": [title for _, title in hit.areas],
             "snippet": str(hit.snippet),
-            "formulas": list(hit.formulas),
         }
         for hit in hits
     ]

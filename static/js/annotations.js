@@ -7,6 +7,13 @@
 // "view"): text nodes as they are, each KaTeX formula as one unit holding its TeX source, so
 // a selection is sent in the server's terms and a stored quote is found again in the page.
 // Math is highlighted whole, never glyph by glyph.
+//
+// Keyboard: select text (shift+arrows, after clicking or with caret browsing), then press "a"
+// (when focus is not in a text field) or Alt+A, or Tab to the "Annotate" button that follows
+// the selection's paragraph in the tab order. Equations, derivations and steps show their own
+// "Annotate" button when hovered or when focus is inside them.
+
+import { placeNotes, showNote } from "./annotation-margin.js";
 
 const dataNode = document.getElementById("annotation-data");
 const body = document.querySelector(".note-body");
@@ -213,29 +220,27 @@ function drawAll(items) {
     const mark = firstMarks.get(item.id);
     if (mark) connect(mark, item);
   }
+  return firstMarks;
 }
 
 function connect(mark, item) {
-  // The first mark of each annotation takes focus and leads to its entry in the panel.
+  // The first mark of each annotation takes focus and opens its note where it is.
   mark.tabIndex = 0;
   mark.setAttribute("role", "button");
-  mark.setAttribute("aria-label", `Your annotation on: ${item.quote}`.slice(0, 200));
-  const go = () => {
-    const entry = document.getElementById(`annotation-${item.id}`);
-    if (!entry) return;
-    entry.scrollIntoView({ block: "center", behavior: "smooth" });
-    entry.classList.add("is-current");
-    setTimeout(() => entry.classList.remove("is-current"), 1600);
-    entry.querySelector("a")?.focus({ preventScroll: true });
-  };
+  mark.setAttribute("aria-expanded", "false");
+  const entry = document.getElementById(`annotation-${item.id}`);
+  const words = entry?.querySelector(".annotation-body")?.textContent.trim().replace(/\s+/g, " ") || "";
+  // The name starts with the passage the reader sees (WCAG 2.5.3), then says what it holds.
+  const passage = mark.textContent.trim().replace(/\s+/g, " ");
+  mark.setAttribute("aria-label", `${passage} (your annotation${words ? `: ${words.slice(0, 120)}` : ""})`);
   mark.addEventListener("click", (event) => {
-    if (event.target.closest("a")) return;
-    go();
+    if (event.target.closest("a, button, .annotation-ui") || !document.getSelection().isCollapsed) return;
+    showNote(item.id, mark);
   });
   mark.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") {
+    if (event.target === mark && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
-      go();
+      showNote(item.id, mark);
     }
   });
 }
@@ -310,9 +315,13 @@ const selectButton = document.createElement("button");
 selectButton.type = "button";
 selectButton.className = "annotation-select-button annotation-ui";
 selectButton.textContent = "Annotate";
+selectButton.setAttribute("aria-keyshortcuts", "A Alt+A");
 selectButton.hidden = true;
 document.body.append(selectButton);
 let reattaching = null; // an orphan waiting for a selection
+let lastRange = null; // the selection the button was shown for (Tab to the button keeps it)
+
+const TEXT_BLOCKS = "p, li, h1, h2, h3, h4, h5, h6, blockquote, td, th, dt, dd, figure, .equation";
 
 function currentRange() {
   const selection = document.getSelection();
@@ -322,11 +331,24 @@ function currentRange() {
   return range;
 }
 
+function blockOf(node) {
+  const el = node.nodeType === Node.ELEMENT_NODE ? node : node.parentElement;
+  return el?.closest(TEXT_BLOCKS) || el;
+}
+
 function showSelectButton() {
   const range = currentRange();
   if (!range) {
-    selectButton.hidden = true;
+    if (document.activeElement !== selectButton) selectButton.hidden = true;
     return;
+  }
+  lastRange = range.cloneRange();
+  // In the document right after the selection's block, so that Tab from the selection reaches
+  // it next (Chromium starts sequential focus navigation at the selection); drawn fixed.
+  const block = blockOf(range.endContainer);
+  if (block && body.contains(block) && document.activeElement !== selectButton) {
+    if (block.tagName === "LI") block.append(selectButton);
+    else if (block.nextElementSibling !== selectButton) block.after(selectButton);
   }
   const rect = range.getBoundingClientRect();
   selectButton.textContent = reattaching ? "Re-attach here" : "Annotate";
@@ -345,13 +367,16 @@ document.addEventListener("selectionchange", () => {
   showSelectButton.timer = setTimeout(showSelectButton, 150);
 });
 window.addEventListener("scroll", () => selectButton.hidden || showSelectButton(), { passive: true });
+selectButton.addEventListener("blur", () => currentRange() || (selectButton.hidden = true));
 
-selectButton.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
-selectButton.addEventListener("click", async () => {
-  const range = currentRange();
+async function annotateSelection() {
+  const range = currentRange() || lastRange;
   if (!range) return;
   const fields = selectorsOf(buildView(body), range);
   const rect = range.getBoundingClientRect();
+  // Cancel hands focus back to where the selection was (the button itself is gone by then).
+  const back = blockOf(range.endContainer);
+  if (back && back.tabIndex < 0 && !back.hasAttribute("tabindex")) back.tabIndex = -1;
   selectButton.hidden = true;
   if (reattaching) {
     const item = reattaching;
@@ -373,7 +398,30 @@ selectButton.addEventListener("click", async () => {
     }
     return;
   }
-  openEditor({ note: data.note, revision: data.revision, kind: "text", ...fields }, rect, null);
+  openEditor({ note: data.note, revision: data.revision, kind: "text", ...fields }, rect, back);
+}
+
+selectButton.addEventListener("mousedown", (event) => event.preventDefault()); // keep the selection
+selectButton.addEventListener("click", annotateSelection);
+
+// "a" outside text fields, or Alt+A anywhere, annotates the selection in the note. Tab from a
+// selection goes to its "Annotate" button: browsers start Tab at the selection only sometimes
+// (after a click, not after caret browsing's shift+arrows).
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.repeat || !data) return;
+  const inField = event.target.closest?.("input, textarea, select, [contenteditable]:not([contenteditable=false])");
+  const atSelection = !inField && (!event.target.closest?.("a, button, [tabindex]") || event.target === document.body);
+  if (event.key === "Tab" && !event.shiftKey && !event.altKey && atSelection && currentRange()) {
+    showSelectButton();
+    event.preventDefault();
+    selectButton.focus();
+    return;
+  }
+  const plain = !event.altKey && !event.shiftKey && event.key.toLowerCase() === "a" && !inField;
+  const alt = event.altKey && event.code === "KeyA";
+  if (!(plain || alt) || !currentRange()) return;
+  event.preventDefault();
+  annotateSelection();
 });
 
 function alertIn(container, message) {
@@ -436,8 +484,9 @@ function addReattachButtons(items) {
 if (data && body) {
   // Timed so bench/annotated_page.py can report what drawing the highlights costs.
   performance.mark("annotations:start");
-  drawAll(data.items);
+  const marks = drawAll(data.items);
   performance.measure("annotations:draw", "annotations:start");
+  placeNotes(marks);
   addBlockButtons();
   addReattachButtons(data.items);
 }

@@ -74,6 +74,17 @@ function markScrolling(list) {
   }
 }
 
+// Code blocks and tables that scroll sideways get the same keyboard access as displays.
+function markScrollingBoxes() {
+  for (const box of document.querySelectorAll("main pre, main table")) {
+    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    if (scrolls && !box.hasAttribute("tabindex")) {
+      box.tabIndex = 0;
+      box.setAttribute("aria-label", `${box.tagName === "PRE" ? "Code" : "Table"}, scrolls sideways`);
+    }
+  }
+}
+
 // The root says which fitting was done last ("screen" or "print"): tests wait for it.
 function fitScreen() {
   const list = displays();
@@ -81,6 +92,7 @@ function fitScreen() {
   widen(list);
   shrink(list, FLOOR);
   markScrolling(list);
+  markScrollingBoxes();
   document.documentElement.dataset.displays = "screen";
 }
 

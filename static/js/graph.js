@@ -5,6 +5,9 @@
 const STEP = 1.25;
 const MIN_SCALE = 0.1;
 const MAX_SCALE = 3;
+// "Fit" never shrinks labels (13px in graph.css) below 10px: on a phone a whole site's graph
+// at 4px text is a picture, not a map. What does not fit at that scale scrolls in its box.
+const READABLE_SCALE = 10 / 13;
 
 function button(label, title, onClick) {
   const element = document.createElement("button");
@@ -38,13 +41,14 @@ function setUp(canvas) {
     readout.textContent = `${Math.round(scale * 100)}%`;
   }
 
-  const fit = () => apply(Math.min(1, canvas.clientWidth / width, canvas.clientHeight / height));
+  const fit = () =>
+    apply(Math.max(READABLE_SCALE, Math.min(1, canvas.clientWidth / width, canvas.clientHeight / height)));
   const toolbar = document.createElement("div");
   toolbar.className = "graph-toolbar";
   toolbar.append(
     button("−", "Zoom out", () => apply(scale / STEP)),
     button("+", "Zoom in", () => apply(scale * STEP)),
-    button("Fit", "Fit the whole drawing in view", fit),
+    button("Fit", "Fit the drawing in view, as far as its labels stay readable", fit),
     button("100%", "Actual size", () => apply(1)),
     readout,
   );

@@ -39,9 +39,25 @@ function place(link) {
   popover.style.top = `${fitsBelow ? below : rect.top - height - 6}px`;
 }
 
+// A preview shows; it holds no controls. Content copied from the page carries the reader's
+// "Annotate" buttons, progress forms and focusable highlights: a copy of a button that does
+// nothing is a trap for keyboard and screen-reader users, so controls are removed and
+// whatever else could take focus is made unfocusable.
+const CONTROLS = "button, input, select, textarea, form, .annotation-ui, .annotation-block-button, .progress-form";
+
+function inert(content) {
+  content.querySelectorAll(CONTROLS).forEach((el) => el.remove());
+  content.querySelectorAll("[tabindex], [role=button]").forEach((el) => {
+    el.removeAttribute("tabindex");
+    el.removeAttribute("role");
+    el.removeAttribute("aria-expanded");
+  });
+  return content;
+}
+
 function open(link, content, role = "tooltip") {
   popover.setAttribute("role", role);
-  popover.replaceChildren(content);
+  popover.replaceChildren(inert(content));
   link.after(popover);
   if (lastPointer === "touch" && link.classList.contains("xref-like")) {
     // On a touch screen the first tap previews; the card carries the way on.
@@ -139,6 +155,7 @@ for (const link of document.querySelectorAll(".note-body a.uses-link")) {
     continue;
   }
   link.textContent = `used by ${entry.dataset.count}`;
+  link.setAttribute("aria-label", link.getAttribute("aria-label").replace(/^used by/, link.textContent));
   link.setAttribute("aria-expanded", "false");
   link.addEventListener("click", (event) => {
     event.preventDefault();
@@ -157,7 +174,9 @@ for (const link of links) {
     clearTimeout(showTimer);
     showTimer = setTimeout(async () => {
       const content = await previewFor(link);
-      if (content) open(link, content);
+      // Still wanted: focus or the pointer may have moved on while the preview loaded.
+      const wanted = document.activeElement === link || link.matches(":hover") || lastPointer === "touch";
+      if (content && wanted) open(link, content);
     }, delay);
   };
   const hide = () => {
@@ -170,7 +189,13 @@ for (const link of links) {
   });
   link.addEventListener("pointerleave", (event) => event.pointerType === "mouse" && hide());
   link.addEventListener("focus", () => refocusing || show(0));
-  link.addEventListener("blur", (event) => popover.contains(event.relatedTarget) || hide());
+  // Focus moving on closes the preview at once: left open it would cover what Tab reaches next.
+  link.addEventListener("blur", (event) => {
+    if (popover.contains(event.relatedTarget)) return;
+    clearTimeout(showTimer);
+    if (owner === link && event.relatedTarget) close();
+    else hide();
+  });
   link.addEventListener("pointerdown", (event) => {
     lastPointer = event.pointerType;
   });
@@ -183,6 +208,9 @@ for (const link of links) {
 }
 
 popover.addEventListener("pointerenter", () => clearTimeout(hideTimer));
+popover.addEventListener("focusout", (event) => {
+  if (owner && !popover.contains(event.relatedTarget) && event.relatedTarget !== owner) close();
+});
 popover.addEventListener("pointerleave", () => {
   hideTimer = setTimeout(close, HIDE_DELAY_MS);
 });

@@ -7,19 +7,22 @@
 const DEBOUNCE_MS = 200;
 const MIN_LENGTH = 2;
 
-// Snippets arrive as escaped HTML whose only tags are <mark>. They are copied node by node
-// into new elements, so even a server bug could not put other markup on the page.
-function snippetNodes(html) {
+// Snippets and summaries arrive as HTML: escaped text, <mark>, and typeset formulas that
+// the server sanitized when the note was rendered. As a second guard, anything that could
+// act (scripts, frames, links, images, forms, styles, event handlers) is removed before the
+// nodes reach the page; the formulas need only spans, SVG paths and MathML.
+const ACTIVE = "script, style, iframe, object, embed, a, img, form, input, button, link, meta, foreignObject";
+
+function typesetNodes(html) {
   const template = document.createElement("template");
   template.innerHTML = html;
-  return Array.from(template.content.childNodes, (node) => {
-    if (node.nodeName === "MARK") {
-      const mark = document.createElement("mark");
-      mark.textContent = node.textContent;
-      return mark;
+  template.content.querySelectorAll(ACTIVE).forEach((element) => element.remove());
+  for (const element of template.content.querySelectorAll("*")) {
+    for (const { name } of Array.from(element.attributes)) {
+      if (/^on|^(href|src|xlink:href|action|formaction)$/i.test(name)) element.removeAttribute(name);
     }
-    return document.createTextNode(node.textContent);
-  });
+  }
+  return Array.from(template.content.childNodes);
 }
 
 function span(className, ...children) {
@@ -94,13 +97,7 @@ function enhance(form, index) {
     link.href = result.url;
     link.tabIndex = -1;
     link.append(span("instant-title", result.title));
-    const context = result.snippet ? snippetNodes(result.snippet) : [result.summary];
-    link.append(span("instant-snippet", ...context));
-    for (const tex of result.formulas) {
-      const code = document.createElement("code");
-      code.textContent = tex;
-      link.append(span("instant-snippet", code));
-    }
+    link.append(span("instant-snippet", ...typesetNodes(result.snippet || result.summary_html)));
     item.append(link);
     return item;
   }

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 # text, 658 px at CSS's 96 px to the inch.
 A4_TEXT_WIDTH = 658
 
-SCREEN = """() => {
+SCREEN = r"""() => {
   const problems = [];
   const name = (d) => d.id || (d.textContent || "").trim().slice(0, 40);
   const overflow = document.documentElement.scrollWidth - window.innerWidth;
@@ -38,6 +38,12 @@ SCREEN = """() => {
     const left = Math.max(0, box.left), right = Math.min(window.innerWidth, box.right);
     if (r.left < left - 1 || r.right > right + 1)
       problems.push(`number ${tag.textContent.trim()} of ${name(tag.closest(".math-display"))} is out of view`);
+  }
+  // Summaries are typeset: no source reaches the reader (KaTeX's hidden MathML copy aside).
+  for (const summary of document.querySelectorAll(".summary")) {
+    const shown = summary.cloneNode(true);
+    shown.querySelectorAll(".katex-mathml").forEach((m) => m.remove());
+    if (/\$|\\begin|\[\[/.test(shown.textContent)) problems.push(`summary shows source: ${shown.textContent.slice(0, 80)}`);
   }
   return {
     problems,

@@ -36,11 +36,13 @@ def test_note_math_is_laid_out_with_no_katex_error(live_server, page, publish):
     assert page.locator(".katex").count() >= 5
     assert page.locator(".katex-error").count() == 0
     # no math JavaScript on reader pages: the modules are the search box, the fitting of
-    # displays to the page, and link previews
+    # displays to the page, the header's menu, link previews and the contents list
     assert page.locator("script").evaluate_all("els => els.map(e => e.src.split('/static/')[1])") == [
         "js/search.js",
         "js/displays.js",
+        "js/menu.js",
         "js/note-links.js",
+        "js/contents.js",
     ]
     # KaTeX's CSS and fonts are loaded: a fraction is laid out with real height, the
     # MathML copy is visually hidden, and the display equation carries its number.

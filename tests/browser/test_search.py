@@ -34,7 +34,7 @@ def test_instant_results_open_with_the_keyboard(live_server, page, notes):
     assert options.count() == 2
     assert options.first.locator(".instant-title").inner_text() == "Softmax"  # title match first
     assert options.first.locator("mark").count() >= 1
-    assert options.first.locator("code").first.inner_text() == r"\softmax(\bz)"
+    assert options.first.locator(".snippet-formula .katex").count() >= 1  # typeset, not TeX
 
     assert box.get_attribute("aria-activedescendant") is None
     box.press("ArrowDown")
@@ -84,3 +84,42 @@ def test_without_javascript_the_header_form_still_searches(live_server, browser,
         assert page.locator(".search-hit-snippet mark").count() >= 1
     finally:
         context.close()
+
+
+SOURCE_MARKS = ("$", "\\begin", "\\label", "[[", "\\newcommand", "\\softmax", "\\KL")
+
+MATH_BODY = r"""
+$$
+\newcommand{\logits}{\mathbf{z}}
+$$
+
+The divergence $\KL(p \Vert q)$ is never negative.
+
+$$
+\begin{align}
+\bp &= \softmax(\logits) \label{eq:softmax}
+\end{align}
+$$
+
+Its jacobian is $\diag(\bp) - \bp\bp^\top$, see [[#eq:softmax]].
+"""
+
+
+@pytest.mark.parametrize("query", ["softmax", "KL", "jacobian"])
+def test_search_page_and_dropdown_show_typeset_math_and_no_source(live_server, page, publish, query):
+    publish("math", note_source("Probabilities", summary=r"About $\softmax(\bz)$.", body=MATH_BODY))
+    page.goto(f"{live_server.url}/search/?q={query}")
+    hit = page.locator(".search-hit").first
+    assert hit.locator(".search-hit-snippet .katex-html").count() >= 1
+    assert hit.locator(".search-hit-summary .katex-html").count() == 1
+    shown = hit.inner_text()
+    assert not [mark for mark in SOURCE_MARKS if mark in shown], shown
+
+    box = page.locator("#site-search-q")
+    box.press_sequentially(query, delay=20)
+    option = page.locator("#instant-results-0 [role=option]").first
+    option.wait_for()
+    assert option.locator(".katex-html").count() >= 1
+    assert option.locator("mark").count() >= 1
+    shown = option.inner_text()
+    assert not [mark for mark in SOURCE_MARKS if mark in shown], shown

@@ -61,7 +61,9 @@ def test_note_page_shows_everything_a_reader_needs(client, publish, base):
     assert re.findall(r"<script[^>]*>", html) == [
         '<script type="module" src="/static/js/search.js">',
         '<script type="module" src="/static/js/displays.js">',
+        '<script type="module" src="/static/js/menu.js">',
         '<script type="module" src="/static/js/note-links.js">',
+        '<script type="module" src="/static/js/contents.js">',
     ]
 
 

@@ -105,7 +105,7 @@ def _plan_nodes(node):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plan")
-def test_postgresql_reads_full_vectors_for_candidates_and_writes_snippets_for_the_page(quaternion_notes, monkeypatch):
+def test_postgresql_reads_full_vectors_only_for_candidates(quaternion_notes, monkeypatch):
     monkeypatch.setattr("notes.search.selectors.RERANK_CANDIDATES", 3)
     with CaptureQueriesContext(connection) as captured:
         assert len(search_notes("quaternion", limit=2)) == 2
@@ -118,10 +118,10 @@ def test_postgresql_reads_full_vectors_for_candidates_and_writes_snippets_for_th
     rows = {}
     for node in _plan_nodes(plan):
         output = " ".join(node.get("Output", []))
-        for call in (r"ts_headline\(", r"ts_rank\(\w+\.search_vector"):
+        for call in (r"ts_headline\(", r"ts_rank\(\w+\.search_vector"):  # snippets: none, cut in Python
             if re.search(call, output):
                 rows[call] = max(rows.get(call, 0), node["Actual Rows"] * node["Actual Loops"])
-    assert rows == {r"ts_headline\(": 2, r"ts_rank\(\w+\.search_vector": 3}
+    assert rows == {r"ts_rank\(\w+\.search_vector": 3}
 
 
 # --- snippets are escaped --------------------------------------------------------------
@@ -141,7 +141,7 @@ def test_snippets_are_escaped_and_only_marked(client, publish):
         assert hit.snippet.count("<mark>") == hit.snippet.count("</mark>")
         assert "&amp;" in hit.snippet or "&" not in hit.snippet.replace("&lt;", "").replace("&gt;", "")
     if connection.vendor == "sqlite":
-        # SQLite keeps the tag text in the snippet (PostgreSQL's parser drops tags), escaped.
+        # SQLite indexes the tag's text (PostgreSQL's parser drops tags); the snippet shows it escaped.
         (hit,) = search_notes("script")
         assert "&lt;<mark>script</mark>&gt;alert(" in hit.snippet
     html = client.get(SEARCH, {"q": "injections"}).content.decode()
@@ -199,25 +199,30 @@ def math_notes(publish):
 def test_a_control_sequence_finds_only_formulas_that_use_it(math_notes):
     (hit,) = search_notes(r"\KL")
     assert hit.slug == "with-math"
-    assert hit.formulas == (r"\KL(p \Vert q)",)
-    assert "<mark>KL</mark>" in hit.snippet
+    # The formula is shown typeset and marked as a whole, never as its TeX.
+    assert '<mark><span class="snippet-formula"><span class="katex">' in hit.snippet
+    assert "\\KL" not in hit.snippet and "$" not in hit.snippet
     assert slugs(r"\softmax") == ["with-math"]
     assert slugs(r"\nabla") == []
 
 
 def test_a_bare_word_finds_prose_and_formulas(math_notes):
     assert set(slugs("softmax")) == {"with-math", "prose-only"}
-    formulas = {hit.slug: hit.formulas for hit in search_notes("softmax")}
-    assert formulas == {"with-math": (r"\bp = \softmax(\bz) \label{eq:probs}",), "prose-only": ()}
+    snippets = {hit.slug: str(hit.snippet) for hit in search_notes("softmax")}
+    assert '<mark><span class="snippet-formula">' in snippets["with-math"]
+    assert "\\label" not in snippets["with-math"] and "\\softmax" not in snippets["with-math"]
+    assert snippets["prose-only"] == "People say KL and <mark>softmax</mark> without formulas."
     assert set(slugs("KL")) == {"with-math", "prose-only"}
     assert slugs(r"divergence -\KL") == []
     assert slugs(r"people -\KL") == ["prose-only"]
 
 
-def test_matched_formulas_are_escaped_on_the_page(client, publish):
+def test_matched_formulas_are_typeset_on_the_page(client, publish):
     publish("lt", note_source("Less", body=r"We use $\KL(p \Vert q) < \infty$ here."))
     html = client.get(SEARCH, {"q": r"\KL"}).content.decode()
-    assert r"<code>\KL(p \Vert q) &lt; \infty</code>" in html
+    snippet = html.split('class="search-hit-snippet">', 1)[1].split("</p>", 1)[0]
+    assert snippet.startswith('We use <mark><span class="snippet-formula"><span class="katex">')
+    assert "∞" in snippet and "\\infty" not in snippet.split("<annotation")[0]
 
 
 # --- only what is live -----------------------------------------------------------------
@@ -282,9 +287,8 @@ def test_websearch_subset_on_both_engines(publish):
 def test_parsed_query_is_quoted_for_each_engine():
     query = parse_query(r'adam "second moment" -sgd OR \KL or cross-entropy "unclosed')
     assert to_websearch(query) == '"adam" "second moment" -"sgd" OR "texKL" "or" "cross entropy" "unclosed"'
-    assert to_websearch(query, highlight=True) == '"adam" "second moment" OR "KL" "or" "cross entropy" "unclosed"'
     assert to_fts5(query) == (
-        '(("adam" AND "second moment") NOT "sgd") OR ((("texKL" AND "KL") AND "or" AND "cross entropy" AND "unclosed"))'
+        '(("adam" AND "second moment") NOT "sgd") OR (("texKL" AND "or" AND "cross entropy" AND "unclosed"))'
     )
 
 
@@ -393,8 +397,8 @@ def test_json_endpoint(client, math_notes):
     assert result["url"] == "/notes/with-math/"
     assert result["title"] == "Divergences"
     assert result["areas"] == ["Foundations"]
-    assert result["formulas"] == [r"\KL(p \Vert q)"]
-    assert "<mark>KL</mark>" in result["snippet"] and only_marks(result["snippet"])
+    assert "formulas" not in result  # no TeX source is sent
+    assert '<mark><span class="snippet-formula"><span class="katex">' in result["snippet"]
 
 
 def test_json_returns_at_most_eight(client, publish):
@@ -409,10 +413,11 @@ def test_search_page_query_count_is_constant(client, publish, django_assert_num_
             publish(f"n{i}", note_source(f"Softmax {i}", body=MATH_NOTE, topics=["optimization", "architectures"]))
 
     add(0, 2)
-    with django_assert_num_queries(3):  # areas for the filter, the search, the hits' area titles
+    # areas for the filter, the search, the hits' area titles, the formulas their snippets show
+    with django_assert_num_queries(4):
         client.get(SEARCH, {"q": "softmax"})
     add(2, 6)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         html = client.get(SEARCH, {"q": r"\softmax", "area": "optimization"}).content.decode()
     assert html.count('class="search-hit"') == 8
     with django_assert_num_queries(2):  # no hits: no area titles to look up

@@ -1,0 +1,156 @@
+"""A quote as the reader sees it: prose and typeset math, never Markdown or TeX source.
+
+Quotes are stored as source, because anchoring matches them against source: a passage is the
+revision's plain text (prose with `$tex$`), a step its Markdown line (wikilinks, list number),
+an equation its TeX. Pages show `Annotation.quote_html`, rendered from that source by the
+untrusted renderer (the one annotation bodies go through) once: when the annotation is written,
+or, after re-anchoring changed the quote inside a publish (which renders nothing under its
+lock), the first time it is shown. Never per request.
+"""
+
+import re
+from dataclasses import replace
+
+from django.utils.html import escape
+
+from accounts.annotations.anchoring import LIST_MARKER
+from accounts.models import Annotation
+from notes.models import Equation, Revision
+from notes.rendering.parser import WIKILINK
+from notes.rendering.untrusted import render_untrusted
+
+FORMULA = re.compile(r"\$\$(.+?)\$\$|\$([^$]+?)\$", re.DOTALL)
+# A note defines macros inside its own formulas (KaTeX keeps them for the rest of the note);
+# a quote using one renders only if those formulas are typeset before it.
+DEFINES = re.compile(r"\\(?:re)?newcommand|\\gdef|\\def\b|\\let\b")
+MAX_PREAMBLE = 20  # defining formulas carried into one quote's render
+LABEL = re.compile(r"\\label\{[^{}]*\}")  # numbering is the note's business; KaTeX refuses it here
+PROSE_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&\"'=:])")
+
+
+def _wikilinks_as_text(source: str, numbers: dict[str, int]) -> str:
+    """Each `[[target|text]]` as the words a reader sees: its text, an own equation's number."""
+
+    def words(match: re.Match) -> str:
+        slug, _, anchor = match.group(1).strip().partition("#")
+        if match.group(2):
+            return match.group(2).strip()
+        if not slug.strip() and anchor.strip() in numbers:
+            return f"({numbers[anchor.strip()]})"
+        return slug.strip().replace("-", " ") or anchor.strip().split(":")[-1].replace("-", " ")
+
+    return WIKILINK.sub(words, source)
+
+
+def _prose_markdown(text: str) -> str:
+    """Plain text (prose with `$tex$`) as Markdown that renders to the same words and math."""
+    parts, at = [], 0
+    for match in FORMULA.finditer(text):
+        prose = re.sub(r"\s+", " ", text[at : match.start()])
+        parts.append(PROSE_PUNCTUATION.sub(r"\\\1", prose))
+        if match.group(1) is not None:
+            parts.append(f"\n\n$$\n{match.group(1).strip()}\n$$\n\n")
+        else:
+            parts.append(f"${match.group(2).strip()}$")
+        at = match.end()
+    parts.append(PROSE_PUNCTUATION.sub(r"\\\1", re.sub(r"\s+", " ", text[at:])))
+    return "".join(parts).strip()
+
+
+def quote_markdown(kind: str, quote: str, numbers: dict[str, int]) -> str:
+    """The Markdown that renders a stored quote as the page shows it."""
+    if kind == Annotation.Kind.EQUATION:
+        return f"$$\n{quote.strip()}\n$$"
+    if kind == Annotation.Kind.TEXT:
+        return _prose_markdown(quote)
+    return _wikilinks_as_text(LIST_MARKER.sub("", quote, count=1), numbers).strip()
+
+
+def _plain_fallback(kind: str, quote: str, numbers: dict[str, int]) -> str:
+    """Words only, formulas named rather than shown as source: for a quote that will not render."""
+    if kind == Annotation.Kind.EQUATION:
+        return "<p>[formula]</p>"
+    words = FORMULA.sub(" [formula] ", _wikilinks_as_text(LIST_MARKER.sub("", quote, count=1), numbers))
+    words = re.sub(r"\s+", " ", words).strip()
+    return f"<p>{escape(words)}</p>"
+
+
+def quote_render(kind: str, quote: str, *, plain_text: str, numbers: dict[str, int], equation_html: str = "") -> str:
+    """Sanitized HTML of a quote: its prose, and its math typeset with the note's own macros.
+
+    An equation's own rendering, stored with the revision (`Equation.html`, the pipeline's
+    sanitized output), is used as it is when given: it has the note's numbers and macros.
+    """
+    if kind == Annotation.Kind.EQUATION and equation_html:
+        return f'<div class="math-display">{equation_html}</div>'
+    defining = [m.group(0) for m in FORMULA.finditer(plain_text) if DEFINES.search(m.group(0))][:MAX_PREAMBLE]
+    # Display formulas of the preamble written inline: one paragraph, dropped after rendering.
+    preamble = " ".join(f"${(m[2:-2] if m.startswith('$$') else m[1:-1]).strip()}$" for m in defining)
+    source = LABEL.sub("", quote_markdown(kind, quote, numbers))
+    rendered = render_untrusted(f"{preamble}\n\n{source}" if preamble else source)
+    if not rendered.ok:
+        return _plain_fallback(kind, quote, numbers)
+    html = rendered.html
+    if preamble:
+        html = html.split("</p>", 1)[1].lstrip()
+    return html
+
+
+def _numbers(revision_ids) -> dict[int, dict[str, int]]:
+    numbers: dict[int, dict[str, int]] = {}
+    for revision_id, label, number in Equation.objects.filter(revision_id__in=revision_ids).values_list(
+        "revision_id", "label", "number"
+    ):
+        numbers.setdefault(revision_id, {})[label] = number
+    return numbers
+
+
+def _equation_html(revision_id: int, kind: str, block_id: str) -> str:
+    if kind != Annotation.Kind.EQUATION:
+        return ""
+    found = Equation.objects.filter(revision_id=revision_id, label=block_id).values_list("html", flat=True)
+    return found.first() or ""
+
+
+def annotation_quote_html(*, kind: str, quote: str, revision: Revision, block_id: str = "") -> str:
+    """`quote_render` for one annotation of `revision` (a few queries: its text, its equations)."""
+    plain_text = Revision.objects.filter(pk=revision.pk).values_list("plain_text", flat=True).get()
+    numbers = _numbers([revision.pk]).get(revision.pk, {})
+    equation_html = _equation_html(revision.pk, kind, block_id)
+    return quote_render(kind, quote, plain_text=plain_text, numbers=numbers, equation_html=equation_html)
+
+
+def annotation_quotes_fill(items: list, *, revision_of=lambda item: item.revision_id) -> list:
+    """The items with `quote_html` filled in and stored where it was missing (new rows of an
+    import, quotes re-anchoring changed). No query when nothing is missing, which is the
+    steady state: a quote is rendered once per anchoring, not per page view."""
+    missing = [item for item in items if not item.quote_html]
+    if not missing:
+        return items
+    revision_ids = {revision_of(item) for item in missing}
+    texts = dict(Revision.objects.filter(pk__in=revision_ids).values_list("pk", "plain_text"))
+    numbers = _numbers(revision_ids)
+    rendered, quotes = {}, {}
+    for item in missing:
+        quotes[item.pk] = item.quote
+        rid = revision_of(item)
+        rendered[item.pk] = quote_render(
+            item.kind,
+            item.quote,
+            plain_text=texts[rid],
+            numbers=numbers.get(rid, {}),
+            equation_html=_equation_html(rid, item.kind, item.block_id),
+        )
+    for pk, html in rendered.items():  # rows are few here (only the missing ones): one UPDATE each
+        # only if the quote is still the one rendered: a publish may have re-anchored it since
+        Annotation.objects.filter(pk=pk, quote_html="", quote=quotes[pk]).update(quote_html=html)
+    out = []
+    for item in items:
+        if item.pk not in rendered:
+            out.append(item)
+        elif isinstance(item, Annotation):
+            item.quote_html = rendered[item.pk]
+            out.append(item)
+        else:
+            out.append(replace(item, quote_html=rendered[item.pk]))
+    return out

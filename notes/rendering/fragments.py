@@ -1,0 +1,103 @@
+"""A note's searchable blocks as plain text with typeset formulas beside them, for snippets.
+
+Search snippets must never show Markdown or TeX, nor typeset anything per request. So at
+render time each block a reader might see in a snippet (a paragraph, a heading, a list item or
+derivation step, a display formula) is stored as one line of plain text in which every formula
+is a placeholder, `FORMULA_OPEN n FORMULA_TEX tex FORMULA_CLOSE`, and `search_formulas[n]` is
+that formula's sanitized KaTeX HTML. The TeX travels inside the placeholder so a snippet can
+find the formula a query names (`\\KL`, `softmax`) without loading any HTML; only the formulas
+a snippet shows are read back (notes.search.snippets).
+
+Code blocks are not snippet material (they are source), and neither is a formula that
+typesets to nothing (a display holding only \\newcommand lines).
+"""
+
+import re
+from html.parser import HTMLParser
+
+from markdown_it.token import Token
+
+FORMULA_OPEN, FORMULA_TEX, FORMULA_CLOSE = "\ue002", "\ue003", "\ue004"
+BLOCK_SEPARATOR = "\n"
+_PRIVATE = re.compile("[\ue000-\ue00f]")
+_INVISIBLE = re.compile(r"[\s\u200b]+")
+# KaTeX keeps the TeX in the MathML as an annotation, for copying from the note's page; a
+# snippet is for reading, and its HTML carries no source at all.
+_TEX_ANNOTATION = re.compile(r"<annotation encoding=\"application/x-tex\">.*?</annotation>", re.S)
+
+
+class _VisibleText(HTMLParser):
+    """The text KaTeX draws (its HTML part), leaving out the MathML copy for screen readers."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # > 0 inside the MathML
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth or "katex-mathml" in (dict(attrs).get("class") or ""):
+            self.depth += 1
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if not self.depth:
+            self.parts.append(data)
+
+
+def typesets_to_nothing(html: str) -> bool:
+    """True for KaTeX output with nothing to see: only macro definitions, or empty."""
+    parser = _VisibleText()
+    parser.feed(html)
+    if "<svg" in html:  # a lone \sqrt{} or arrow draws without text
+        return False
+    return not _INVISIBLE.sub("", "".join(parser.parts))
+
+
+def _clean(text: str) -> str:  # one line, no placeholder characters
+    return " ".join(_PRIVATE.sub("", text).split())
+
+
+class _Collector:
+    def __init__(self, clean):
+        self.clean = clean  # the pipeline's: sanitize, then put the formulas back
+        self.formulas: list[str] = []
+        self.numbers: dict[str, int] = {}  # html -> n: a formula that recurs is stored once
+
+    def formula(self, token: Token) -> str:
+        html = _TEX_ANNOTATION.sub("", self.clean(token.meta.get("html", "")))
+        if not html or typesets_to_nothing(html):
+            return ""
+        number = self.numbers.get(html)
+        if number is None:
+            number = self.numbers[html] = len(self.formulas)
+            self.formulas.append(html)
+        return f"{FORMULA_OPEN}{number}{FORMULA_TEX}{_clean(token.content)}{FORMULA_CLOSE}"
+
+    def inline(self, token: Token) -> str:
+        parts = []
+        for child in token.children or []:
+            if child.type in {"text", "code_inline"}:
+                parts.append(_PRIVATE.sub("", child.content))
+            elif child.type == "math_inline":
+                parts.append(self.formula(child))
+            elif child.type == "wikilink":
+                parts.append(_PRIVATE.sub("", child.meta.get("label") or child.meta.get("text") or ""))
+            elif child.type in {"softbreak", "hardbreak"}:
+                parts.append(" ")
+        return " ".join("".join(parts).split())
+
+
+def search_fragments(tokens: list[Token], clean) -> tuple[str, list[str]]:
+    """(blocks, one a line, formulas as placeholders; each placeholder's HTML), in page order."""
+    collector = _Collector(clean)
+    blocks = []
+    for token in tokens:
+        if token.type == "inline":
+            blocks.append(collector.inline(token))
+        elif token.type in {"math_block", "amsmath"}:
+            blocks.append(collector.formula(token))
+    text = BLOCK_SEPARATOR.join(" ".join(b.split()) for b in blocks if b.strip())
+    return text, collector.formulas

@@ -1,0 +1,138 @@
+"""Search snippets, cut in Python from the fragments a render stored (notes.rendering.fragments).
+
+Neither engine's own snippet function fits: both work on the indexed body, which keeps the
+TeX so that formulas can be found, and would show that TeX to readers. A snippet is instead
+cut from the row's `snippet_text`, one block a line with each formula a numbered placeholder
+that carries its TeX: the block that matches the most query terms is chosen, a window of words
+around its first match is kept, matched words are marked, everything is escaped, and each
+placeholder becomes the formula's stored KaTeX HTML (marked as a whole when the query named
+it). Both engines therefore show the same snippet for the same note.
+
+Words match by prefix, as the engines' stemming would (`entropies` marks `entropy`). A
+formula matches a `\\name` term when it uses that control sequence, and a bare word of two or
+more letters when it is a control sequence or operator name there (`softmax` marks
+`\\softmax(\\bz)`; `x` marks nothing).
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from notes.rendering.fragments import FORMULA_CLOSE, FORMULA_OPEN, FORMULA_TEX
+from notes.search.query import ParsedQuery
+
+WINDOW = 30  # words and formulas kept around the first match
+LEAD = 8  # of which before it
+_TOKEN = re.compile(
+    rf"(\s*)(?:{FORMULA_OPEN}(\d+){FORMULA_TEX}([^{FORMULA_CLOSE}]*){FORMULA_CLOSE}|([^\s{FORMULA_OPEN}]+))"
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    space: bool  # preceded by whitespace
+    word: str = ""
+    formula: int = -1  # the placeholder's number
+    keys: frozenset[str] = frozenset()  # the query terms it matches
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A cut snippet before its formulas are read: escaped text and formula numbers."""
+
+    parts: tuple[str | tuple[int, bool], ...]  # escaped HTML, or (formula number, matched)
+
+    @property
+    def numbers(self) -> set[int]:
+        return {part[0] for part in self.parts if isinstance(part, tuple)}
+
+    def html(self, formulas: dict[int, str]) -> SafeString:
+        """The snippet with each formula's stored (sanitized at render time) HTML."""
+        out = []
+        for part in self.parts:
+            if isinstance(part, str):
+                out.append(part)
+                continue
+            number, matched = part
+            typeset = f'<span class="snippet-formula">{formulas.get(number, "")}</span>'
+            out.append(f"<mark>{typeset}</mark>" if matched else typeset)
+        return mark_safe("".join(out))
+
+
+class SnippetCutter:
+    """Cuts snippets for one query."""
+
+    def __init__(self, query: ParsedQuery):
+        prefixes = set()
+        self.names: dict[str, str] = {}  # control sequence name -> the key of its term
+        for term in query.positive_terms():
+            if term.math:
+                self.names[term.words[0].casefold()] = "\\" + term.words[0].casefold()
+                continue
+            keys = [w[: max(4, len(w) - 2)].casefold() for w in term.words]
+            prefixes |= set(keys)
+            if len(term.words) == 1 and len(term.words[0]) >= 2:
+                # The same term as the word: `softmax` in prose and \softmax count once.
+                self.names[term.words[0].casefold()] = keys[0]
+        self.words = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(prefixes))) + r")\w*", re.I)
+        self.has_words = bool(prefixes)
+        # A control sequence, or an operator name spelled out (\operatorname{softmax}).
+        self.formula = re.compile(r"\\([A-Za-z]+)|\\(?:operatorname\*?|mathrm)\{([A-Za-z]+)\}")
+
+    def _keys_of_word(self, word: str) -> frozenset[str]:
+        if not self.has_words:
+            return frozenset()
+        return frozenset(m.group(1).casefold() for m in self.words.finditer(word))
+
+    def _keys_of_formula(self, tex: str) -> frozenset[str]:
+        used = {(a or b).casefold() for a, b in self.formula.findall(tex)}
+        return frozenset(self.names[name] for name in used & self.names.keys())
+
+    def _tokens(self, block: str) -> list[_Token]:
+        tokens = []
+        for space, number, tex, word in _TOKEN.findall(block):
+            if number:
+                tokens.append(_Token(bool(space), formula=int(number), keys=self._keys_of_formula(tex)))
+            else:
+                tokens.append(_Token(bool(space), word=word, keys=self._keys_of_word(word)))
+        return tokens
+
+    def cut(self, text: str | None) -> Snippet | None:
+        """The snippet of the block matching the most terms, or None. Among equals, one where
+        a formula matches (a reader who types `softmax` wants to see it), then the one with
+        the most matches, then the first."""
+        best, best_score = None, (0, False, 0)
+        for block in (text or "").split("\n"):
+            if not block:
+                continue
+            tokens = self._tokens(block)
+            matched = [t for t in tokens if t.keys]
+            terms = len(frozenset().union(*(t.keys for t in matched)))
+            score = (terms, any(t.formula >= 0 for t in matched), len(matched))
+            if terms and score > best_score:
+                best, best_score = tokens, score
+        return self._window(best) if best else None
+
+    def _mark(self, word: str) -> str:
+        if not self.has_words:
+            return escape(word)
+        out, last = [], 0
+        for match in self.words.finditer(word):
+            out += [escape(word[last : match.start()]), f"<mark>{escape(match.group())}</mark>"]
+            last = match.end()
+        return "".join(out) + escape(word[last:])
+
+    def _window(self, tokens: list[_Token]) -> Snippet:
+        first = next(i for i, t in enumerate(tokens) if t.keys)
+        start = max(0, min(first - LEAD, len(tokens) - WINDOW))
+        end = min(len(tokens), start + WINDOW)
+        parts: list[str | tuple[int, bool]] = ["… "] if start else []
+        for i, token in enumerate(tokens[start:end]):
+            if token.space and i:
+                parts.append(" ")
+            parts.append((token.formula, bool(token.keys)) if token.formula >= 0 else self._mark(token.word))
+        if end < len(tokens):
+            parts.append(" …")
+        return Snippet(tuple(parts))

@@ -1,0 +1,117 @@
+"""Every kind of page, checked by axe-core against WCAG 2.1 A and AA, as an anonymous reader,
+a logged-in reader and an editor, in light and dark: no violations.
+
+axe-core is vendored (tests/browser/vendor, pinned in package.json; `make vendor` refreshes
+it) and evaluated in the page through the DevTools protocol, which the page's CSP does not
+govern: the page itself runs exactly as readers get it.
+"""
+
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from accounts.annotations.services import annotation_create
+from notes.editorial.services import note_publish
+from notes.models import Derivation, Note
+from notes.selectors import LiveNoteIndex
+from notes.services import revision_create
+from tests.accounts.helpers import work_through
+from tests.conftest import CORPUS
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+  });
+  return result.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ") + " :: " + (n.failureSummary || "").split("\\n")[1]),
+    count: v.nodes.length,
+  }));
+}"""
+
+NOTE = "softmax-cross-entropy"
+ANONYMOUS = [
+    "/",
+    "/about/",
+    "/guide/",
+    "/topics/foundations/",
+    f"/notes/{NOTE}/",
+    f"/notes/{NOTE}/history/",
+    f"/notes/{NOTE}/graph/",
+    f"/notes/{NOTE}/diff/?from=1&to=2",
+    f"/notes/{NOTE}/revisions/1/",
+    f"/notes/{NOTE}/uses/eq:softmax/",
+    "/graph/",
+    "/search/?q=softmax",
+    "/accounts/login/",
+    "/accounts/signup/",
+    "/accounts/password/reset/",
+]
+READER = [
+    "/accounts/",
+    "/accounts/plan/?target=" + NOTE,
+    "/accounts/annotations/",
+    f"/notes/{NOTE}/",
+    "/study/",
+]
+EDITOR = [
+    "/edit/",
+    f"/edit/{NOTE}/",
+    f"/edit/{NOTE}/review/",
+    f"/edit/{NOTE}/rollback/1/",
+    f"/edit/{NOTE}/retire/",
+    "/edit/new/",
+]
+
+
+@pytest.fixture
+def site(reader, editor):
+    """The starter notes, a reader who has worked through a derivation and annotated a
+    passage, and a draft waiting for review with a second revision to compare."""
+    call_command("import_notes", str(CORPUS), stdout=StringIO(), stderr=StringIO())
+    note = Note.objects.get(slug=NOTE)
+    key = Derivation.objects.filter(revision=note.live_revision).values_list("key", flat=True).first()
+    work_through(reader, NOTE, key)
+    passage = note.live_revision.plain_text[200:240]
+    annotation_create(
+        owner=reader, slug=NOTE, revision_number=note.live_revision.number, quote=passage, body="Why *this*?"
+    )
+    second = note.live_revision.source.replace("\n## ", "\n\nA sentence added later.\n\n## ", 1)
+    note_publish(revision=revision_create(note=note, source=second, author=editor, index=LiveNoteIndex()), user=editor)
+    draft = second.replace("\n## ", "\n\nA sentence added in review.\n\n## ", 1)
+    revision_create(note=note, source=draft, author=editor, index=LiveNoteIndex())
+    return {"reader": reader, "editor": editor, "study": f"/study/{NOTE}/{key}/"}
+
+
+def log_in(context, client, live_server, user):
+    client.force_login(user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+
+
+def violations(browser, live_server, paths, scheme, cookies_for=None, client=None) -> list[str]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+    if cookies_for is not None:
+        log_in(context, client, live_server, cookies_for)
+    page = context.new_page()
+    found = []
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status < 400, f"{path}: {response.status}"
+        page.evaluate(AXE)
+        for v in page.evaluate(RUN_AXE):
+            found.append(f"{scheme} {path}: {v['id']} ({v['impact']}, {v['count']}×) {v['help']}: {v['nodes']}")
+    context.close()
+    return found
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_kind_of_page_has_no_wcag_violations(live_server, browser, client, site, scheme):
+    found = violations(browser, live_server, ANONYMOUS, scheme)
+    found += violations(browser, live_server, [*READER, site["study"]], scheme, site["reader"], client)
+    found += violations(browser, live_server, EDITOR, scheme, site["editor"], client)
+    assert found == []
