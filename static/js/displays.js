@@ -132,4 +132,6 @@ window.addEventListener("resize", refit);
 document.fonts.ready.then(refit);
 // Blocks shown later (a folded derivation opened, a study step revealed) are measured then.
 new MutationObserver(refit).observe(document.body, { subtree: true, attributeFilter: ["hidden", "open"] });
-fitScreen();
+// A page loaded for print (a PDF renderer, a print preview) is fitted for print from the start.
+if (print.matches) openForPrint();
+else fitScreen();

@@ -107,14 +107,15 @@ def screen_problems(live_server, browser, slugs, width, height, scheme) -> list[
 
 def print_problems(live_server, browser, slugs) -> list[str]:
     context = browser.new_context(viewport={"width": A4_TEXT_WIDTH, "height": 1000})
-    page = context.new_page()
     problems = []
     for slug in slugs:
-        page.emulate_media(media="screen")
-        page.goto(f"{live_server.url}/notes/{slug}/")
-        fitted(page, "screen")
+        # Loaded as print, as a PDF renderer loads it: one page each, so that no media change
+        # of the page before can reach this one.
+        page = context.new_page()
         page.emulate_media(media="print")
+        page.goto(f"{live_server.url}/notes/{slug}/")
         fitted(page, "print")
         problems += [f"{slug} in print: {p}" for p in page.evaluate(PRINT)]
+        page.close()
     context.close()
     return problems
