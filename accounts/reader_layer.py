@@ -9,11 +9,14 @@ Registered in `AccountsConfig.ready`: `notes` calls these without importing `acc
 - `revision_page`: an orphaned annotation shown on the old revision it was anchored in.
 """
 
+from functools import partial
+
+from django.db import transaction
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from accounts.annotations.quote_display import annotation_quotes_fill
+from accounts.annotations.quote_display import annotation_quotes_render, quote_shown
 from accounts.annotations.reanchoring import annotations_reanchor, orphan_count
 from accounts.annotations.selectors import annotation_for_owner, annotations_on_note
 from accounts.annotations.views import annotation_anchor_json, annotations_root
@@ -41,7 +44,7 @@ class AccountsReaderLayer:
         marks = marks_for_note(request.user, note, derivations)
         for d in derivations:  # the prefetched rows the template lists
             d.mark = marks[d.key]
-        annotations = annotation_quotes_fill(annotations_on_note(request.user, note))
+        annotations = annotations_on_note(request.user, note)
         # 200 annotations are 200 panel entries and 200 items for the script: paths are joined
         # from one root rather than reversed per annotation, and bodies travel once (panel).
         root = annotations_root()
@@ -80,8 +83,11 @@ class AccountsReaderLayer:
         annotation = annotation_for_owner(request.user, request.GET["annotation"])
         if annotation.note_id != note.pk or annotation.revision_id != revision.pk:
             raise Http404("That annotation is not anchored in this revision")
-        (annotation,) = annotation_quotes_fill([annotation])  # the quote typeset, never its source
-        return {"annotation": annotation, "annotation_item": annotation_anchor_json(annotation)}
+        return {
+            "annotation": annotation,
+            "annotation_quote": quote_shown(annotation),  # typeset, never its source
+            "annotation_item": annotation_anchor_json(annotation),
+        }
 
 
 def _with_progress_controls(request, note, html: str, marks: dict) -> str:
@@ -106,5 +112,13 @@ def _with_progress_controls(request, note, html: str, marks: dict) -> str:
 
 
 def reanchor_on_publish(sender, *, note, revision, **kwargs) -> None:
-    """`revision_published` receiver: every reader's annotations follow the text."""
+    """`revision_published` receiver: every reader's annotations follow the text, and the
+    quotes that moved are typeset once the publish has committed (never under its lock)."""
     annotations_reanchor(note=note, revision=revision)
+    transaction.on_commit(partial(annotation_quotes_render, revision_ids=[revision.pk]))
+
+
+def quotes_on_rerender(sender, *, revision, **kwargs) -> None:
+    """`revision_rerendered` receiver: quotes of the revision typeset again, as an equation's
+    number or its KaTeX output may have changed."""
+    annotation_quotes_render(revision_ids=[revision.pk], every=True)

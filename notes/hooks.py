@@ -8,6 +8,9 @@ here, which `accounts` connects when the app registry is ready (`AccountsConfig.
   note's row lock held, once the live revision has moved. Receivers bring readers' data in
   step with the new text (accounts re-anchors annotations); if one raises, the publish is
   rolled back.
+- `revision_rerendered`, sent after a stored revision was rendered again (a pipeline or KaTeX
+  upgrade, a cited note's change) and the write has committed: what readers keep that copies
+  the rendering (typeset annotation quotes) is brought up to date.
 - a `ReaderLayer`: what a publish would do to readers' data (counts only, for the editors'
   impact check) and the per-reader part of the note page. Without one registered (a site
   with no accounts app), publishes affect no reader and pages have no reader layer.
@@ -20,6 +23,8 @@ from django.dispatch import Signal
 
 # sender: Note; keyword arguments: note, revision (now live)
 revision_published = Signal()
+# sender: Revision; keyword arguments: revision (its render fields just rewritten)
+revision_rerendered = Signal()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from notes.hooks import revision_rerendered
 from notes.models import Derivation, Equation, Link, Note, Prerequisite, Revision
 from notes.rendering import RENDERER_VERSION, RenderResult, render
 from notes.rendering.katex import katex_version
@@ -148,6 +149,7 @@ def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> 
             related.all().delete()
         _write_extracted(revision, result)
         search_document_update(note=revision.note)
+    revision_rerendered.send(sender=Revision, revision=revision)
     return Revision.objects.get(pk=revision.pk)
 
 

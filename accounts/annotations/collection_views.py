@@ -11,7 +11,6 @@ from django.views.decorators.http import require_http_methods
 from accounts.annotations import exchange as annotation_io
 from accounts.annotations import services as annotation_services
 from accounts.annotations.errors import AnnotationError
-from accounts.annotations.quote_display import annotation_quotes_fill
 from accounts.annotations.selectors import MAX_SEARCH_CHARS, annotations_across_notes
 from accounts.models import Annotation
 
@@ -30,7 +29,6 @@ def annotation_list(request):
         error = f"The search is {len(query):,} characters; the limit is {MAX_SEARCH_CHARS:,}."
         rows = rows.none()
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    page.object_list = annotation_quotes_fill(list(page.object_list))
     context = {
         "page": page,
         "q": query,

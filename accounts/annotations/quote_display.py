@@ -3,15 +3,17 @@
 Quotes are stored as source, because anchoring matches them against source: a passage is the
 revision's plain text (prose with `$tex$`), a step its Markdown line (wikilinks, list number),
 an equation its TeX. Pages show `Annotation.quote_html`, rendered from that source by the
-untrusted renderer (the one annotation bodies go through) once: when the annotation is written,
-or, after re-anchoring changed the quote inside a publish (which renders nothing under its
-lock), the first time it is shown. Never per request.
+untrusted renderer (the one annotation bodies go through) when the quote is written: on
+creation and re-attachment, after an import, and after a publish or re-render moved or
+renumbered it (`annotation_quotes_render`, run once the publish has committed: nothing renders
+under its lock). A page only reads. In the moment between a publish and that render, a quote
+shows as words with its formulas named (`quote_shown`), never as source.
 """
 
 import re
-from dataclasses import replace
 
 from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 from accounts.annotations.anchoring import LIST_MARKER
 from accounts.models import Annotation
@@ -120,37 +122,49 @@ def annotation_quote_html(*, kind: str, quote: str, revision: Revision, block_id
     return quote_render(kind, quote, plain_text=plain_text, numbers=numbers, equation_html=equation_html)
 
 
-def annotation_quotes_fill(items: list, *, revision_of=lambda item: item.revision_id) -> list:
-    """The items with `quote_html` filled in and stored where it was missing (new rows of an
-    import, quotes re-anchoring changed). No query when nothing is missing, which is the
-    steady state: a quote is rendered once per anchoring, not per page view."""
-    missing = [item for item in items if not item.quote_html]
-    if not missing:
-        return items
-    revision_ids = {revision_of(item) for item in missing}
+def quote_shown(item) -> str:
+    """What a page shows for an annotation's quote: the stored rendering, or, for a quote whose
+    rendering is still to come (just re-anchored by a publish), its words with formulas named."""
+    return mark_safe(item.quote_html or _plain_fallback(item.kind, item.quote, {}))  # noqa: S308 - sanitized or escaped
+
+
+def annotation_quotes_render(*, revision_ids=None, annotation_ids=None, every: bool = False) -> int:
+    """Render and store the quotes that have no rendering yet (all of them with `every`), of
+    the given revisions or annotations; returns how many were written.
+
+    Write-time work: after a publish has committed (re-anchoring empties the quotes it
+    changes), after a re-render (an equation's number or typesetting may have changed) and
+    after an import. Each UPDATE applies only while the quote is still the one rendered,
+    so a publish that re-anchored it meanwhile wins and its own render follows.
+    """
+    rows = Annotation.objects.all()
+    if revision_ids is not None:
+        rows = rows.filter(revision_id__in=list(revision_ids))
+    if annotation_ids is not None:
+        rows = rows.filter(pk__in=list(annotation_ids))
+    if not every:
+        rows = rows.filter(quote_html="")
+    rows = list(rows.only("id", "revision_id", "kind", "block_id", "quote").order_by("revision_id", "pk"))
+    if not rows:
+        return 0
+    revision_ids = {row.revision_id for row in rows}
     texts = dict(Revision.objects.filter(pk__in=revision_ids).values_list("pk", "plain_text"))
     numbers = _numbers(revision_ids)
-    rendered, quotes = {}, {}
-    for item in missing:
-        quotes[item.pk] = item.quote
-        rid = revision_of(item)
-        rendered[item.pk] = quote_render(
-            item.kind,
-            item.quote,
-            plain_text=texts[rid],
-            numbers=numbers.get(rid, {}),
-            equation_html=_equation_html(rid, item.kind, item.block_id),
+    equations = {
+        (revision_id, label): html
+        for revision_id, label, html in Equation.objects.filter(revision_id__in=revision_ids).values_list(
+            "revision_id", "label", "html"
         )
-    for pk, html in rendered.items():  # rows are few here (only the missing ones): one UPDATE each
-        # only if the quote is still the one rendered: a publish may have re-anchored it since
-        Annotation.objects.filter(pk=pk, quote_html="", quote=quotes[pk]).update(quote_html=html)
-    out = []
-    for item in items:
-        if item.pk not in rendered:
-            out.append(item)
-        elif isinstance(item, Annotation):
-            item.quote_html = rendered[item.pk]
-            out.append(item)
-        else:
-            out.append(replace(item, quote_html=rendered[item.pk]))
-    return out
+    }
+    for row in rows:
+        html = quote_render(
+            row.kind,
+            row.quote,
+            plain_text=texts[row.revision_id],
+            numbers=numbers.get(row.revision_id, {}),
+            equation_html=equations.get((row.revision_id, row.block_id), "")
+            if row.kind == Annotation.Kind.EQUATION
+            else "",
+        )
+        Annotation.objects.filter(pk=row.pk, quote=row.quote).update(quote_html=html)
+    return len(rows)

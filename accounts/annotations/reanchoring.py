@@ -26,8 +26,8 @@ METHODS = {
     ORPHAN: Annotation.Method.ORPHAN,
 }
 ANCHOR_FIELDS = ["kind", "block_id", "quote", "prefix", "suffix", "start", "end"]
-# quote_html is emptied when the quote changes: the publish renders nothing under its lock, and
-# accounts.annotations.quote_display renders it again when it is next shown.
+# quote_html is emptied when the quote changes: the publish renders nothing under its lock; the
+# quotes are typeset once it has committed (accounts.reader_layer.reanchor_on_publish).
 WRITTEN_FIELDS = ["revision", *ANCHOR_FIELDS, "quote_html", "state", "anchored_by", "anchor_score"]
 
 

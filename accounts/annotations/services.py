@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.annotations.anchoring import LIST_MARKER
 from accounts.annotations.errors import AnnotationError, capped
 from accounts.annotations.exchange import ImportItem, annotations_parse
-from accounts.annotations.quote_display import annotation_quote_html
+from accounts.annotations.quote_display import annotation_quote_html, annotation_quotes_render
 from accounts.annotations.quotes import CONTEXT, MAX_QUOTE_CHARS, Span, collapse, context_of, find_quote
 from accounts.annotations.selectors import live_revision_or_404
 from accounts.models import Annotation
@@ -250,6 +250,7 @@ def annotations_import(*, owner, data) -> ImportReport:
         rows = _new_rows(owner, items, notes, revisions, report)
         Annotation.objects.bulk_create(rows, batch_size=500)
     report.created = len(rows)
+    annotation_quotes_render(annotation_ids=[row.pk for row in rows])  # typeset after the write's transaction
     return report
 
 

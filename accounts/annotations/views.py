@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.annotations.errors import AnnotationError
-from accounts.annotations.quote_display import annotation_quotes_fill
 from accounts.annotations.selectors import PanelItem, annotation_for_owner, live_revision_or_404
 from accounts.annotations.services import (
     AnnotationConflict,
@@ -130,7 +129,7 @@ def annotation_new(request):
 def annotation_edit(request, annotation_id):
     """GET: the form, carrying the version it shows. POST: save, or 409 with both bodies when
     another tab saved first."""
-    annotation = annotation_quotes_fill([annotation_for_owner(request.user, annotation_id)])[0]
+    annotation = annotation_for_owner(request.user, annotation_id)
     context = {"annotation": annotation, "body": annotation.body, "version": annotation.version}
     if request.method != "POST":
         return render(request, "accounts/annotation_edit.html", context)
@@ -165,7 +164,7 @@ def _conflict(request, conflict: AnnotationConflict, context: dict):
 @rate_limited("annotation-write", per_minute=WRITES_PER_MINUTE)
 def annotation_delete_view(request, annotation_id):
     """GET asks for confirmation; POST deletes."""
-    annotation = annotation_quotes_fill([annotation_for_owner(request.user, annotation_id)])[0]
+    annotation = annotation_for_owner(request.user, annotation_id)
     if request.method != "POST":
         return render(request, "accounts/annotation_delete.html", {"annotation": annotation})
     slug = annotation.note.slug

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from accounts.annotations.quote_display import quote_shown
 from accounts.models import Annotation
 
 register = template.Library()
@@ -37,8 +38,8 @@ def annotation_entries(annotations, note_slug: str, root: str):
             meta += " · followed an edited passage"
         if a.kind != Annotation.Kind.TEXT:
             meta += f' · <a class="annotation-block-link" href="#{escape(a.block_id)}">go to it</a>'
-        # quote_html: rendered by the untrusted renderer when the anchor was written (sanitized)
-        quote = f'<blockquote class="annotation-quote">{a.quote_html or escape(a.quote)}</blockquote>'
+        # rendered by the untrusted renderer when the anchor was written (sanitized), or words
+        quote = f'<blockquote class="annotation-quote">{quote_shown(a)}</blockquote>'
         body = f'<div class="annotation-body">{a.body_html}</div>' if a.body_html else ""
         parts.append(
             f'<li class="annotation-entry state-{escape(a.state)}" id="annotation-{pk}" data-annotation="{pk}">'
@@ -47,3 +48,6 @@ def annotation_entries(annotations, note_slug: str, root: str):
             f'<a href="{escape(root)}{pk}/delete/">Delete</a></p></li>'
         )
     return mark_safe("\n".join(parts))  # noqa: S308 - every part escaped above; body_html, quote_html sanitized
+
+
+register.filter("quote_shown", quote_shown)

@@ -2,9 +2,9 @@
 anchoring and stored, never Markdown or TeX source."""
 
 import pytest
+from django.urls import reverse
 
-from accounts.annotations.quote_display import annotation_quotes_fill, quote_render
-from accounts.annotations.selectors import annotations_on_note
+from accounts.annotations.quote_display import annotation_quotes_render, quote_render, quote_shown
 from accounts.annotations.services import annotation_create
 from accounts.models import Annotation
 from tests.conftest import note_source
@@ -47,16 +47,35 @@ def test_quotes_are_stored_rendered_with_the_notes_macros_and_numbers(publish, r
     assert step_quote.quote.startswith("1. Differentiate [[#eq:f]]")  # the source is kept for anchoring
 
 
-def test_missing_quote_html_is_rendered_once_then_read(publish, reader, django_assert_num_queries):
+def test_a_publish_typesets_the_quotes_it_moved_once_it_has_committed(
+    publish, reader, django_capture_on_commit_callbacks
+):
+    step_id = publish("q", note_source("Q", body=BODY)).derivations.get().steps[0]["id"]
+    step = annotation_create(owner=reader, slug="q", revision_number=1, kind="step", block_id=step_id)
+    assert "Differentiate (1)" in step.quote_html
+    # a new first equation renumbers eq:f to (2): the step's stored rendering is out of date
+    renumbered = BODY.replace("$$\nf(x)", "$$\ng(x) = 1 \\label{eq:g}\n$$\n\n$$\nf(x)", 1)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        publish("q", note_source("Q", body=renumbered))
+        waiting = Annotation.objects.get(pk=step.pk)
+        assert waiting.quote_html == ""  # nothing rendered inside the publish
+        shown = quote_shown(waiting)  # what a page shows meanwhile: words, formulas named
+        assert "Differentiate" in shown and "$" not in shown and "[[" not in shown
+    assert len(callbacks) == 1
+    assert "Differentiate (2) with respect to" in Annotation.objects.get(pk=step.pk).quote_html
+
+
+def test_reading_pages_only_read_quotes(publish, reader, client, django_assert_max_num_queries):
     publish("q", note_source("Q", body=BODY))
     a = annotation_create(owner=reader, slug="q", revision_number=1, quote="stay prose with $\\sq(y)$")
-    Annotation.objects.filter(pk=a.pk).update(quote_html="")  # as re-anchoring leaves it
-    items = annotation_quotes_fill(annotations_on_note(reader, a.note))
-    assert "katex" in items[0].quote_html
+    Annotation.objects.filter(pk=a.pk).update(quote_html="")  # as a publish leaves it, before its render
+    client.force_login(reader)
+    page = client.get(reverse("notes:note", args=["q"])).content.decode()
+    assert "stay prose with [formula]" in page  # words meanwhile, never the source
+    assert Annotation.objects.get(pk=a.pk).quote_html == ""  # the page rendered and wrote nothing
+    assert annotation_quotes_render(revision_ids=[a.revision_id]) == 1
     assert "katex" in Annotation.objects.get(pk=a.pk).quote_html
-    again = annotations_on_note(reader, a.note)
-    with django_assert_num_queries(0):
-        annotation_quotes_fill(again)  # nothing missing: no query, no render
+    assert annotation_quotes_render(revision_ids=[a.revision_id]) == 0  # nothing left to render
 
 
 def test_a_quote_that_will_not_render_shows_words_not_source():
