@@ -167,6 +167,13 @@ class Revision(models.Model):
         """The summary as plain text (meta descriptions, feeds, tooltips), formulas readable."""
         return self.summary_text or self.summary
 
+    @property
+    def toc_sections(self) -> int:
+        """How many sections the contents lists: its top-level entries (sub-headings are
+        listed under their section, not counted)."""
+        top = min((entry["level"] for entry in self.toc), default=0)
+        return sum(1 for entry in self.toc if entry["level"] == top)
+
 
 class DerivationQuerySet(models.QuerySet):
     def with_checks(self):

@@ -439,7 +439,7 @@ function alertIn(container, message) {
 function addBlockButtons() {
   // Whole equations, derivations and steps are annotated from their own button.
   const targets = [
-    ...[...body.querySelectorAll(".equation[id]")].map((el) => ({ el, kind: "equation", block: el.id, place: el })),
+    ...[...body.querySelectorAll(".equation[id]")].map((el) => ({ el, kind: "equation", block: el.id, place: frame(el) })),
     ...[...body.querySelectorAll(".derivation[id]")].map((el) => ({
       el,
       kind: "derivation",
@@ -460,6 +460,17 @@ function addBlockButtons() {
     );
     t.place.append(button);
   }
+}
+
+// A display scrolls inside its own box, which would clip a button placed outside it and cover
+// the formula with one placed inside; a frame around it (margins collapse through it, so the
+// layout is unchanged) holds the button just above the display, in the space before it.
+function frame(display) {
+  const wrapper = document.createElement("div");
+  wrapper.className = "annotation-frame";
+  display.before(wrapper);
+  wrapper.append(display);
+  return wrapper;
 }
 
 function addReattachButtons(items) {

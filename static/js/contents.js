@@ -6,7 +6,8 @@
 // - Where there is no sticky column (phones, tablets), a Contents button fixed in the corner
 //   opens the same list as a sheet over the page from anywhere in the note: focus goes to the
 //   current entry, Escape or a click outside closes it and gives focus back to the button, a
-//   chosen entry closes it and goes there.
+//   chosen entry closes it and goes there. While the page's own list is on screen (the top of the
+//   note) the button steps aside: the list it would open is already there.
 // Without this script the list is still there, at the top of the note.
 
 const toc = document.querySelector("nav.toc");
@@ -137,10 +138,21 @@ function wireSheet(parts) {
   });
 }
 
+// The button is hidden (and out of the tab order) while the page's list is in view, unless the
+// sheet is open.
+function stepAsideFromList(button) {
+  const observer = new IntersectionObserver(([entry]) => {
+    button.classList.toggle("toc-toggle-aside", entry.isIntersecting);
+  });
+  observer.observe(toc);
+}
+
 if (toc) {
   const entries = sectionsOf(toc);
   if (entries.length) {
-    wireSheet(buildSheet());
+    const parts = buildSheet();
+    wireSheet(parts);
+    stepAsideFromList(parts.button);
     followSections(entries);
   }
 }

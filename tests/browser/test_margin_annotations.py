@@ -28,7 +28,11 @@ $$
 ::: derivation {{#grow}} Growth
 We differentiate $g$.
 
-1. Differentiate [[#eq:growth]] with respect to $x$.
+1. Differentiate [[#eq:growth]] with respect to $x$:
+
+   $$
+   g'(x) = \\exp(x) \\label{{eq:slope}}
+   $$
 2. Conclude that $g' = g$.
 
 So $g$ is its own derivative.
@@ -204,15 +208,29 @@ def test_keyboard_only_annotation_of_a_selection(live_server, caret_page, annota
     assert errors == []
 
 
-def test_block_annotate_control_shows_only_on_hover_or_focus(live_server, page, annotated):
-    open_note(page, live_server, 390, 844)
-    button = page.locator(".equation .annotation-block-button").first
+SHOWN_BUTTONS = "[...document.querySelectorAll('.annotation-block-button')].filter((b) => getComputedStyle(b).opacity !== '0').length"
+
+
+@pytest.mark.parametrize("width,height", [(390, 844), (1280, 800)], ids=["phone", "desktop"])
+def test_block_annotate_control_shows_only_on_hover_or_focus(live_server, page, annotated, width, height):
+    open_note(page, live_server, width, height)
+    button = page.locator(".annotation-frame .annotation-block-button").first
     opacity = "(el) => getComputedStyle(el).opacity"
-    shown = page.evaluate(
-        "[...document.querySelectorAll('.annotation-block-button')].filter((b) => getComputedStyle(b).opacity !== '0').length"
-    )
-    assert shown == 0  # no chip after every equation and step
-    page.locator(".equation").first.hover()
+    assert page.evaluate(SHOWN_BUTTONS) == 0  # no chip after every equation and step
+    equation = page.locator(".equation").first
+    equation.hover()
+    page.wait_for_timeout(200)
+    assert button.evaluate(opacity) == "1"
+    shown, formula = button.bounding_box(), equation.bounding_box()
+    assert shown["y"] + shown["height"] <= formula["y"] + 1  # above the display, never over the formula
+    in_step = page.locator(".derivation-step .equation").first
+    in_step.hover()
+    page.wait_for_timeout(200)
+    assert page.evaluate(SHOWN_BUTTONS) == 1  # the equation's, not also its step's
+    assert in_step.locator("xpath=..").locator(".annotation-block-button").evaluate(opacity) == "1"
+    equation.hover()
+    page.wait_for_timeout(200)
+    button.hover()  # the pointer can reach it: it stays
     page.wait_for_timeout(200)
     assert button.evaluate(opacity) == "1"
     page.mouse.move(1, 1)
@@ -248,7 +266,7 @@ def test_quotes_are_shown_typeset_never_as_source(live_server, page, annotated):
     no_source(quotes.all_inner_texts())
     step = page.locator(".annotation-entry", has_text="Step.").locator(".annotation-quote")
     expect(step).to_contain_text("Differentiate (1) with respect to")
-    assert step.locator(".katex").count() == 1
+    assert step.locator(".katex").count() == 2  # $x$ and the step's display
     assert page.locator(".annotation-entry", has_text="Math.").locator(".annotation-quote .katex").count() == 1
 
     page.set_viewport_size({"width": 1280, "height": 800})

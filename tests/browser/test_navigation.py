@@ -15,7 +15,9 @@ DESKTOP = {"width": 1280, "height": 800}
 
 PARAGRAPH = "A paragraph long enough to take several lines on a phone, so that sections are tall. " * 6
 SECTIONS = ["Setting", "Notation", "First result", "Second result", "Practice", "Check yourself"]
-BODY = "\n\n".join(f"## {title}\n\n" + "\n\n".join([PARAGRAPH] * 5) for title in SECTIONS)
+BODY = "\n\n".join(f"## {title}\n\n" + "\n\n".join([PARAGRAPH] * 5) for title in SECTIONS).replace(
+    "## Second result", "### A detail\n\nMore.\n\n## Second result"
+)
 SUMMARY = "A summary long enough to fill several lines of a phone screen before the note begins. " * 4
 
 
@@ -106,4 +108,18 @@ def test_phone_contents_button_opens_the_list_mid_note_and_goes_to_an_entry(brow
     top = section_top(page, 4)
     assert 0 <= top < PHONE["height"] / 2
     expect(page.locator("nav.toc a[aria-current]")).to_have_text("Practice")
+    page.context.close()
+
+
+def test_phone_contents_button_steps_aside_while_the_list_is_in_view(browser, live_server, long_note):
+    page = open_at(browser, live_server, PHONE, long_note)
+    fold = page.locator("nav.toc summary")
+    expect(fold).to_be_in_viewport()
+    expect(fold).to_contain_text("6 sections")  # sections, not the sub-heading under one of them
+    button = page.locator(".toc-toggle")
+    expect(button).to_be_hidden()  # the list it would open is on screen
+    page.locator(".note-body h2").nth(2).evaluate("h => h.scrollIntoView()")
+    expect(button).to_be_visible()
+    page.evaluate("window.scrollTo(0, 0)")
+    expect(button).to_be_hidden()
     page.context.close()
