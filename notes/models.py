@@ -450,3 +450,7 @@ class SearchFormula(models.Model):
 
     def __str__(self) -> str:
         return f"formula {self.number} of {self.document_id}"
+
+
+# The formula cache's table lives beside its store; imported here so that Django registers it.
+from notes.formula_store import RenderedFormula  # noqa: E402, F401

@@ -13,8 +13,10 @@ from django.utils import timezone
 from notes.hooks import revision_rerendered
 from notes.models import Derivation, Equation, Link, Note, Prerequisite, Revision
 from notes.rendering import RENDERER_VERSION, RenderResult, render
+from notes.rendering.formula_cache import prefill
 from notes.rendering.katex import katex_version
 from notes.rendering.links import NoteIndex
+from notes.rendering.pipeline import formulas_of
 from notes.search.services import search_document_update
 
 
@@ -168,3 +170,15 @@ def dependents_rerender(*, changed: set[str], index: NoteIndex | None = None) ->
         .distinct()
     )
     return [revision_rerender(revision=revision, index=index) for revision in revisions]
+
+
+def formulas_prefill(sources: list[str], *, progress=None) -> int:
+    """Typeset, on every engine of the pool, every formula of `sources` the formula cache lacks,
+    so that rendering them afterwards (one by one, each with its own row lock) finds them all.
+
+    For many notes at once (rerender, import): a note's own render splits only its own misses
+    across the engines, and a few hundred formulas keep them busy for a few milliseconds;
+    this keeps every engine busy for the whole batch. `progress(total)` may give a bar
+    (tqdm-like). Returns how many formulas were typeset. Nothing is written but the cache.
+    """
+    return prefill([formulas_of(source) for source in sources], progress=progress)

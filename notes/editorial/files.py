@@ -18,7 +18,7 @@ from notes.models import Note, Topic
 from notes.rendering import Problem, RenderResult, outline, render
 from notes.rendering.frontmatter import SLUG, SLUG_RULE
 from notes.rendering.links import ChainIndex, MappingIndex, NoteIndex
-from notes.services import dependents_rerender, revision_create
+from notes.services import dependents_rerender, formulas_prefill, revision_create
 
 TOPICS_FILE = "topics.yaml"
 
@@ -87,8 +87,12 @@ def check_files(
     base: NoteIndex | None = None,
     topics: set[str] | None = None,
     live_edges: dict[str, set[str]] | None = None,
+    progress=None,
 ) -> None:
-    """Render every file against the batch (and `base`), then check what spans files."""
+    """Render every file against the batch (and `base`), then check what spans files.
+
+    The files' formulas are typeset first, all at once on every engine (formulas_prefill,
+    with `progress` if given), so each file's render finds them in the formula cache."""
     slugs: dict[str, NoteFile] = {}
     batch = MappingIndex()
     for note in notes:
@@ -101,9 +105,10 @@ def check_files(
             note.problems.append(Problem(1, 1, f"slug {note.slug!r} is also used by {slugs[note.slug].path}"))
         slugs.setdefault(note.slug, note)
     index = ChainIndex(batch, base) if base is not None else batch
-    for note in notes:
-        if note.source and not note.problems:
-            note.result = render(note.source, slug=note.slug, index=index)
+    renderable = [note for note in notes if note.source and not note.problems]
+    formulas_prefill([note.source for note in renderable], progress=progress)
+    for note in renderable:
+        note.result = render(note.source, slug=note.slug, index=index)
 
     known_notes = set(slugs)
     graph = dict(live_edges or {})
@@ -169,13 +174,19 @@ class ImportOutcome:
 
 
 def import_files(
-    notes: list[NoteFile], *, author=None, message: str = "Imported from file", progress=None
+    notes: list[NoteFile],
+    *,
+    author=None,
+    message: str = "Imported from file",
+    progress=None,
+    typeset_progress=None,
 ) -> ImportOutcome:
     """Write a revision for every changed, clean file and put it live.
 
     A file with any error writes nothing. Files are re-checked without the rejected ones
     until the set is stable, so a clean file that links to a rejected new note is rejected
-    too rather than published with a dangling link.
+    too rather than published with a dangling link. `progress` wraps the writes (a bar),
+    `typeset_progress` the first typesetting of the files' formulas (see check_files).
     """
     from notes.selectors import LiveNoteIndex, live_edges
 
@@ -183,7 +194,8 @@ def import_files(
     topics = set(Topic.objects.values_list("slug", flat=True))
     remaining = list(notes)
     while True:
-        check_files(remaining, base=LiveNoteIndex(), topics=topics, live_edges=live_edges())
+        check_files(remaining, base=LiveNoteIndex(), topics=topics, live_edges=live_edges(), progress=typeset_progress)
+        typeset_progress = None  # a second check finds every formula in the cache
         bad = [n for n in remaining if n.errors]
         if not bad:
             break

@@ -197,7 +197,7 @@ def _conflict(request, note, conflict: EditConflict, yours: str):
 def preview(request):
     """The markdownx preview: our pipeline, with the error list (body line:col) on top."""
     body = request.POST.get("content", "")
-    result = render_note(PREVIEW_FRONT_MATTER + body, slug="", index=selectors.LiveNoteIndex())
+    result = render_note(PREVIEW_FRONT_MATTER + body, slug="", index=selectors.LiveNoteIndex(), preview=True)
     problems = [
         (p.line - PREVIEW_OFFSET, p.col, p.message, severity)
         for severity, group in (("error", result.errors), ("warning", result.warnings))

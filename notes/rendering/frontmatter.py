@@ -1,6 +1,8 @@
 """The YAML header of a note: parsed with safe_load, checked key by key."""
 
+import copy
 import re
+from functools import lru_cache
 
 import yaml
 
@@ -22,11 +24,27 @@ def _key_line(content: str, key: str) -> int:
     return 0
 
 
+# Front matter this long or shorter is remembered (an editor's preview re-renders the same
+# header on every pause in typing; YAML in pure Python costs milliseconds).
+REMEMBERED_CHARS = 4096
+
+
 def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     """Return the cleaned front matter and problems as (line within content, col, message).
 
     Lines are 0-based within the front matter; the caller adds the offset of the `---`.
     """
+    if len(content) > REMEMBERED_CHARS:
+        return _parse(content)
+    return copy.deepcopy(_remembered(content))
+
+
+@lru_cache(maxsize=256)
+def _remembered(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
+    return _parse(content)
+
+
+def _parse(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     problems: list[tuple[int, int, str]] = []
     try:
         data = yaml.safe_load(content) if content.strip() else {}

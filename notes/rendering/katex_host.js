@@ -1,6 +1,7 @@
 // Glue between Python and KaTeX inside the embedded V8 (mini-racer).
-// siteMacros is filled once from site_macros.tex; every batch starts from a copy of it, so
-// a note's own \newcommand reaches its later formulas and never another note.
+// siteMacros is filled once from site_macros.tex; every batch (and every group of
+// renderGroups) starts from a copy of it, so a note's own \newcommand reaches its later
+// formulas and never another note.
 var siteMacros = {};
 
 function katexOptions(display, macros, warnings, untrusted) {
@@ -69,6 +70,87 @@ function renderBatch(items) {
         position: e && typeof e.position === "number" ? e.position : null,
         warnings: warnings,
       });
+    }
+  }
+  return JSON.stringify(out);
+}
+
+// Whether a formula changed the macros it was given (defined, redefined or removed one):
+// the formula cache keys a formula by the formulas before it that did, and this is the truth
+// its guess (notes.rendering.nesting) is checked against. KaTeX keeps a formula's \\tag in
+// \\df@tag and its colour in \\current@color and \\color, and clears them around every
+// formula it parses: they carry nothing to the next one, and are not counted.
+var perFormula = ["\\df@tag", "\\current@color", "\\color"];
+
+function macroCount(macros) {
+  var n = Object.keys(macros).length;
+  for (var i = 0; i < perFormula.length; i++) if (perFormula[i] in macros) n--;
+  return n;
+}
+
+// What changed() compares with: the names and meanings before the formula (arrays: copying
+// the object for every formula would cost a sixth of KaTeX's own time).
+function snapshot(macros) {
+  var names = Object.keys(macros).filter(function (name) {
+    return perFormula.indexOf(name) < 0;
+  });
+  var meanings = new Array(names.length);
+  for (var i = 0; i < names.length; i++) meanings[i] = macros[names[i]];
+  return { names: names, meanings: meanings };
+}
+
+function changed(before, macros) {
+  if (macroCount(macros) !== before.names.length) return true;
+  for (var i = 0; i < before.names.length; i++) {
+    if (macros[before.names[i]] !== before.meanings[i]) return true;
+  }
+  return false;
+}
+
+// groups: [[[tex, display, render], ...], ...]; options: KaTeX options over katexOptions'
+// (the formula cache's key names them). Each group starts from the site macros and
+// runs its items in order in one scope. An item with render false is only parsed, for the
+// macros it defines (KaTeX defines macros while parsing; building the HTML defines none),
+// and gives no output: the formula cache replays a note's defining formulas this way before
+// the formulas it renders. One output per rendered item, in order, as renderBatch's, plus
+// `defines`; `transient` marks an error that says nothing about the formula itself.
+function renderGroups(groups, options) {
+  var settings = function (display, macros, warnings, untrusted) {
+    return Object.assign(katexOptions(display, macros, warnings, untrusted), options || {});
+  };
+  var out = [];
+  var total = 0;
+  for (var g = 0; g < groups.length; g++) {
+    var macros = Object.assign({}, siteMacros);
+    var items = groups[g];
+    for (var i = 0; i < items.length; i++) {
+      var tex = items[i][0], display = items[i][1], warnings = [], untrusted = [];
+      if (!items[i][2]) {
+        try {
+          katex.__parse(tex, settings(display, macros, warnings, untrusted));
+        } catch (e) {}
+        continue;
+      }
+      if (maxOutputChars && total > maxOutputChars) {
+        out.push({ error: "the typeset math of this text is over " + maxOutputChars / 1000000 + " million characters; split it up", position: null, warnings: [], transient: true, defines: false });
+        continue;
+      }
+      var before = snapshot(macros);
+      try {
+        var html = clampLengths(katex.renderToString(tex, settings(display, macros, warnings, untrusted)));
+        total += html.length;
+        out.push({ html: html, warnings: warnings, untrusted: untrusted, defines: changed(before, macros) });
+      } catch (e) {
+        out.push({
+          error: e && e.rawMessage ? e.rawMessage : String(e),
+          position: e && typeof e.position === "number" ? e.position : null,
+          warnings: warnings,
+          defines: changed(before, macros),
+          // Only KaTeX's own errors are facts about the formula; anything else (V8's stack
+          // running out, say) may go otherwise in another engine, and is never cached.
+          transient: !(e instanceof katex.ParseError),
+        });
+      }
     }
   }
   return JSON.stringify(out);

@@ -36,6 +36,10 @@ def equation_reference(number: int, note: str | None = None, *, in_parentheses: 
 
 
 class NoteIndex(Protocol):
+    """What the renderer asks about other notes. An index may also have `prefetch(slugs)`,
+    which the renderer calls first with every slug the note links to (the database's index
+    then reads just those notes, in one go)."""
+
     def lookup(self, slug: str) -> NoteInfo | None: ...
 
 
@@ -62,3 +66,8 @@ class ChainIndex:
             if info is not None:
                 return info
         return None
+
+    def prefetch(self, slugs: set[str]) -> None:
+        for index in self._indexes:
+            if prefetch := getattr(index, "prefetch", None):
+                prefetch(slugs)

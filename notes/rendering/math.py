@@ -30,6 +30,7 @@ class PreparedFormula:
     tex: str
     labels: list[str] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)  # (offset in source tex, message)
+    defines: bool = False  # the gauge saw it define macros for the formulas after it
     _edits: list[tuple[int, int, int]] = field(default_factory=list)  # (new_start, new_len, old_len)
 
     def source_offset(self, position: int) -> int:
@@ -49,9 +50,8 @@ class PreparedFormula:
 def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | None = None) -> PreparedFormula:
     """Check limits, turn labels into tags (numbered from next_number), star environments.
 
-    gauge: the note's NestingGauge, given the formulas in typesetting order (default: site
-    macros only). It keeps this formula's macros only if the formula has no problems.
-    """
+    gauge: the note's NestingGauge, given the formulas in typesetting order (default: site macros
+    only); it keeps the formula's macros (`defines` says if any) only if it has no problems."""
     prepared = PreparedFormula(tex=tex)
     if len(tex) > MAX_FORMULA_CHARS:
         prepared.problems.append((0, f"formula is {len(tex)} characters long; the limit is {MAX_FORMULA_CHARS}"))
@@ -105,4 +105,5 @@ def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | 
         prepared.problems.insert(0, (0, nesting.problem))
     elif not prepared.problems:
         gauge.adopt(nesting)
+        prepared.defines = bool(nesting.definitions)
     return prepared

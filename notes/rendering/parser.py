@@ -42,6 +42,17 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
     """Pygments for fenced code with a known language; escaped text otherwise."""
     if not lang:
         return ""  # markdown-it escapes it
+    if len(code) <= 10_000:  # notes are re-rendered whole (every save and preview)
+        return _highlighted(code, lang)
+    return _highlight(code, lang)
+
+
+@lru_cache(maxsize=512)
+def _highlighted(code: str, lang: str) -> str:
+    return _highlight(code, lang)
+
+
+def _highlight(code: str, lang: str) -> str:
     try:
         lexer = get_lexer_by_name(lang)
     except ClassNotFound:

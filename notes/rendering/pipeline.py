@@ -3,7 +3,7 @@
 Order of work, each pass over the token stream:
 1. parse (markdown-it) and read the front matter;
 2. walk: heading ids, derivation structure, equation labels and numbers, link targets;
-3. typeset every formula in one KaTeX call;
+3. typeset every formula through the formula cache (notes.rendering.formula_cache);
 4. resolve cross-links and equation references against this note and the NoteIndex;
 5. print HTML, sanitize it, and collect TOC, plain text, derivations and equations.
 """
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 from markdown_it.token import Token
 
-from . import katex
+from . import formula_cache
 from .fragments import search_fragments
 from .frontmatter import parse_front_matter
 from .ids import id_is_reserved
@@ -31,15 +31,13 @@ from .sanitize import sanitize
 from .summary import REFUSED, summary_lines, summary_parse, summary_text
 from .tokens import between_parentheses, inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
-# Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 5  # 5: summaries typeset, search fragments, task-list labels, "used by" names; 4: references to another note's equations name it; 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
-
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
 ANCHOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_DERIVATION_TITLE = 200
 MAX_HEADING_ID = 80
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
+REFUSED_IN_MATH = "links, classes, ids, styles and images"
 
 
 IMAGE_OUTSIDE = (
@@ -65,9 +63,10 @@ def note_url(slug: str) -> str:
     return reverse("notes:note", args=[slug])
 
 
-def render(source: str, *, slug: str = "", index: NoteIndex | None = None) -> RenderResult:
-    """Render a note. Never raises on bad input: problems come back in `errors`."""
-    return _NoteRender(source, slug=slug, index=index or MappingIndex()).run()
+def render(source: str, *, slug: str = "", index: NoteIndex | None = None, preview: bool = False) -> RenderResult:
+    """Render a note. Never raises on bad input: problems come back in `errors`. A `preview`
+    has only what an editor's preview shows: the HTML, the anchors and every problem."""
+    return _NoteRender(source, slug=slug, index=index or MappingIndex()).run(everything=not preview)
 
 
 def outline(source: str, *, slug: str = "") -> NoteInfo:
@@ -82,6 +81,14 @@ def outline(source: str, *, slug: str = "") -> NoteInfo:
         equations=dict(job.equation_numbers),
         short_title=job.result.front_matter.get("short_title", ""),
     )
+
+
+def formulas_of(source: str, *, slug: str = "") -> list[formula_cache.Formula]:
+    """The formulas rendering `source` would typeset, in order, typesetting none of them (for
+    filling the formula cache ahead of many renders: formula_cache.prefill)."""
+    job = _NoteRender(source, slug=slug, index=MappingIndex())
+    job.run(typeset=False)
+    return [] if job.gauge.exhausted else job.formula_jobs()
 
 
 class _NoteRender:
@@ -130,7 +137,7 @@ class _NoteRender:
 
     # -- the passes ---------------------------------------------------------------------
 
-    def run(self, typeset: bool = True) -> RenderResult:
+    def run(self, typeset: bool = True, everything: bool = True) -> RenderResult:
         size = len(self.source.encode("utf-8"))
         if size > settings.NOTE_MAX_BYTES:
             self.error(1, 1, f"note is {size:,} bytes; the limit is {settings.NOTE_MAX_BYTES:,} bytes (1 MB)")
@@ -144,7 +151,7 @@ class _NoteRender:
             return self.result
         self.typeset()
         self.resolve_links(tokens)
-        self.finish(tokens)
+        self.finish(tokens, everything)
         return self.result
 
     def read_front_matter(self, tokens: list[Token]) -> list[Token]:
@@ -320,54 +327,48 @@ class _NoteRender:
         return out
 
     def typeset(self) -> None:
-        """All formulas of the note in one KaTeX call, sharing the note's macro scope."""
+        """Every formula of the note through the formula cache, sharing the note's macros."""
         if not self.formulas or self.gauge.exhausted:
             # Past the note's expansion budget (reported per formula already), typesetting
             # the formulas that fit would cost seconds for a note that cannot be published.
             return
-        try:
-            outputs = katex.render_batch(
-                [(prep.tex, token.type != "math_inline") for token, prep, _, _ in self.formulas]
-            )
-        except katex.KatexFailure as exc:
-            line, col = self.formulas[0][2], self.formulas[0][3]
-            self.error(line, col, f"math: {exc}; look for runaway macros or very large formulas")
-            return
-        seen: dict[str, str] = {}
+        outputs = formula_cache.typeset(self.formula_jobs())
         for (token, prep, line, col), out in zip(self.formulas, outputs, strict=True):
-            for warning in out.get("warnings", []):
+            for warning in out.warnings:
                 self.warning(line, col, f"math: {warning}")
-            for command in out.get("untrusted", []):
-                self.error(
-                    line,
-                    col,
-                    f"math: {command} is not allowed (links, classes, ids, styles and images are off in formulas)",
-                )
-            if "html" in out and not out.get("untrusted"):
+            for command in out.refused:
+                self.error(line, col, f"math: {command} is not allowed ({REFUSED_IN_MATH} are off in formulas)")
+            if out.failure:  # the engine's: time or memory (said once when it stopped many)
+                advice = "" if "look for" in (out.error or "") else "; look for runaway macros or very large formulas"
+                if out.error:
+                    self.error(line, col, f"math: {out.error}{advice}")
+            elif out.error is None and not out.refused:
                 token.meta["html"] = f"\ue000{self.nonce}:{len(self.math_html)}\ue001"
-                # The same formula ($\\bx$, $t$) recurs throughout a note: sanitize it once.
-                cleaned = seen.get(out["html"])
-                if cleaned is None:
-                    cleaned = seen[out["html"]] = sanitize(out["html"])
-                self.math_html.append(cleaned)
-                continue
-            if "html" in out:
-                continue
-            position = out.get("position")
-            where = ""
-            if position is not None:
-                src_pos = prep.source_offset(position)
-                excerpt = token.content[max(0, src_pos - 15) : src_pos + 15]
-                where = f" (at position {src_pos} in the formula, near {excerpt!r})"
-                # Point the column at the failing character when the formula is on one line.
-                if "\n" not in token.content[:src_pos]:
-                    col += src_pos
-            else:
-                src_pos = None
-            self.error(line, col, f"math: {out['error']}{where}", formula_pos=src_pos)
+                token.meta["blank"] = out.blank
+                self.math_html.append(out.html)
+            elif out.error is not None:
+                self.math_error(token, prep, line, col, out)
+
+    def formula_jobs(self) -> list[formula_cache.Formula]:
+        return [formula_cache.Formula(p.tex, t.type != "math_inline", p.defines) for t, p, _, _ in self.formulas]
+
+    def math_error(self, token: Token, prep: PreparedFormula, line: int, col: int, out) -> None:
+        """KaTeX's error, placed at the failing character of the author's formula."""
+        where, src_pos = "", None
+        if out.position is not None:
+            src_pos = prep.source_offset(out.position)
+            excerpt = token.content[max(0, src_pos - 15) : src_pos + 15]
+            where = f" (at position {src_pos} in the formula, near {excerpt!r})"
+            # Point the column at the failing character when the formula is on one line.
+            if "\n" not in token.content[:src_pos]:
+                col += src_pos
+        self.error(line, col, f"math: {out.error}{where}", formula_pos=src_pos)
 
     def resolve_links(self, tokens: list[Token]) -> None:
-        for parent, position, token in wikilinks(tokens):
+        links = list(wikilinks(tokens))
+        if prefetch := getattr(self.index, "prefetch", None):  # one read for the notes linked to
+            prefetch({token.meta["slug"] for _, _, token in links if token.meta["slug"]})
+        for parent, position, token in links:
             meta = token.meta
             line, col = meta.get("line", 1), meta.get("col", 1)
             target, anchor = meta["slug"] or self.slug, meta["anchor"]
@@ -409,18 +410,19 @@ class _NoteRender:
 
     def clean(self, html: str) -> str:
         """Sanitize an HTML fragment, then put its (already sanitized) formulas back."""
+        alone = self.placeholder.fullmatch(html)  # one formula, as search fragments ask
+        if alone is not None:
+            return self.math_html[int(alone.group(1))]
         return self.placeholder.sub(lambda m: self.math_html[int(m.group(1))], sanitize(html))
 
-    def finish(self, tokens: list[Token]) -> None:
-        result = self.result
-        renderer = self.md.renderer
-        options = self.md.options
+    def finish(self, tokens: list[Token], everything: bool = True) -> None:
+        result, renderer, options = self.result, self.md.renderer, self.md.options
         if self.slug:
             self.env["uses_url"] = note_url(self.slug) + "uses/"
-        html = renderer.render(tokens, options, self.env)
-        result.html = self.clean(html)
+        result.html = self.clean(renderer.render(tokens, options, self.env))
         result.anchors = dict(sorted(self.anchors.items()))
-
+        if not everything:  # a preview: no contents, derivations, equations, links, search text
+            return
         for i, token in enumerate(tokens):
             if token.type == "heading_open" and token.tag in {"h2", "h3"}:
                 inline_html = renderer.renderInline(tokens[i + 1].children or [], options, self.env)

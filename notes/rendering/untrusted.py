@@ -1,7 +1,8 @@
 """The pipeline's untrusted mode: Markdown with math written by readers (annotation bodies).
 
 Same parts as a note's render (markdown-it with raw HTML off, KaTeX in mini-racer with
-`trust` refusing everything, nh3 with the same allow-list), fewer features and tighter
+`trust` refusing everything, through the same formula cache with the annotation options in
+its key, nh3 with the same allow-list), fewer features and tighter
 limits: no front matter, cross-links, derivations, admonitions or equation labels; a size
 limit; a nesting limit; every link http(s) or mailto only (markdown-it refuses
 `javascript:` and the sanitizer keeps only those schemes).
@@ -13,7 +14,8 @@ from functools import lru_cache
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from . import katex
+from . import formula_cache
+from .formula_cache import ANNOTATION_OPTIONS, Formula
 from .nesting import NestingGauge
 from .parser import _link_open, _math_display, _math_inline, outside_image
 from .sanitize import sanitize
@@ -94,6 +96,7 @@ def render_untrusted(source: str) -> UntrustedRender:
     gauge = NestingGauge(
         limit=MAX_NESTING_DEPTH, max_tokens=MAX_EXPANDED_TOKENS, max_total_tokens=MAX_EXPANDED_TOKENS_IN_ALL
     )
+    defines = []  # what each formula leaves the ones after it, as the formula cache needs to know
     for token in formulas:
         if len(token.content) > MAX_FORMULA_CHARS:
             result.errors.append(f"a formula is {len(token.content):,} characters; the limit is {MAX_FORMULA_CHARS:,}")
@@ -103,24 +106,20 @@ def render_untrusted(source: str) -> UntrustedRender:
             result.errors.append(f"math: {nesting.problem} in ${_excerpt(token.content)}$")
         else:
             gauge.adopt(nesting)
+            defines.append(bool(nesting.definitions))
     if result.errors:
         return result
-    try:
-        outputs = katex.render_batch(
-            [(t.content, t.type == "math_block") for t in formulas], timeout_seconds=RENDER_SECONDS
-        )
-    except katex.KatexFailure as exc:
-        result.errors.append(f"math: {exc}")
-        return result
+    jobs = [Formula(t.content, t.type == "math_block", d) for t, d in zip(formulas, defines, strict=True)]
+    outputs = formula_cache.typeset(jobs, timeout_seconds=RENDER_SECONDS, options=ANNOTATION_OPTIONS)
     for token, out in zip(formulas, outputs, strict=True):
         excerpt = _excerpt(token.content)
-        if out.get("untrusted"):
-            commands = ", ".join(sorted(set(out["untrusted"])))
+        if out.refused:
+            commands = ", ".join(sorted(set(out.refused)))
             result.errors.append(f"math: {commands} is not allowed in ${excerpt}$")
-        elif "error" in out:
-            result.errors.append(f"math: {out['error']} in ${excerpt}$")
-        else:
-            token.meta["html"] = out["html"]
+        elif out.error is not None:
+            result.errors.append(f"math: {out.error} in ${excerpt}$")
+        elif not out.failure:
+            token.meta["html"] = out.html
     if result.errors:
         return result
     result.html = sanitize(md.renderer.render(tokens, md.options, env))

@@ -3,6 +3,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from notes.editorial.files import check_files, collect_paths, read_note_files, read_topics
+from notes.rendering.formula_cache import MemoryStore, use_store
 
 
 class Command(BaseCommand):
@@ -19,7 +20,12 @@ class Command(BaseCommand):
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         notes = read_note_files(files)
-        check_files(notes, topics={t["slug"] for t in topics} if topics is not None else None)
+        # Formulas are kept in this process only: checking files writes nothing to the database.
+        previous = use_store(MemoryStore())
+        try:
+            check_files(notes, topics={t["slug"] for t in topics} if topics is not None else None)
+        finally:
+            use_store(previous)
         report = []
         for note in notes:
             warnings = note.result.warnings if note.result else []

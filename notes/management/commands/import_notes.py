@@ -20,10 +20,15 @@ class Command(BaseCommand):
         if topics:
             topics_upsert(topics)
         notes = read_note_files(files)
+        # Bars on a terminal, nothing when stderr is a file or a pipe (disable=None): first the
+        # files' formulas typeset on every engine (KATEX_ENGINES), then the notes written.
         outcome = import_files(
             notes,
             message=message,
             progress=lambda items: tqdm(items, desc="importing", unit="note", disable=None, file=self.stderr._out),
+            typeset_progress=lambda total: tqdm(
+                total=total, desc="typesetting", unit="formula", disable=None, file=self.stderr._out, leave=False
+            ),
         )
         for note in outcome.rejected:
             for p in note.errors:

@@ -49,7 +49,9 @@ def test_an_annotation_formula_has_at_most_a_thousand_characters():
 def test_an_annotation_gets_its_own_time_budget(monkeypatch):
     monkeypatch.setattr(untrusted_module, "RENDER_SECONDS", 0.001)
     result = render_untrusted(" ".join(f"$x_{{{i}}}^{{2}}$" for i in range(50)))
-    assert result.errors == ["math: math rendering took longer than 0.001 s"]
+    # Each formula the time cut off says so, with the formula (the budget is the time limit
+    # for one call, and twice that for the whole text).
+    assert result.errors and all(e.startswith("math: math rendering took longer than 0.00") for e in result.errors)
     monkeypatch.undo()
     assert render_untrusted("$y$").ok  # the engine was replaced and serves
 
@@ -59,11 +61,13 @@ def test_an_engine_out_of_memory_is_an_error_and_is_replaced(monkeypatch):
     # out-of-memory, reported like any other failure, never raised to the request.
     monkeypatch.setattr(katex, "MAX_MEMORY_BYTES", 4 * 1024 * 1024)
     katex.retire_engine()
-    body = "\n\n".join(
-        r"$$\begin{pmatrix}" + r"\frac{a}{b} & " * 40 + r"c \\" * 40 + r"\end{pmatrix}$$" for _ in range(60)
-    )
+    heavy = r"$$\begin{pmatrix}" + (r"\frac{a}{b} & " * 30 + r"c \\") * 30 + r"\end{pmatrix}$$"
+    body = "\n\n".join([*(f"$x_{{{i}}}$ and $y^{{{i}}}$" for i in range(20)), heavy, "$z$ after"])
     result = render(note_source("Heavy", body=body), slug="heavy")
-    assert any("math rendering needed more than 4 MB" in m for m in messages(result)), messages(result)[:3]
+    # The formula that needs the memory fails, alone: the others are typeset.
+    [message] = messages(result)
+    assert "math rendering needed more than 4 MB" in message, message
+    assert result.html.count('class="katex"') == 41
     monkeypatch.undo()
     assert render(note_source("After", body="$x$"), slug="after").ok
 
