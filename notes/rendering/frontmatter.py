@@ -8,10 +8,13 @@ import yaml
 SLUG = re.compile(r"(?=.{1,100}$)[a-z0-9]+(?:-[a-z0-9]+)*")
 # The rule in words, for every message that refuses a slug (front matter, files, editor).
 SLUG_RULE = "lowercase letters, digits and single hyphens, at most 100 characters"
-KNOWN_KEYS = {"title", "short_title", "slug", "summary", "topics", "prerequisites"}
+KNOWN_KEYS = {"title", "short_title", "aliases", "slug", "summary", "topics", "prerequisites"}
 MAX_TITLE = 200
 MAX_SHORT_TITLE = 40  # it stands in running text: "as in Gaussian KL (3)"
 MAX_SUMMARY = 600
+# Other names readers search by (backprop, SGD, ELBO): searched with the title's weight.
+MAX_ALIASES = 12
+MAX_ALIAS = 60
 
 
 def _key_line(content: str, key: str) -> int:
@@ -57,6 +60,13 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
         else:
             clean[key] = " ".join(value.split())
 
+    if "aliases" in data:
+        aliases, message = _aliases(data["aliases"])
+        if message:
+            problem("aliases", message)
+        else:
+            clean["aliases"] = aliases
+
     if "slug" in data:
         slug = data["slug"]
         if not isinstance(slug, str) or not SLUG.fullmatch(slug):
@@ -77,3 +87,18 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
             continue
         clean[key] = value
     return clean, problems
+
+
+def _aliases(value) -> tuple[list[str], str]:
+    """The aliases cleaned (spaces collapsed), or a message saying what to fix."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return [], "'aliases' must be a list of names readers search by, e.g. [backprop, BP]"
+    aliases = [" ".join(v.split()) for v in value]
+    if len(aliases) > MAX_ALIASES:
+        return [], f"'aliases' lists {len(aliases)} names; keep it to {MAX_ALIASES}"
+    long = next((a for a in aliases if len(a) > MAX_ALIAS), None)
+    if long:
+        return [], f"alias {long[:20]!r}... is {len(long)} characters; keep each under {MAX_ALIAS}"
+    if len({a.casefold() for a in aliases}) != len(aliases):
+        return [], "'aliases' lists the same name twice"
+    return aliases, ""
