@@ -32,7 +32,7 @@ from .summary import REFUSED, summary_lines, summary_parse, summary_text
 from .tokens import between_parentheses, inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
 
 # Bump when the pipeline's output changes; `manage.py rerender` re-renders older revisions.
-RENDERER_VERSION = 5  # 5: summaries typeset, search fragments, task-list labels, "used by" names; 4: references to another note's equations name it; 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
+RENDERER_VERSION = 6  # 6: search units (sections, derivations, equations); 5: summaries typeset, search fragments, task-list labels, "used by" names; 4: references to another note's equations name it; 3: page ids reserved, lengths clamped (ids.py, katex.py); 2: links keep their sentence
 
 ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
@@ -451,7 +451,9 @@ class _NoteRender:
         result.plain_text = plain_text(tokens)
         summary_html = renderer.renderInline(self.summary.children, options, self.env)
         result.summary_html, result.summary_text = self.clean(summary_html), summary_text(self.summary)
-        result.search_text, result.search_formulas = search_fragments(tokens, self.clean)
+        result.search_text, result.search_formulas, result.search_units = search_fragments(
+            tokens, self.clean, self.equation_numbers
+        )
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", prose(tokens)))
 
     def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:

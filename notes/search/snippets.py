@@ -61,6 +61,23 @@ class Snippet:
         return mark_safe("".join(out))
 
 
+def formula_numbers(text: str) -> set[int]:
+    """The placeholders' numbers in a search_text line."""
+    return {int(number) for _, number, _, _ in _TOKEN.findall(text) if number}
+
+
+def fragment_html(text: str, formulas: dict[int, str]) -> SafeString:
+    """A search_text line (a heading, say) as HTML: its words escaped, its formulas typeset."""
+    out = []
+    for space, number, _, word in _TOKEN.findall(text):
+        out.append(" " if space and out else "")
+        if number:
+            out.append(f'<span class="snippet-formula">{formulas.get(int(number), "")}</span>')
+        else:
+            out.append(escape(word))
+    return mark_safe("".join(out))
+
+
 class SnippetCutter:
     """Cuts snippets for one query."""
 
@@ -80,6 +97,19 @@ class SnippetCutter:
         self.has_words = bool(prefixes)
         # A control sequence, or an operator name spelled out (\operatorname{softmax}).
         self.formula = re.compile(r"\\([A-Za-z]+)|\\(?:operatorname\*?|mathrm)\{([A-Za-z]+)\}")
+
+    def matching_alias(self, aliases: str) -> str:
+        """The first of a note's aliases (one a line) that holds a word of the query."""
+        if not self.has_words:
+            return ""
+        return next((alias for alias in aliases.split("\n") if alias and self.words.search(alias)), "")
+
+    def _may_match(self, block: str) -> bool:
+        """A quick look before a block is cut into tokens: most blocks of a note match nothing."""
+        if self.has_words and self.words.search(block):
+            return True
+        lowered = block.casefold()
+        return any(name in lowered for name in self.names)
 
     def _keys_of_word(self, word: str) -> frozenset[str]:
         if not self.has_words:
@@ -105,7 +135,7 @@ class SnippetCutter:
         the most matches, then the first."""
         best, best_score = None, (0, False, 0)
         for block in (text or "").split("\n"):
-            if not block:
+            if not block or not self._may_match(block):
                 continue
             tokens = self._tokens(block)
             matched = [t for t in tokens if t.keys]

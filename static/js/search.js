@@ -97,6 +97,12 @@ function enhance(form, index) {
     link.href = result.url;
     link.tabIndex = -1;
     link.append(span("instant-title", result.title));
+    if (result.alias) link.append(span("instant-alias", `also: ${result.alias}`));
+    if (result.unit) {
+      // Where the result lands: "Section: Backpropagation through time", "Equation (3)".
+      const where = result.unit.label ? [`${result.unit.label}: `] : [];
+      link.append(span("instant-unit", ...where, ...typesetNodes(result.unit.title_html)));
+    }
     link.append(span("instant-snippet", ...typesetNodes(result.snippet || result.summary_html)));
     item.append(link);
     return item;
@@ -120,6 +126,7 @@ function enhance(form, index) {
       const data = await response.json();
       if (data.error) show([message(data.error)]);
       else if (!data.results.length) show([message("No live note matches.")]);
+      else if (data.corrected_from) show([message(`Showing results for “${data.query}”`), ...data.results.map(option)]);
       else show(data.results.map(option));
     } catch (error) {
       if (error.name !== "AbortError") close(); // the form still works: Enter submits it
