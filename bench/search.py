@@ -531,7 +531,8 @@ class Generator:
             "derivation_titles": [self.heading(topics, rng.randint(2, 4)) for _ in range(rng.randint(3, 10))],
             "labels": [f"eq:{'-'.join(self.topical(topics, 2))}-{i}" for i in range(rng.randint(10, 40))],
             "areas": sorted({topic.area for topic in topics}),
-            "aliases": self.topical(topics, rng.randint(0, 3)),
+            "aliases": list(dict.fromkeys(self.topical(topics, rng.randint(0, 3)))),
+            "alias_anchors": {},
             "headings": headings,
         }
 

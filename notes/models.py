@@ -424,6 +424,7 @@ class SearchDocument(models.Model):
     revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
     title = models.CharField(max_length=200)
     aliases = models.TextField(blank=True)  # the front matter's other names, one a line: title weight
+    alias_anchors = models.JSONField(default=dict)  # alias -> the anchor of the part it names
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True)  # the revision's plain text: prose and formulas' TeX
     derivations = models.TextField(blank=True)  # derivation titles, one a line

@@ -1,7 +1,7 @@
 """Search that lands on a passage and forgives typing (issue 16).
 
 - `SearchDocument.aliases`: the other names a note is searched by, indexed with the title's
-  weight. The indexes over the row are made again around the change, as both engines need:
+  weight, and `alias_anchors`, the part of the note an alias names, where a result lands. The indexes over the row are made again around the change, as both engines need:
   PostgreSQL refuses to alter a table under generated columns that read it, and SQLite's
   table rebuild drops the FTS5 triggers. `formulas` goes: nothing has read it since snippets
   moved to `SearchFormula`.
@@ -148,6 +148,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(old_indexes_drop, old_indexes_create),
         migrations.RemoveField(model_name="searchdocument", name="formulas"),
         migrations.AddField(model_name="searchdocument", name="aliases", field=models.TextField(blank=True)),
+        migrations.AddField(model_name="searchdocument", name="alias_anchors", field=models.JSONField(default=dict)),
         migrations.AddField(model_name="revision", name="search_units", field=models.JSONField(default=list)),
         migrations.CreateModel(
             name="SearchTerm",

@@ -17,12 +17,26 @@ MAX_ALIASES = 12
 MAX_ALIAS = 60
 
 
-def _key_line(content: str, key: str) -> int:
+def key_line(content: str, key: str) -> int:
     """0-based line of `key:` inside the front matter, or 0 when it is absent."""
     for number, line in enumerate(content.splitlines()):
         if re.match(rf"\s*{re.escape(key)}\s*:", line):
             return number
     return 0
+
+
+def _mapping(content: str) -> tuple[dict, tuple[int, int, str] | None]:
+    """The front matter as a mapping, or the problem that it is not one."""
+    try:
+        data = yaml.safe_load(content) if content.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
+        return {}, (line, col, f"front matter is not valid YAML: {reason}")
+    if not isinstance(data, dict):
+        return {}, (0, 1, "front matter must be a mapping of keys (title: ..., summary: ...)")
+    return data, None
 
 
 def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
@@ -31,18 +45,12 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     Lines are 0-based within the front matter; the caller adds the offset of the `---`.
     """
     problems: list[tuple[int, int, str]] = []
-    try:
-        data = yaml.safe_load(content) if content.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
-        return {}, [(line, col, f"front matter is not valid YAML: {reason}")]
-    if not isinstance(data, dict):
-        return {}, [(0, 1, "front matter must be a mapping of keys (title: ..., summary: ...)")]
+    data, refused = _mapping(content)
+    if refused:
+        return {}, [refused]
 
     def problem(key: str, message: str) -> None:
-        problems.append((_key_line(content, key), 1, message))
+        problems.append((key_line(content, key), 1, message))
 
     for key in sorted(set(data) - KNOWN_KEYS):
         problem(key, f"unknown front matter key {key!r}; known keys: {', '.join(sorted(KNOWN_KEYS))}")
@@ -61,11 +69,13 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
             clean[key] = " ".join(value.split())
 
     if "aliases" in data:
-        aliases, message = _aliases(data["aliases"])
+        aliases, anchors, message = _aliases(data["aliases"])
         if message:
             problem("aliases", message)
         else:
             clean["aliases"] = aliases
+            if anchors:
+                clean["alias_anchors"] = anchors
 
     if "slug" in data:
         slug = data["slug"]
@@ -89,16 +99,33 @@ def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     return clean, problems
 
 
-def _aliases(value) -> tuple[list[str], str]:
-    """The aliases cleaned (spaces collapsed), or a message saying what to fix."""
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        return [], "'aliases' must be a list of names readers search by, e.g. [backprop, BP]"
-    aliases = [" ".join(v.split()) for v in value]
+def _aliases(value) -> tuple[list[str], dict[str, str], str]:
+    """The aliases cleaned (spaces collapsed), those that name one part of the note with that
+    part's anchor (`{MHA: "#multi-head-attention"}`, as a redirect to a section), or a
+    message saying what to fix."""
+    usage = "'aliases' must be a list of names readers search by, e.g. [backprop, BP, {MHA: \"#multi-head\"}]"
+    if not isinstance(value, list):
+        return [], {}, usage
+    aliases, anchors = [], {}
+    for item in value:
+        if isinstance(item, dict) and len(item) == 1:
+            ((name, anchor),) = item.items()
+            if not isinstance(name, str) or not isinstance(anchor, str) or not anchor.strip("# "):
+                return [], {}, usage
+            name = " ".join(name.split())
+            anchors[name] = anchor.strip().lstrip("#")
+        elif isinstance(item, str):
+            name = " ".join(item.split())
+        else:
+            return [], {}, usage
+        if not name:
+            return [], {}, usage
+        aliases.append(name)
     if len(aliases) > MAX_ALIASES:
-        return [], f"'aliases' lists {len(aliases)} names; keep it to {MAX_ALIASES}"
+        return [], {}, f"'aliases' lists {len(aliases)} names; keep it to {MAX_ALIASES}"
     long = next((a for a in aliases if len(a) > MAX_ALIAS), None)
     if long:
-        return [], f"alias {long[:20]!r}... is {len(long)} characters; keep each under {MAX_ALIAS}"
+        return [], {}, f"alias {long[:20]!r}... is {len(long)} characters; keep each under {MAX_ALIAS}"
     if len({a.casefold() for a in aliases}) != len(aliases):
-        return [], "'aliases' lists the same name twice"
-    return aliases, ""
+        return [], {}, "'aliases' lists the same name twice"
+    return aliases, anchors, ""

@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from . import katex
 from .fragments import search_fragments
-from .frontmatter import parse_front_matter
+from .frontmatter import key_line, parse_front_matter
 from .ids import id_is_reserved
 from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
@@ -140,6 +140,7 @@ class _NoteRender:
         self.walk_blocks(tokens)
         self.walk_summary()
         tokens = self.structure_derivations(tokens)
+        self.check_alias_anchors()
         if not typeset:
             return self.result
         self.typeset()
@@ -153,6 +154,7 @@ class _NoteRender:
             self.error(1, 1, "a note starts with front matter between --- lines (title, summary, topics)")
             return tokens
         data, problems = parse_front_matter(tokens[0].content)
+        self.aliases_line = key_line(tokens[0].content, "aliases") + 2
         for line, col, message in problems:
             self.error(line + 2, col, message)  # +1 for the opening ---, +1 for 1-based
         result.front_matter = data
@@ -167,6 +169,16 @@ class _NoteRender:
         if self.slug in result.prerequisites:
             self.error(2, 1, "a note cannot be its own prerequisite")
         return tokens[1:]
+
+    def check_alias_anchors(self) -> None:
+        """An alias that names one part of the note must name a heading, derivation or equation of it."""
+        for name, anchor in self.result.front_matter.get("alias_anchors", {}).items():
+            if anchor not in self.anchors:
+                self.error(
+                    self.aliases_line,
+                    1,
+                    f"alias {name!r} points at #{anchor}, which is not a heading, derivation or equation of this note",
+                )
 
     def walk_blocks(self, tokens: list[Token]) -> None:
         """First pass: headings, admonitions, math preparation and numbering."""

@@ -42,6 +42,7 @@ def build_document(
     *,
     title: str,
     aliases: list[str],
+    alias_anchors: dict[str, str],
     summary: str,
     plain_text: str,
     derivation_titles: list[str],
@@ -53,6 +54,7 @@ def build_document(
     return {
         "title": _unmarked(title),
         "aliases": _unmarked("\n".join(aliases)),
+        "alias_anchors": alias_anchors,
         "summary": _unmarked(summary),
         "body": _unmarked(plain_text),
         "derivations": _unmarked("\n".join(derivation_titles)),

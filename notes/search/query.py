@@ -15,6 +15,141 @@ from dataclasses import dataclass, field, replace
 from notes.search.document import MATH_PREFIX
 
 MAX_QUERY_LENGTH = 200
+# PostgreSQL's English stop words (tsearch_data/english.stop): its 'english' configuration
+# drops them from documents and queries; FTS5 indexes them, so they are dropped from queries
+# here for both engines to answer alike ("why does adam need bias correction" is about adam,
+# bias and correction). A phrase keeps its words, and a query of stop words alone keeps them.
+STOP_WORDS = frozenset(
+    [
+        "i",
+        "me",
+        "my",
+        "myself",
+        "we",
+        "our",
+        "ours",
+        "ourselves",
+        "you",
+        "your",
+        "yours",
+        "yourself",
+        "yourselves",
+        "he",
+        "him",
+        "his",
+        "himself",
+        "she",
+        "her",
+        "hers",
+        "herself",
+        "it",
+        "its",
+        "itself",
+        "they",
+        "them",
+        "their",
+        "theirs",
+        "themselves",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "this",
+        "that",
+        "these",
+        "those",
+        "am",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "doing",
+        "a",
+        "an",
+        "the",
+        "and",
+        "but",
+        "if",
+        "or",
+        "because",
+        "as",
+        "until",
+        "while",
+        "of",
+        "at",
+        "by",
+        "for",
+        "with",
+        "about",
+        "against",
+        "between",
+        "into",
+        "through",
+        "during",
+        "before",
+        "after",
+        "above",
+        "below",
+        "to",
+        "from",
+        "up",
+        "down",
+        "in",
+        "out",
+        "on",
+        "off",
+        "over",
+        "under",
+        "again",
+        "further",
+        "then",
+        "once",
+        "here",
+        "there",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "no",
+        "nor",
+        "not",
+        "only",
+        "own",
+        "same",
+        "so",
+        "than",
+        "too",
+        "very",
+        "s",
+        "t",
+        "can",
+        "will",
+        "just",
+        "don",
+        "should",
+        "now",
+    ]
+)
 # What both engines treat as one word: letters and digits (underscore separates in both).
 _PIECE_RE = re.compile(r"\\[A-Za-z]+|[^\W_]+")
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
@@ -143,7 +278,17 @@ def parse_query(text: str) -> ParsedQuery | None:
     close()
     if not conjuncts:
         raise QueryError("Type at least one word to search for (not only punctuation, operators or -exclusions).")
-    return ParsedQuery(tuple(conjuncts))
+    return _without_stop_words(ParsedQuery(tuple(conjuncts)))
+
+
+def _without_stop_words(query: ParsedQuery) -> ParsedQuery:
+    def kept(terms: tuple[Term, ...]) -> tuple[Term, ...]:
+        return tuple(t for t in terms if t.math or t.quoted or t.words[0].casefold() not in STOP_WORDS)
+
+    conjuncts = tuple(Conjunct(kept(c.required), kept(c.excluded)) for c in query.conjuncts)
+    if not all(c.required for c in conjuncts):
+        return query  # an alternative of stop words alone: searched as typed
+    return ParsedQuery(conjuncts)
 
 
 def _quoted(words) -> str:

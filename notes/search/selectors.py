@@ -9,13 +9,14 @@ kept in step by triggers.
 A search, in a fixed number of queries whatever the data:
 1. the vocabulary: which words the site knows, and the words the last one may be the start of;
 2. the notes, ranked (notes.search.ranking);
-3. the best part of each: the unit matching the most of the query, where the result lands;
+3. the parts of them that match, and the snippet material of the ones results land on
+   (notes.search.landing);
 4. the areas' titles and the typeset formulas the snippets and unit titles show;
 and, only when a query finds fewer than CORRECT_BELOW notes and has words the site does not
 use, the corrections and the notes for the corrected query.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Q
 from django.urls import reverse
@@ -24,8 +25,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from notes.models import SearchFormula, Topic
 from notes.search import vocabulary
+from notes.search.landing import landings
 from notes.search.query import ParsedQuery, parse_query
-from notes.search.ranking import best_units, note_rows
+from notes.search.ranking import note_rows
 from notes.search.snippets import SnippetCutter, formula_numbers, fragment_html
 
 DEFAULT_LIMIT = 20
@@ -73,12 +75,15 @@ class SearchHit:
 class SearchResults:
     """A search's hits. `corrected_from` is the reader's query when it found almost nothing
     and its corrected spelling (`query`) was searched instead; `suggestion` a corrected
-    spelling offered beside the hits of the query as typed."""
+    spelling offered beside the hits of the query as typed; `partial_from` the index of the
+    first hit that has only some of the query's words."""
 
     query: str
     hits: list[SearchHit] = field(default_factory=list)
     corrected_from: str = ""
     suggestion: str = ""
+    # hits from `partial_from` on have only some of the query's words: no note had all of them
+    partial_from: int | None = None
 
 
 def search(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -> SearchResults:
@@ -94,21 +99,39 @@ def search(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -
     parsed = parse_query(query)
     if parsed is None:
         return SearchResults(query="")
+    area = area or ""
     parsed, unknown = _with_vocabulary(parsed)
-    hits = _hits(parsed, area or "", limit)
-    if len(hits) >= CORRECT_BELOW or not unknown:
-        return SearchResults(query=query, hits=hits)
+    hits = _hits(parsed, area, limit)
+    results = SearchResults(query=query, hits=hits)
+    if len(hits) < CORRECT_BELOW and unknown:
+        results = _corrected(results, parsed, unknown, area, limit)
+    if len(results.hits) < CORRECT_BELOW and len(parsed.positive_terms()) > 1:
+        # A reader's question rarely has all its words in one note: the notes with most of
+        # them follow the ones with all.
+        searched = parse_query(results.query) if results.corrected_from else parsed
+        seen = {hit.slug for hit in results.hits}
+        more = [hit for hit in _hits(searched, area, limit, any_term=True) if hit.slug not in seen]
+        if more:
+            hits = results.hits + more[: limit - len(results.hits)]
+            results = replace(results, hits=hits, partial_from=len(results.hits))
+    return results
+
+
+def _corrected(results: SearchResults, parsed: ParsedQuery, unknown: list[str], area: str, limit: int):
+    """The results of the query with its misspelt words corrected, if it found nothing as
+    typed and finds something corrected; else the results as typed, with the corrected
+    spelling offered when there is one."""
     fixes = vocabulary.corrections(unknown)
     if not fixes:
-        return SearchResults(query=query, hits=hits)
+        return results
     corrected = parsed.respelled(fixes)
-    if hits:  # found something as typed: keep it, and offer the spelling the site uses
-        return SearchResults(query=query, hits=hits, suggestion=corrected.text())
+    if results.hits:  # found something as typed: keep it, and offer the spelling the site uses
+        return replace(results, suggestion=corrected.text())
     corrected, _ = _with_vocabulary(corrected)
-    fixed_hits = _hits(corrected, area or "", limit)
+    fixed_hits = _hits(corrected, area, limit)
     if not fixed_hits:
-        return SearchResults(query=query)
-    return SearchResults(query=corrected.text(), hits=fixed_hits, corrected_from=query)
+        return results
+    return SearchResults(query=corrected.text(), hits=fixed_hits, corrected_from=results.query)
 
 
 def _with_vocabulary(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
@@ -124,41 +147,41 @@ def _with_vocabulary(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
     return parsed, [w for w in words if w not in found and w != unfinished]
 
 
-def _hits(parsed: ParsedQuery, area: str, limit: int) -> list[SearchHit]:
-    """The hits of a parsed query: at most four queries (notes, their best parts, areas'
-    titles, typeset formulas), none when nothing matches."""
-    rows = note_rows(parsed, area, limit)
+def _hits(parsed: ParsedQuery, area: str, limit: int, *, any_term: bool = False) -> list[SearchHit]:
+    """The hits of a parsed query (with `any_term`, of any of its terms): at most four queries
+    (notes, their best parts, areas' titles, typeset formulas), one when nothing matches."""
+    rows = note_rows(parsed, area, limit, any_term=any_term)
     if not rows:
         return []
-    units = best_units(parsed, [row[0] for row in rows if not row[8]])  # title matches land on the note
-    slugs = {slug for row in rows for slug in row[6].split()}
-    area_titles = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "title"))
     cutter = SnippetCutter(parsed)
-    snippets = {row[0]: cutter.cut(units[row[0]][3] if row[0] in units else row[9]) for row in rows}
+    units = landings(parsed, cutter, rows)
+    slugs = {slug for row in rows for slug in row.areas.split()}
+    area_titles = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "title"))
+    snippets = {row.id: cutter.cut(units[row.id].snippet_text if row.id in units else row.snippet_text) for row in rows}
     wanted = {doc: set(s.numbers) if s else set() for doc, s in snippets.items()}
-    for doc, (_, _, title, _) in units.items():
-        wanted[doc] |= formula_numbers(title)
+    for doc, landing in units.items():
+        wanted[doc] |= formula_numbers(landing.title)
     formulas = _typeset_formulas({doc: numbers for doc, numbers in wanted.items() if numbers})
-    hits = []
-    for doc, slug, title, summary, summary_html, summary_text, areas, rank, title_match, _, aliases in rows:
-        kind, anchor, unit_title, _ = units.get(doc, ("", "", "", ""))
-        hits.append(
-            SearchHit(
-                slug=slug,
-                title=title,
-                summary=summary_text or summary,
-                summary_html=mark_safe(summary_html) if summary_html else escape(summary),
-                areas=tuple((s, area_titles.get(s, s)) for s in areas.split()),
-                rank=float(rank),
-                title_match=bool(title_match),
-                snippet=snippets[doc].html(formulas.get(doc, {})) if snippets[doc] else mark_safe(""),
-                anchor=anchor,
-                unit_kind=kind,
-                unit_title=fragment_html(unit_title, formulas.get(doc, {})) if unit_title else mark_safe(""),
-                alias=cutter.matching_alias(aliases) if title_match else "",
-            )
-        )
-    return hits
+    return [
+        _hit(row, units.get(row.id), snippets[row.id], formulas.get(row.id, {}), area_titles, cutter) for row in rows
+    ]
+
+
+def _hit(row, landing, snippet, formulas: dict[int, str], area_titles: dict[str, str], cutter) -> SearchHit:
+    return SearchHit(
+        slug=row.slug,
+        title=row.title,
+        summary=row.summary_text or row.summary,
+        summary_html=mark_safe(row.summary_html) if row.summary_html else escape(row.summary),
+        areas=tuple((s, area_titles.get(s, s)) for s in row.areas.split()),
+        rank=float(row.rank),
+        title_match=bool(row.title_match),
+        snippet=snippet.html(formulas) if snippet else mark_safe(""),
+        anchor=landing.anchor if landing else "",
+        unit_kind=landing.kind if landing else "",
+        unit_title=fragment_html(landing.title, formulas) if landing else mark_safe(""),
+        alias=cutter.matching_alias(row.aliases) if row.title_match else "",
+    )
 
 
 def _typeset_formulas(wanted: dict[int, set[int]]) -> dict[int, dict[int, str]]:

@@ -23,6 +23,7 @@ def search_document_update(*, note: Note) -> SearchDocument | None:
     fields = build_document(
         title=revision.title,
         aliases=revision.front_matter.get("aliases", []),
+        alias_anchors=revision.front_matter.get("alias_anchors", {}),
         summary=revision.summary,
         plain_text=revision.plain_text,
         derivation_titles=list(revision.derivations.values_list("title", flat=True)),

@@ -126,8 +126,12 @@ function enhance(form, index) {
       const data = await response.json();
       if (data.error) show([message(data.error)]);
       else if (!data.results.length) show([message("No live note matches.")]);
-      else if (data.corrected_from) show([message(`Showing results for “${data.query}”`), ...data.results.map(option)]);
-      else show(data.results.map(option));
+      else {
+        const items = data.results.map(option);
+        if (data.partial_from !== null) items.splice(data.partial_from, 0, message("With some of these words:"));
+        if (data.corrected_from) items.unshift(message(`Showing results for “${data.query}”`));
+        show(items);
+      }
     } catch (error) {
       if (error.name !== "AbortError") close(); // the form still works: Enter submits it
     }

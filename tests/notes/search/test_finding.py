@@ -109,7 +109,7 @@ def test_aliases_are_found_with_the_titles_weight_and_shown(publish, notes):
     ],
 )
 def test_results_land_on_the_part_that_matched(notes, query, anchor, kind):
-    (hit,) = search(query).hits
+    hit = search(query).hits[0]
     assert (hit.slug, hit.anchor, hit.unit_kind) == ("attention", anchor, kind)
     assert hit.url == f"/notes/attention/#{anchor}"
 
@@ -147,3 +147,24 @@ def test_the_vocabulary_is_the_live_notes_words(notes):
     SearchTerm.objects.create(term="gone")
     assert search_terms_rebuild() == SearchTerm.objects.count()
     assert not SearchTerm.objects.filter(term="gone").exists()
+
+
+def test_an_alias_can_name_one_part_of_the_note(publish):
+    source = note_source("Attention", body=BODY).replace(
+        "summary:", 'aliases: [{score scaling: "#variance-of-scores"}, SDPA]\nsummary:', 1
+    )
+    publish("attention", source)
+    hit = search("score scaling").hits[0]  # the alias, exactly: where it points
+    assert (hit.anchor, hit.alias) == ("variance-of-scores", "score scaling")
+    assert search("sdpa").hits[0].anchor == ""  # an alias for the whole note: its top
+
+
+def test_an_alias_pointing_nowhere_is_refused():
+    from notes.rendering import render
+
+    source = note_source("Attention", body=BODY).replace("summary:", 'aliases: [{MHA: "#no-such-part"}]\nsummary:', 1)
+    result = render(source, slug="attention")
+    assert any(
+        "alias 'MHA' points at #no-such-part, which is not a heading, derivation or equation" in p.message
+        for p in result.errors
+    )
