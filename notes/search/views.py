@@ -41,9 +41,10 @@ def search(request):
 
 
 def search_json(request):
-    """The top results for the instant box. `snippet`, `summary_html` and the unit's `title_html` are HTML from the
-    selector (escaped text, <mark>, and KaTeX output sanitized when the note was rendered);
-    every other field is plain text for the script to set as text."""
+    """The top results for the instant box. `snippet`, `summary_html` and the unit's
+    `title_html` are HTML from the selector (escaped text, <mark>, and KaTeX output sanitized
+    when the note was rendered); every other field is plain text for the script to set as
+    text. `partial_from`: the first result with only some of the words, or null."""
     areas = list(Topic.objects.areas().only("slug", "title"))
     try:
         found = search_results(request.GET.get("q", ""), area=_area(request, areas), limit=INSTANT_LIMIT)
@@ -69,5 +70,6 @@ def search_json(request):
             "query": found.query,
             "corrected_from": found.corrected_from,
             "suggestion": found.suggestion,
+            "partial_from": found.partial_from,
         }
     )

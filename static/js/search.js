@@ -43,7 +43,7 @@ function enhance(form, index) {
   list.setAttribute("role", "listbox");
   list.setAttribute("aria-label", "Matching notes");
   list.hidden = true;
-  form.append(list);
+  input.parentElement.append(list); // under the box: the header form, or the search page's row of fields
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-controls", list.id);
@@ -128,7 +128,7 @@ function enhance(form, index) {
       else if (!data.results.length) show([message("No live note matches.")]);
       else {
         const items = data.results.map(option);
-        if (data.partial_from !== null) items.splice(data.partial_from, 0, message("With some of these words:"));
+        if (Number.isInteger(data.partial_from)) items.splice(data.partial_from, 0, message("With some of these words:"));
         if (data.corrected_from) items.unshift(message(`Showing results for “${data.query}”`));
         show(items);
       }

@@ -168,3 +168,10 @@ def test_an_alias_pointing_nowhere_is_refused():
         "alias 'MHA' points at #no-such-part, which is not a heading, derivation or equation" in p.message
         for p in result.errors
     )
+
+
+def test_the_instant_box_says_which_results_have_only_some_words(client, notes):
+    data = client.get(SEARCH_JSON, {"q": "entropy sweep"}).json()  # no note has both
+    assert data["partial_from"] == 0 and {r["slug"] for r in data["results"]} == {"entropy", "backprop"}
+    html = client.get(SEARCH, {"q": "entropy sweep"}).content.decode()
+    assert "No note has all of these words; these have some of them." in html

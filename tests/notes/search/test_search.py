@@ -375,6 +375,7 @@ def test_messages_for_long_and_empty_queries(client, areas):
         "query": "",
         "corrected_from": "",
         "suggestion": "",
+        "partial_from": None,
     }
 
 
