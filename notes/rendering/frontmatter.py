@@ -129,3 +129,12 @@ def _aliases(value) -> tuple[list[str], dict[str, str], str]:
     if len({a.casefold() for a in aliases}) != len(aliases):
         return [], {}, "'aliases' lists the same name twice"
     return aliases, anchors, ""
+
+
+def alias_anchor_problems(front_matter: dict, anchors: dict[str, str]) -> list[str]:
+    """An alias that names one part of the note must name a heading, derivation or equation of it."""
+    return [
+        f"alias {name!r} points at #{anchor}, which is not a heading, derivation or equation of this note"
+        for name, anchor in front_matter.get("alias_anchors", {}).items()
+        if anchor not in anchors
+    ]

@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from . import katex
 from .fragments import search_fragments
-from .frontmatter import key_line, parse_front_matter
+from .frontmatter import alias_anchor_problems, key_line, parse_front_matter
 from .ids import id_is_reserved
 from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
@@ -140,7 +140,8 @@ class _NoteRender:
         self.walk_blocks(tokens)
         self.walk_summary()
         tokens = self.structure_derivations(tokens)
-        self.check_alias_anchors()
+        for message in alias_anchor_problems(self.result.front_matter, self.anchors):
+            self.error(key_line(self.source, "aliases") + 1, 1, message)  # the key's line in the note
         if not typeset:
             return self.result
         self.typeset()
@@ -154,7 +155,6 @@ class _NoteRender:
             self.error(1, 1, "a note starts with front matter between --- lines (title, summary, topics)")
             return tokens
         data, problems = parse_front_matter(tokens[0].content)
-        self.aliases_line = key_line(tokens[0].content, "aliases") + 2
         for line, col, message in problems:
             self.error(line + 2, col, message)  # +1 for the opening ---, +1 for 1-based
         result.front_matter = data
@@ -169,16 +169,6 @@ class _NoteRender:
         if self.slug in result.prerequisites:
             self.error(2, 1, "a note cannot be its own prerequisite")
         return tokens[1:]
-
-    def check_alias_anchors(self) -> None:
-        """An alias that names one part of the note must name a heading, derivation or equation of it."""
-        for name, anchor in self.result.front_matter.get("alias_anchors", {}).items():
-            if anchor not in self.anchors:
-                self.error(
-                    self.aliases_line,
-                    1,
-                    f"alias {name!r} points at #{anchor}, which is not a heading, derivation or equation of this note",
-                )
 
     def walk_blocks(self, tokens: list[Token]) -> None:
         """First pass: headings, admonitions, math preparation and numbering."""
@@ -463,9 +453,8 @@ class _NoteRender:
         result.plain_text = plain_text(tokens)
         summary_html = renderer.renderInline(self.summary.children, options, self.env)
         result.summary_html, result.summary_text = self.clean(summary_html), summary_text(self.summary)
-        result.search_text, result.search_formulas, result.search_units = search_fragments(
-            tokens, self.clean, self.equation_numbers
-        )
+        fragments = search_fragments(tokens, self.clean, self.equation_numbers)
+        result.search_text, result.search_formulas, result.search_units = fragments
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", prose(tokens)))
 
     def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:
