@@ -45,6 +45,9 @@ class DerivationProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner", "note", "derivation_key"], name="one_mark_per_derivation")
         ]
+        # The note page's stamp of a reader reads the newest change of their marks on a note
+        # from this index alone (ReaderLayer.note_page_stamp), on every view.
+        indexes = [models.Index(fields=["owner", "note", "updated_at"], name="mark_owner_note_updated")]
 
     def __str__(self) -> str:
         return f"{self.owner_id} {self.note_id}#{self.derivation_key} {self.state}"
@@ -202,7 +205,11 @@ class Annotation(models.Model):
     anchored_by = models.CharField(max_length=12, choices=Method.choices, default=Method.MADE)
     anchor_score = models.FloatField(null=True, blank=True)  # fuzzy matches: how close, 0-1
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True)  # the owner's own last edit
+    # When anything a page shows of it last changed, by its owner or by the site (a publish
+    # moving it, its quote typeset again): every write sets it, updates included. The note
+    # page keys its cached copy of a reader's parts on it (ReaderLayer.note_page_stamp).
+    changed_at = models.DateTimeField(auto_now=True)
     # Bumped by every edit of the body: an edit names the version it was made on, and one made
     # on an older version (another tab saved first) is refused rather than lost.
     version = models.PositiveIntegerField(default=1)
@@ -211,7 +218,9 @@ class Annotation(models.Model):
 
     class Meta:
         ordering = ["start", "created_at"]
-        indexes = [models.Index(fields=["owner", "note"], name="annotation_owner_note")]
+        # A reader's annotations on a note, and the newest change among them from the index
+        # alone (the note page's stamp of a reader, on every view).
+        indexes = [models.Index(fields=["owner", "note", "changed_at"], name="annotation_owner_note_changed")]
         constraints = [models.CheckConstraint(condition=models.Q(start__lte=models.F("end")), name="annotation_span")]
 
     def __str__(self) -> str:

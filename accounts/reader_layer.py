@@ -3,24 +3,29 @@
 Registered in `AccountsConfig.ready`: `notes` calls these without importing `accounts`.
 - `publish_impact`: how many readers' marks a publish would make stale and how many
   annotations it would orphan, for the editors' review page (counts, never whose or what);
-- `note_page`: one reader's layer of a note page (progress marks and controls, annotations
-  and their panel), in a fixed number of queries whatever the reader keeps;
+- `note_page_stamp`: the version of everything the note page shows of a reader, in one query;
+- `note_page_parts`: one reader's parts of a note page (progress marks and controls,
+  annotations and their panel), in a fixed number of queries whatever the reader keeps;
 - `note_list`: their progress on each note of the home or a topic page and where to continue;
 - `revision_page`: an orphaned annotation shown on the old revision it was anchored in.
 """
 
-from functools import partial
+from functools import lru_cache, partial
 
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db import connection, transaction
+from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.annotations.quote_display import annotation_quotes_render, quote_shown
 from accounts.annotations.reanchoring import annotations_reanchor, orphan_count
 from accounts.annotations.selectors import annotation_for_owner, annotations_on_note
 from accounts.annotations.views import annotation_anchor_json, annotations_root
-from accounts.models import DerivationProgress
+from accounts.models import Annotation, DerivationProgress
 from accounts.study.plans import note_standings
 from accounts.study.selectors import STATES as PROGRESS_STATES
 from accounts.study.selectors import continue_point, marks_for_note
@@ -37,18 +42,23 @@ class AccountsReaderLayer:
             stale_marks=stale.count() if changed else 0, orphaned_annotations=orphan_count(note=note, revision=revision)
         )
 
-    def note_page(self, request, *, note, revision) -> dict:
-        if not request.user.is_authenticated:
-            return {}
+    def note_page_stamp(self, request, *, note_id: int) -> str:
+        user = request.user
+        with connection.cursor() as cursor:
+            sql, params = _stamp_sql()
+            cursor.execute(sql, [user.pk if p == _USER else note_id if p == _NOTE else p for p in params])
+            row = cursor.fetchone()
+        return repr((user.pk, user.username, user.is_superuser, row))
+
+    def note_page_parts(self, request, *, note, revision, csrf_token: str) -> dict[str, str]:
         derivations = revision.derivations.all()
         marks = marks_for_note(request.user, note, derivations)
-        for d in derivations:  # the prefetched rows the template lists
-            d.mark = marks[d.key]
         annotations = annotations_on_note(request.user, note)
         # 200 annotations are 200 panel entries and 200 items for the script: paths are joined
         # from one root rather than reversed per annotation, and bodies travel once (panel).
         root = annotations_root()
-        return {
+        panel = {
+            "note": note,
             "annotations": annotations,
             "annotations_root": root,
             "annotation_data": {
@@ -58,13 +68,30 @@ class AccountsReaderLayer:
                 "root": root,
                 "items": [annotation_anchor_json(a) for a in annotations],
             },
-            "progress": {
-                "done": sum(m.done for m in marks.values()),
-                "stale": sum(m.stale for m in marks.values()),
-                "total": len(marks),
-            },
-            "body_html": _with_progress_controls(request, note, revision.html, marks),
         }
+        progress = {
+            "done": sum(m.done for m in marks.values()),
+            "stale": sum(m.stale for m in marks.values()),
+            "total": len(marks),
+        }
+        states = list(PROGRESS_STATES.items())
+        parts = {
+            "progress": render_to_string("accounts/_progress_summary.html", {"note": note, "progress": progress}),
+            "panel": render_to_string("accounts/_annotation_panel.html", panel),
+            "scripts": render_to_string("accounts/_note_scripts.html"),
+        }
+        for key, mark in marks.items():
+            stale = " mark-stale" if mark.stale else ""
+            parts[f"checks:{key}"] = format_html(
+                '· <span class="mark-state mark-{}{}">{}{}</span>',
+                mark.state,
+                stale,
+                mark.label,
+                ", changed since" if mark.stale else "",
+            )
+            control = {"note": note, "mark": mark, "states": states, "csrf_token": csrf_token}
+            parts[f"derivation:{key}"] = render_to_string("accounts/_progress_control.html", control)
+        return parts
 
     def note_list(self, request, *, notes) -> dict:
         if not request.user.is_authenticated:
@@ -90,25 +117,44 @@ class AccountsReaderLayer:
         }
 
 
-def _with_progress_controls(request, note, html: str, marks: dict) -> str:
-    """The stored note HTML with the reader's progress control after each derivation's heading.
+# Placeholders for the reader and the note, replaced in the compiled SQL on each call.
+_USER, _NOTE = -7_100_001, -7_100_002
 
-    The controls are per reader, so they cannot be stored with the revision; the stored
-    markup is ours (`<section ... data-derivation="key">` then the heading), so splicing
-    after each heading is exact, and costs a string search per derivation.
-    """
-    states = list(PROGRESS_STATES.items())
-    for key, mark in marks.items():
-        start = html.find(f'data-derivation="{key}">')
-        end = html.find("</header>", start) if start >= 0 else -1
-        if end < 0:
-            continue
-        end += len("</header>")
-        control = render_to_string(
-            "accounts/_progress_control.html", {"note": note, "mark": mark, "states": states}, request
+
+@lru_cache(maxsize=1)
+def _stamp_sql() -> tuple[str, tuple]:
+    """One query for what the note page shows of a reader besides their name: how many
+    annotations and marks they keep on the note and when any last changed (every write sets
+    `changed_at` or `updated_at`, so a change, a deletion or an addition moves one of them),
+    and whether they may see the editors' area and edit notes (directly or through a group).
+    Compiled by the ORM once per process: it runs on every view of a note page."""
+    mine = {"owner": OuterRef("pk"), "note_id": _NOTE}
+    count = Func(template="COUNT(*)", output_field=IntegerField())
+
+    def kept(model, changed: str) -> tuple[Subquery, Subquery]:
+        # COUNT and MAX with no GROUP BY (one row each), read from the index on the three columns
+        rows = model.objects.filter(**mine).order_by()
+        return Subquery(rows.annotate(n=count).values("n")), Subquery(
+            rows.annotate(at=Func(F(changed), function="MAX")).values("at")
         )
-        html = html[:end] + control + html[end:]
-    return html
+
+    def holds(codename: str) -> tuple[Exists, Exists]:
+        # directly or through a group, starting from the user's own rows (none, for most readers)
+        permission = Permission.objects.filter(content_type__app_label="notes", codename=codename).values("pk")
+        users, groups = get_user_model().user_permissions.through, Group.permissions.through
+        return (
+            Exists(users.objects.filter(user=OuterRef("pk"), permission__in=permission)),
+            Exists(groups.objects.filter(group__user=OuterRef("pk"), permission__in=permission)),
+        )
+
+    columns = {
+        **dict(zip(("annotation_count", "annotation_changed"), kept(Annotation, "changed_at"), strict=True)),
+        **dict(zip(("mark_count", "mark_changed"), kept(DerivationProgress, "updated_at"), strict=True)),
+        **dict(zip(("views_editors", "views_editors_by_group"), holds("view_note"), strict=True)),
+        **dict(zip(("edits_notes", "edits_notes_by_group"), holds("change_note"), strict=True)),
+    }
+    query = get_user_model().objects.filter(pk=_USER).annotate(**columns).values_list(*columns).query
+    return query.sql_with_params()
 
 
 def reanchor_on_publish(sender, *, note, revision, **kwargs) -> None:

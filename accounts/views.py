@@ -26,7 +26,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         # A new account has no failed logins to count: signed in by the password backend.
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="config.auth.ModelBackend")
         return redirect("notes:home")
     return render(request, "registration/signup.html", {"form": form})
 

@@ -152,7 +152,7 @@ def logged_in_readers(count: int) -> list[dict]:
         user = get_user_model().objects.create_user(f"visitor{i}", password=secrets.token_urlsafe(16))
         session = store()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         cookies.append({"sessionid": session.session_key, "csrftoken": secrets.token_hex(16)})

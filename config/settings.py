@@ -161,7 +161,9 @@ AUTH_PASSWORD_VALIDATORS = [
 # Login throttling (django-axes): five wrong passwords for one username, or from one address,
 # lock further attempts of either for 15 minutes; the page (429, Retry-After) says how long.
 # A right password resets the count. Password resets are limited in accounts.throttling.
-AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# config.auth.ModelBackend is Django's, with the user of each signed-in request read by a
+# statement compiled once (accounts migration 0007 moved sessions made before it over).
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "config.auth.ModelBackend"]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -170,6 +172,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttling.login_locked_out"
 AXES_VERBOSE = False
 PASSWORD_RESETS_PER_ADDRESS = 3  # an hour
 PASSWORD_RESETS_PER_IP = 10  # an hour
+
+# Django's database sessions, with the read every signed-in request makes compiled once.
+SESSION_ENGINE = "config.sessions"
 
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "notes:home"
@@ -250,8 +255,12 @@ CHECKS_DIR = BASE_DIR / "notes" / "corpus"
 CHECK_TIMEOUT_SECONDS = float(os.environ.get("CHECK_TIMEOUT_SECONDS", "30"))
 CHECK_MEMORY_BYTES = env_int("CHECK_MEMORY_BYTES", 1024 * 1024 * 1024)
 
-# The renderer: per-call KaTeX timeout and the largest note source accepted.
+# The renderer: per-call KaTeX timeout (a note's math gets at most twice it: a first try and
+# one retry of what failed, formula by formula), the KaTeX engines of each process (V8
+# contexts in threads of their own, made on first use: notes.rendering.pool; about 30 MB
+# each, more while typesetting) and the largest note source accepted.
 KATEX_TIMEOUT_SECONDS = float(os.environ.get("KATEX_TIMEOUT_SECONDS", "10"))
+KATEX_ENGINES = env_int("KATEX_ENGINES", os.cpu_count() or 1)
 NOTE_MAX_BYTES = 1_000_000
 
 LOGGING = {

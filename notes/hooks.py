@@ -12,8 +12,14 @@ here, which `accounts` connects when the app registry is ready (`AccountsConfig.
   upgrade, a cited note's change) and the write has committed: what readers keep that copies
   the rendering (typeset annotation quotes) is brought up to date.
 - a `ReaderLayer`: what a publish would do to readers' data (counts only, for the editors'
-  impact check) and the per-reader part of the note page. Without one registered (a site
+  impact check) and the per-reader parts of the note page. Without one registered (a site
   with no accounts app), publishes affect no reader and pages have no reader layer.
+
+The note page is cached for everyone (notes.page_assembly): the shared body is cut at named
+places, and a reader's layer is the HTML each place gets for them. The places are
+"progress" (under the note's header), "checks:<key>" (the end of a derivation's line in the
+list of checks), "derivation:<key>" (after a derivation's heading), "panel" (after the
+references) and "scripts" (the page's last scripts).
 """
 
 from dataclasses import dataclass
@@ -39,9 +45,16 @@ class ReaderLayer(Protocol):
     def publish_impact(self, *, note, revision, changed: dict[str, str]) -> ReaderImpact:
         """`changed` maps each derivation id whose content changes to its new fingerprint."""
 
-    def note_page(self, request, *, note, revision) -> dict:
-        """Template context the note page adds for this reader (progress, annotations), given
-        the note with its live revision and derivations loaded; {} for anonymous readers."""
+    def note_page_stamp(self, request, *, note_id: int) -> str:
+        """For a signed-in reader, a string that changes whenever anything the note page shows
+        of theirs could: their name and permissions, their marks and annotations on the note.
+        One query, whatever they keep: it runs on every view of the page, and names their
+        cached parts."""
+
+    def note_page_parts(self, request, *, note, revision, csrf_token: str) -> dict[str, str]:
+        """This reader's HTML for each place of the note page (above), given the note with its
+        live revision and derivations loaded, in a fixed number of queries. Forms carry
+        `csrf_token` as their token: it stands for the token of each request."""
 
     def note_list(self, request, *, notes) -> dict:
         """What a list of live notes (home, a topic) adds for this reader, in a fixed number of
@@ -57,7 +70,11 @@ class _NoReaders:
     def publish_impact(self, *, note, revision, changed):
         return ReaderImpact()
 
-    def note_page(self, request, *, note, revision):
+    def note_page_stamp(self, request, *, note_id):
+        user = request.user
+        return f"{user.pk}:{user.username}:{user.is_superuser}:{sorted(user.get_all_permissions())}"
+
+    def note_page_parts(self, request, *, note, revision, csrf_token):
         return {}
 
     def note_list(self, request, *, notes):

@@ -1,45 +1,67 @@
-"""The anonymous note page, cached compressed.
+"""The note page's cached copies: the anonymous page, the shared body, each reader's parts.
 
-Anonymous readers share one copy of a note page per content version: the page is hundreds
-of kilobytes of stored HTML, and reading it back from the database and through the template
-costs far more than a cache lookup. The copy is kept gzip-compressed (a tenth of the bytes),
-and sent as it is to every browser that accepts gzip, which is every browser.
+A note page is hundreds of kilobytes of stored HTML; reading it back from the database and
+through the template costs far more than a cache lookup. Three kinds of entry, each
+compressed once when it is made (notes.page_assembly says how they make a page):
 
-Compressing it is safe from BREACH: an anonymous page holds no secret (no session, no CSRF
-token) for an attacker's guesses to be compared against. Other dynamic pages are compressed by
-Django's GZipMiddleware, which pads each response with random bytes for the same reason.
+- the anonymous page: the final bytes, one gzip member, sent as they are to every anonymous
+  browser (every browser takes gzip) and inflated for a client that does not;
+- the shared body: the same page cut at the places where a signed-in reader's parts go,
+  each piece compressed on its own (notes.stitching), with the names of those places;
+- a reader's page: the shared body with their parts spliced in, one gzip member with holes
+  where the CSRF token of each request is written (notes.stitching.Template), under a key
+  holding their user id and the version of everything of theirs the page shows
+  (ReaderLayer.note_page_stamp); the entry names its owner too, and is refused to anyone else.
 
-The key holds the content version (selectors.note_page_key) and the build of the site (its
-templates, styles and scripts), so that a deploy never serves pages of the last one.
+Every key holds the note's content version (selectors.note_page_version) and the build of the
+site (its templates, styles, scripts and code), so that neither a change of the note, of a
+note it shows, nor a deploy serves a page made before it.
 """
 
-import gzip
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
-from django.utils.cache import patch_vary_headers
 
-COMPRESS_LEVEL = 6  # zlib's default: within 2% of level 9 on these pages, at a third of the time
+from notes.stitching import Piece, Template
+
 TIMEOUT_SECONDS = 3600
+CODE = ("notes", "accounts", "config")  # packages whose Python builds parts of pages
 
 
 def _build() -> str:
     """A digest of what pages are made from besides the database: every template, style sheet
-    and script of the project. Read once per process (about a megabyte, a few milliseconds)."""
+    and script of the project, and the code that builds page fragments in Python (the panel
+    of annotations, the graph). Read once per process (a few megabytes, a few milliseconds)."""
     digest = hashlib.sha256()
     roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]] + [Path(d) for d in settings.STATICFILES_DIRS]
-    for root in roots:
-        for path in sorted(root.rglob("*")):
-            if path.is_file() and "vendor" not in path.parts:
+    sources = [(root, sorted(p for p in root.rglob("*") if "vendor" not in p.parts)) for root in roots]
+    sources += [(settings.BASE_DIR, sorted((settings.BASE_DIR / package).rglob("*.py"))) for package in CODE]
+    for root, paths in sources:
+        for path in paths:
+            if path.is_file():
                 digest.update(str(path.relative_to(root)).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 
 BUILD = _build()
+
+
+@dataclass(frozen=True, slots=True)
+class SharedBody:
+    """A note page cut where a reader's parts go: pieces[0], slots[0], pieces[1], ..."""
+
+    pieces: tuple[Piece, ...]
+    slots: tuple[str, ...]  # one fewer than pieces
+
+
+class ReaderPage(NamedTuple):
+    owner_id: int
+    page: Template
 
 
 def page_key(content_key: str) -> str:
@@ -51,14 +73,26 @@ def newest_key(slug: str) -> str:
     return f"note-page-last:{slug}"
 
 
+def shared_key(key: str) -> str:
+    return f"{key}:shared"
+
+
+def reader_key(key: str, owner_id: int, stamp: str) -> str:
+    version = hashlib.sha256(stamp.encode()).hexdigest()[:24]
+    return f"{key}:reader:{owner_id}:{version}"
+
+
 def cached(key: str) -> bytes | None:
+    """The anonymous page, gzip-compressed."""
     return cache.get(key)
 
 
-def store(slug: str, key: str, html: str) -> bytes:
-    body = gzip.compress(html.encode(), compresslevel=COMPRESS_LEVEL, mtime=0)
-    cache.set_many({key: body, newest_key(slug): key}, timeout=TIMEOUT_SECONDS)
-    return body
+def cached_shared(key: str) -> SharedBody | None:
+    return cache.get(shared_key(key))
+
+
+def store(slug: str, key: str, anonymous: bytes, shared: SharedBody) -> None:
+    cache.set_many({key: anonymous, shared_key(key): shared, newest_key(slug): key}, timeout=TIMEOUT_SECONDS)
 
 
 def newest(slug: str) -> bytes | None:
@@ -66,12 +100,14 @@ def newest(slug: str) -> bytes | None:
     return cache.get(key) if key else None
 
 
-def response(request, body: bytes) -> HttpResponse:
-    """The compressed page as it is, or inflated for a client that does not take gzip."""
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        answer = HttpResponse(body)
-        answer["Content-Encoding"] = "gzip"
-    else:
-        answer = HttpResponse(gzip.decompress(body))
-    patch_vary_headers(answer, ("Accept-Encoding", "Cookie"))
-    return answer
+def cached_page(key: str, owner_id: int) -> Template | None:
+    found = cache.get(key)
+    # The key holds the owner; the entry names them too, so a key made wrong can never
+    # hand one reader's page to another.
+    if found is None or found.owner_id != owner_id:
+        return None
+    return found.page
+
+
+def store_page(key: str, owner_id: int, page: Template) -> None:
+    cache.set(key, ReaderPage(owner_id, page), timeout=TIMEOUT_SECONDS)

@@ -16,12 +16,20 @@ from notes.rendering.pipeline import derivation_of_step
 
 
 class LiveNoteIndex:
-    """The NoteIndex of live notes, loaded on first lookup in two queries."""
+    """The NoteIndex of live notes, loaded on first lookup in two queries: the notes a render
+    prefetched (those its note links to), or else every live note."""
 
     def __init__(self) -> None:
         self._infos: dict[str, NoteInfo] | None = None
+        self._some: dict[str, NoteInfo | None] = {}  # prefetched, found or not
 
-    def _load(self) -> dict[str, NoteInfo]:
+    def prefetch(self, slugs: set[str]) -> None:
+        wanted = set(slugs) - set(self._some)
+        if wanted and self._infos is None:
+            found = self._load(wanted)
+            self._some.update({slug: found.get(slug) for slug in wanted})
+
+    def _load(self, slugs: set[str] | None = None) -> dict[str, NoteInfo]:
         notes = Note.objects.with_live().only(
             "slug",
             "live_revision__title",
@@ -29,10 +37,11 @@ class LiveNoteIndex:
             "live_revision__anchors",
             "live_revision__front_matter",
         )
+        live_equations = Equation.objects.filter(revision__note__live_revision=F("revision"))
+        if slugs is not None:
+            notes, live_equations = notes.filter(slug__in=slugs), live_equations.filter(revision__note__slug__in=slugs)
         equations = defaultdict(dict)
-        for slug, label, number in Equation.objects.filter(revision__note__live_revision=F("revision")).values_list(
-            "revision__note__slug", "label", "number"
-        ):
+        for slug, label, number in live_equations.values_list("revision__note__slug", "label", "number"):
             equations[slug][label] = number
         return {
             n.slug: NoteInfo(
@@ -47,6 +56,8 @@ class LiveNoteIndex:
         }
 
     def lookup(self, slug: str) -> NoteInfo | None:
+        if slug in self._some:
+            return self._some[slug]
         if self._infos is None:
             self._infos = self._load()
         return self._infos.get(slug)
@@ -109,7 +120,7 @@ def _note_page_key_sql() -> str:
             last_check=Max("live_revision__check_results__checked_at"),
         )
         .order_by()
-        .values_list("live_revision_id", "live_revision__rendered_at", "last_publish", "last_check")
+        .values_list("pk", "live_revision_id", "live_revision__rendered_at", "last_publish", "last_check")
         .query
     )
     sql, params = query.sql_with_params()
@@ -117,8 +128,8 @@ def _note_page_key_sql() -> str:
     return sql
 
 
-def note_page_key(slug: str) -> str:
-    """A cache key for a live note's page that changes whenever its content could.
+def note_page_version(slug: str) -> tuple[int, str]:
+    """A live note's id, and a cache key for its page that changes whenever its content could.
 
     One small query: the live revision, when it was last rendered (a re-render refreshes a
     cited equation number), the newest publish anywhere (a prerequisite's title) and the
@@ -130,7 +141,7 @@ def note_page_key(slug: str) -> str:
     if row is None:
         raise Http404("No such note")
     version = hashlib.sha256(repr(row).encode()).hexdigest()[:32]  # timestamps hold spaces
-    return f"note-page:{slug}:{version}"
+    return row[0], f"note-page:{slug}:{version}"
 
 
 def note_for_reader(slug: str) -> Note:

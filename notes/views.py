@@ -1,15 +1,11 @@
 """Reader pages. Each view asks a selector and hands the result to a template."""
 
-from django.conf import settings
-from django.db import OperationalError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 
-from notes import page_cache, selectors
+from notes import page_assembly, selectors
 from notes.diffs import inline_diff, revision_changes, side_by_side
 from notes.editorial.guide import authoring_guide
-from notes.graph import selectors as graph_selectors
 from notes.hooks import reader_layer
 from notes.models import Note
 
@@ -29,46 +25,10 @@ def topic_detail(request, slug):
     return render(request, "notes/topic.html", context)
 
 
-def _is_anonymous_without_state(request) -> bool:
-    """True when the page cannot differ from what any other anonymous reader gets."""
-    cookies = request.COOKIES
-    return (
-        not request.user.is_authenticated and settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
-    )
-
-
 def note_detail(request, slug):
-    # Anonymous readers share one cached, compressed copy per content version (page_cache).
-    if _is_anonymous_without_state(request):
-        try:
-            key = page_cache.page_key(selectors.note_page_key(slug))
-        except OperationalError:
-            # The database cannot say whether the page changed: the last copy any reader got
-            # is served (a page minutes old beats none); without one, config.outages' 503.
-            body = page_cache.newest(slug)
-            if body is None:
-                raise
-            return page_cache.response(request, body)
-        body = page_cache.cached(key)
-        if body is None:
-            body = page_cache.store(slug, key, render_to_string("notes/note.html", _note_page(slug), request))
-        return page_cache.response(request, body)
-    context = _note_page(slug)
-    # The reader's own layer (progress, annotations) comes from accounts through notes.hooks.
-    context.update(reader_layer().note_page(request, note=context["note"], revision=context["revision"]))
-    return render(request, "notes/note.html", context)
-
-
-def _note_page(slug: str) -> dict:
-    note = selectors.note_for_reader(slug)
-    revision = note.live_revision
-    return {
-        "note": note,
-        "revision": revision,
-        "body_html": revision.html,
-        "references": selectors.references_into(note),
-        "graph_context": graph_selectors.note_graph_context(note),
-    }
+    # Everyone's page comes from the cache: one shared body, with a signed-in reader's own
+    # parts (progress, annotations, their header) spliced in (notes.page_assembly).
+    return page_assembly.note_page(request, slug)
 
 
 def note_uses(request, slug, anchor):

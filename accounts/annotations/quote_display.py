@@ -12,6 +12,7 @@ shows as words with its formulas named (`quote_shown`), never as source.
 
 import re
 
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -166,5 +167,5 @@ def annotation_quotes_render(*, revision_ids=None, annotation_ids=None, every: b
             if row.kind == Annotation.Kind.EQUATION
             else "",
         )
-        Annotation.objects.filter(pk=row.pk, quote=row.quote).update(quote_html=html)
+        Annotation.objects.filter(pk=row.pk, quote=row.quote).update(quote_html=html, changed_at=timezone.now())
     return len(rows)

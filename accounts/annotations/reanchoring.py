@@ -14,6 +14,7 @@ editor undid a mistake. An orphan that is still not found is left exactly as it 
 from collections import Counter, defaultdict
 
 from django.db import connection
+from django.utils import timezone
 
 from accounts.annotations.anchoring import BLOCK, DIFF, FUZZY, ORPHAN, TEXT_KIND, Anchor, Outcome, plan_reanchor
 from accounts.models import Annotation
@@ -28,7 +29,7 @@ METHODS = {
 ANCHOR_FIELDS = ["kind", "block_id", "quote", "prefix", "suffix", "start", "end"]
 # quote_html is emptied when the quote changes: the publish renders nothing under its lock; the
 # quotes are typeset once it has committed (accounts.reader_layer.reanchor_on_publish).
-WRITTEN_FIELDS = ["revision", *ANCHOR_FIELDS, "quote_html", "state", "anchored_by", "anchor_score"]
+WRITTEN_FIELDS = ["revision", *ANCHOR_FIELDS, "quote_html", "state", "anchored_by", "anchor_score", "changed_at"]
 
 
 def _blocks(revision: Revision) -> dict[tuple[str, str], str]:
@@ -76,10 +77,10 @@ def annotations_reanchor(*, note: Note, revision: Revision) -> Counter:
     by fuzzy quote matching (`accounts.annotations.anchoring`), and records how (`anchored_by`, plus
     `anchor_score` for fuzzy matches); one that is not found becomes an orphan and keeps its
     last anchored revision and passage. Nothing is deleted; `made_on`, bodies and
-    `updated_at` (the reader's last edit) are untouched. The caller's transaction covers it,
+    `updated_at` (the reader's last edit) are untouched; `changed_at` says the page changed. The caller's transaction covers it,
     so a refused publish moves nothing. Returns how many annotations took each method.
     """
-    changed, counts = [], Counter()
+    changed, counts, now = [], Counter(), timezone.now()
     for row, outcome in _plan(note, revision):
         counts[outcome.method] += 1
         if outcome.method == ORPHAN:
@@ -98,6 +99,7 @@ def annotations_reanchor(*, note: Note, revision: Revision) -> Counter:
                 METHODS[outcome.method],
                 outcome.score,
             )
+        row.changed_at = now
         changed.append(row)
     _write(changed)
     return counts

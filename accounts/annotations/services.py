@@ -141,7 +141,9 @@ def _with_quote_html(annotation: Annotation) -> Annotation:
     annotation.quote_html = annotation_quote_html(
         kind=annotation.kind, quote=annotation.quote, revision=annotation.revision, block_id=annotation.block_id
     )
-    Annotation.objects.filter(pk=annotation.pk, quote=annotation.quote).update(quote_html=annotation.quote_html)
+    Annotation.objects.filter(pk=annotation.pk, quote=annotation.quote).update(
+        quote_html=annotation.quote_html, changed_at=timezone.now()
+    )
     return annotation
 
 
@@ -165,8 +167,9 @@ def annotation_update(*, annotation: Annotation, body: str, version: int) -> Ann
     version exactly one is saved and the others are told, never silently overwritten.
     """
     body_html = _body_html(body)
+    now = timezone.now()
     saved = Annotation.objects.filter(pk=annotation.pk, version=version).update(
-        body=body.strip(), body_html=body_html, version=F("version") + 1, updated_at=timezone.now()
+        body=body.strip(), body_html=body_html, version=F("version") + 1, updated_at=now, changed_at=now
     )
     if not saved:
         raise AnnotationConflict(current=Annotation.objects.get(pk=annotation.pk), yours=body)

@@ -116,7 +116,7 @@ def progress_mark(*, owner, slug: str, key: str, state: str, now: datetime | Non
     except IntegrityError:
         # Another request created the row between our read and our insert: the unique
         # constraint kept one row; write our state over it.
-        existing.update(**values)
+        existing.update(**values, updated_at=timezone.now())  # update() leaves auto_now alone
     if state == DerivationProgress.State.WORKED_THROUGH:
         card = review_card_ensure(owner=owner, note=note, derivation_key=key, now=now)
         if not was_worked_through:

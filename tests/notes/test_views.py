@@ -124,9 +124,11 @@ def test_note_page_query_count_is_constant(client, reader, publish, base, django
             client.get(url)
     client.force_login(reader)
     for slug in ("few", "many"):
-        # session, user, its two permission sets, note, topics, derivations, links in, graph version,
-        # the reader's marks and annotations
+        # session, user, version key, the reader's stamp; the shared body from the cache; the
+        # reader's parts: note, topics, derivations, their two permission sets, marks, annotations
         with django_assert_num_queries(11):
+            client.get(reverse("notes:note", args=[slug]))
+        with django_assert_num_queries(4):  # again: everything from the cache
             client.get(reverse("notes:note", args=[slug]))
 
 
