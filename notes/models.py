@@ -87,6 +87,7 @@ RENDER_FIELDS = frozenset(
         "summary_text",
         "search_text",
         "search_formulas",
+        "search_units",
         "anchors",
         "errors",
         "warnings",
@@ -131,6 +132,7 @@ class Revision(models.Model):
     summary_text = models.TextField(blank=True)  # the summary as plain text, formulas readable
     search_text = models.TextField(blank=True)  # snippet material (notes.rendering.fragments)
     search_formulas = models.JSONField(default=list)  # typeset HTML of search_text's placeholders
+    search_units = models.JSONField(default=list)  # sections, derivations, equations: anchors and lines
     anchors = models.JSONField(default=dict)  # anchor id -> the text a link to it shows
     errors = models.JSONField(default=list)
     warnings = models.JSONField(default=list)
@@ -405,52 +407,6 @@ class PublishRecord(models.Model):
         return f"{self.note_id}: {self.from_revision_id} -> {self.to_revision_id}"
 
 
-class SearchDocument(models.Model):
-    """What readers search in one live note, copied from its live revision by
-    `notes.search.services.search_document_update`; one row per live note, none for drafts.
-
-    The database indexes it beyond what this model declares (migration 0005): on PostgreSQL
-    a stored generated `search_vector` column with a GIN index, plus the small generated
-    `head_vector` that picks which matches to rank and the `notes_search_candidates`
-    function that reads it (0007); on SQLite the FTS5 table
-    `notes_searchdocument_fts` kept in step by triggers. Django's SQLite backend rebuilds a
-    table to alter it, which drops those triggers, so a migration that alters this table must
-    create them again; PostgreSQL refuses to alter a column the generated one reads.
-    """
-
-    note = models.OneToOneField(Note, on_delete=models.CASCADE, related_name="search_document")
-    revision = models.ForeignKey(Revision, on_delete=models.PROTECT, related_name="+")
-    title = models.CharField(max_length=200)
-    summary = models.TextField(blank=True)
-    body = models.TextField(blank=True)  # the revision's plain text: prose and formulas' TeX
-    derivations = models.TextField(blank=True)  # derivation titles, one a line
-    equations = models.TextField(blank=True)  # equation labels
-    math = models.TextField(blank=True)  # control sequences as words: \KL -> texKL
-    formulas = models.TextField(blank=True)  # each formula's TeX, one a line
-    # The live revision's search_text. Nullable because SQLite adds a nullable column in
-    # place, where any other would rebuild the table and drop the FTS5 triggers.
-    snippet_text = models.TextField(null=True, blank=True)  # noqa: DJ001
-    areas = models.CharField(max_length=500, blank=True)  # area slugs, space-separated and padded
-    updated_at = models.DateTimeField(auto_now=True)
-
-    def __str__(self) -> str:
-        return f"search row of {self.note_id}"
-
-
-class SearchFormula(models.Model):
-    """One typeset formula of a search row's `snippet_text`, by its placeholder's number, so
-    a snippet reads only the formulas it shows (a long note has hundreds)."""
-
-    document = models.ForeignKey(SearchDocument, on_delete=models.CASCADE, related_name="typeset_formulas")
-    number = models.PositiveIntegerField()
-    html = models.TextField()
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["document", "number"], name="search_formula_unique")]
-
-    def __str__(self) -> str:
-        return f"formula {self.number} of {self.document_id}"
-
-
-# The formula cache's table lives beside its store; imported here so that Django registers it.
+# Tables that live beside the code that keeps them; imported here so that Django registers them.
 from notes.formula_store import RenderedFormula  # noqa: E402, F401
+from notes.search.models import SearchDocument, SearchFormula, SearchTerm, SearchUnit  # noqa: E402, F401

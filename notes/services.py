@@ -33,6 +33,7 @@ def render_fields(result: RenderResult) -> dict:
         "summary_text": result.summary_text,
         "search_text": result.search_text,
         "search_formulas": result.search_formulas,
+        "search_units": result.search_units,
         "anchors": result.anchors,
         "errors": [p.as_dict() for p in result.errors],
         "warnings": [p.as_dict() for p in result.warnings],

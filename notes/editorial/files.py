@@ -14,6 +14,7 @@ from django.db import transaction
 
 from notes.editorial.services import note_publish
 from notes.graph.order import cycle_message, find_cycle
+from notes.importing import Conversion, convert_batch
 from notes.models import Note, Topic
 from notes.rendering import Problem, RenderResult, outline, render
 from notes.rendering.frontmatter import SLUG, SLUG_RULE
@@ -36,12 +37,14 @@ class NoteFile:
         return (self.result.errors if self.result else []) + self.problems
 
 
-def collect_paths(paths: list[str]) -> list[Path]:
+def collect_paths(paths: list[str], suffixes: tuple[str, ...] = (".md",)) -> list[Path]:
+    """Files given, and in folders every file with one of `suffixes` (only .md for native notes;
+    an import from another dialect also reads .markdown, .mdx and .qmd)."""
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(path.rglob("*.md")))
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in suffixes))
         elif path.exists():
             files.append(path)
         else:
@@ -65,6 +68,24 @@ def read_note_files(paths: list[Path]) -> list[NoteFile]:
             note.problems.append(Problem(1, 1, f"file name {path.name!r} must be a slug: {SLUG_RULE}"))
         notes.append(note)
     return notes
+
+
+def read_converted_files(
+    paths: list[Path], *, dialect: str, topic: str | None, known_topics: set[str] | None
+) -> tuple[list[NoteFile], list[Conversion]]:
+    """Files in another dialect, converted (notes.importing): each NoteFile holds the platform
+    Markdown under the slug its file name gives; the conversions carry the reports."""
+    texts, unreadable = [], []
+    for path in paths:
+        try:
+            texts.append((str(path), path.read_bytes().decode("utf-8")))
+        except UnicodeDecodeError as exc:
+            note = NoteFile(path, "", path.stem)
+            note.problems.append(Problem(1, 1, f"file is not UTF-8 ({exc.reason} at byte {exc.start})"))
+            unreadable.append(note)
+    conversions = convert_batch(texts, dialect=dialect, topic=topic, known_topics=known_topics)
+    notes = [NoteFile(Path(c.name), c.text, c.slug) for c in conversions]
+    return notes + unreadable, conversions
 
 
 def read_topics(paths: list[str]) -> list[dict] | None:

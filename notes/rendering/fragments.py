@@ -10,6 +10,10 @@ a snippet shows are read back (notes.search.snippets).
 
 Code blocks are not snippet material (they are source), and neither is a formula that
 typesets to nothing (a display holding only \\newcommand lines).
+
+The blocks are also grouped into the units a search result can land on (`search_units`): each
+section (the blocks under a heading, up to the next), each derivation, and each labelled
+equation (its display), with the page anchor a link goes to.
 """
 
 import re
@@ -106,14 +110,52 @@ class _Collector:
         return " ".join("".join(parts).split())
 
 
-def search_fragments(tokens: list[Token], clean) -> tuple[str, list[str]]:
-    """(blocks, one a line, formulas as placeholders; each placeholder's HTML), in page order."""
-    collector = _Collector(clean)
-    blocks = []
+class _Units:
+    """The units being filled as blocks arrive in page order."""
+
+    def __init__(self, numbers: dict[str, int]):
+        self.numbers = numbers  # equation label -> its number
+        self.units: list[dict] = []
+        self.section: dict | None = None
+        self.derivation: dict | None = None
+
+    def open(self, kind: str, anchor: str, title: str) -> dict:
+        unit = {"kind": kind, "anchor": anchor, "title": title, "lines": []}
+        self.units.append(unit)
+        return unit
+
+    def block(self, line: int, token: Token) -> None:
+        """Block number `line` joins the derivation or section it is in; a labelled display is
+        also a unit of its own (found by its TeX and its label's words)."""
+        owner = self.derivation or self.section
+        if owner is not None:
+            owner["lines"].append(line)
+        for label in token.meta.get("labels") or [] if token.type in {"math_block", "amsmath"} else []:
+            self.open("equation", label, f"Equation ({self.numbers.get(label, '?')})")["lines"] = [line]
+
+
+def search_fragments(tokens: list[Token], clean, numbers: dict[str, int]) -> tuple[str, list[str], list[dict]]:
+    """(blocks, one a line, formulas as placeholders; each placeholder's HTML; the units), in
+    page order. A unit is {kind: section | derivation | equation, anchor, title, lines}, its
+    lines the numbers of its blocks; blocks before the first heading belong to no unit (a
+    result there lands on the note itself)."""
+    collector, units = _Collector(clean), _Units(numbers)
+    blocks: list[str] = []
+    heading = None  # a section whose title is its heading's line, formulas as placeholders
     for token in tokens:
-        if token.type == "inline":
-            blocks.append(collector.inline(token))
-        elif token.type in {"math_block", "amsmath"}:
-            blocks.append(collector.formula(token))
-    text = BLOCK_SEPARATOR.join(" ".join(b.split()) for b in blocks if b.strip())
-    return text, collector.formulas
+        if token.type == "heading_open":
+            units.section = heading = units.open("section", token.attrGet("id") or "", token.meta.get("text", ""))
+        elif token.type == "container_derivation_open":
+            units.derivation = units.open("derivation", token.meta.get("key", ""), token.meta.get("title", ""))
+        elif token.type == "container_derivation_close":
+            units.derivation = None
+        elif token.type == "inline" or token.type in {"math_block", "amsmath"}:
+            block = collector.inline(token) if token.type == "inline" else collector.formula(token)
+            block = " ".join(block.split())
+            if heading is not None:
+                heading["title"], heading = block or heading["title"], None
+            if block:
+                blocks.append(block)
+                units.block(len(blocks) - 1, token)
+    found = [unit for unit in units.units if unit["anchor"] and unit["lines"]]
+    return BLOCK_SEPARATOR.join(blocks), collector.formulas, found

@@ -6,17 +6,22 @@ from functools import lru_cache
 
 import yaml
 
+from .result import Problem
+
 # Bounded so every slug fits the database columns that hold it.
 SLUG = re.compile(r"(?=.{1,100}$)[a-z0-9]+(?:-[a-z0-9]+)*")
 # The rule in words, for every message that refuses a slug (front matter, files, editor).
 SLUG_RULE = "lowercase letters, digits and single hyphens, at most 100 characters"
-KNOWN_KEYS = {"title", "short_title", "slug", "summary", "topics", "prerequisites"}
+KNOWN_KEYS = {"title", "short_title", "aliases", "slug", "summary", "topics", "prerequisites"}
 MAX_TITLE = 200
 MAX_SHORT_TITLE = 40  # it stands in running text: "as in Gaussian KL (3)"
 MAX_SUMMARY = 600
+# Other names readers search by (backprop, SGD, ELBO): searched with the title's weight.
+MAX_ALIASES = 12
+MAX_ALIAS = 60
 
 
-def _key_line(content: str, key: str) -> int:
+def key_line(content: str, key: str) -> int:
     """0-based line of `key:` inside the front matter, or 0 when it is absent."""
     for number, line in enumerate(content.splitlines()):
         if re.match(rf"\s*{re.escape(key)}\s*:", line):
@@ -27,6 +32,20 @@ def _key_line(content: str, key: str) -> int:
 # Front matter this long or shorter is remembered (an editor's preview re-renders the same
 # header on every pause in typing; YAML in pure Python costs milliseconds).
 REMEMBERED_CHARS = 4096
+
+
+def _mapping(content: str) -> tuple[dict, tuple[int, int, str] | None]:
+    """The front matter as a mapping, or the problem that it is not one."""
+    try:
+        data = yaml.safe_load(content) if content.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        reason = getattr(exc, "problem", None) or str(exc)
+        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
+        return {}, (line, col, f"front matter is not valid YAML: {reason}")
+    if not isinstance(data, dict):
+        return {}, (0, 1, "front matter must be a mapping of keys (title: ..., summary: ...)")
+    return data, None
 
 
 def parse_front_matter(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
@@ -46,18 +65,12 @@ def _remembered(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
 
 def _parse(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
     problems: list[tuple[int, int, str]] = []
-    try:
-        data = yaml.safe_load(content) if content.strip() else {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        reason = getattr(exc, "problem", None) or str(exc)
-        line, col = (mark.line, mark.column + 1) if mark else (0, 1)
-        return {}, [(line, col, f"front matter is not valid YAML: {reason}")]
-    if not isinstance(data, dict):
-        return {}, [(0, 1, "front matter must be a mapping of keys (title: ..., summary: ...)")]
+    data, refused = _mapping(content)
+    if refused:
+        return {}, [refused]
 
     def problem(key: str, message: str) -> None:
-        problems.append((_key_line(content, key), 1, message))
+        problems.append((key_line(content, key), 1, message))
 
     for key in sorted(set(data) - KNOWN_KEYS):
         problem(key, f"unknown front matter key {key!r}; known keys: {', '.join(sorted(KNOWN_KEYS))}")
@@ -74,6 +87,15 @@ def _parse(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
             problem(key, f"'{key}' is {len(value)} characters; keep it under {limit}")
         else:
             clean[key] = " ".join(value.split())
+
+    if "aliases" in data:
+        aliases, anchors, message = _aliases(data["aliases"])
+        if message:
+            problem("aliases", message)
+        else:
+            clean["aliases"] = aliases
+            if anchors:
+                clean["alias_anchors"] = anchors
 
     if "slug" in data:
         slug = data["slug"]
@@ -95,3 +117,48 @@ def _parse(content: str) -> tuple[dict, list[tuple[int, int, str]]]:
             continue
         clean[key] = value
     return clean, problems
+
+
+def _aliases(value) -> tuple[list[str], dict[str, str], str]:
+    """The aliases cleaned (spaces collapsed), those that name one part of the note with that
+    part's anchor (`{MHA: "#multi-head-attention"}`, as a redirect to a section), or a
+    message saying what to fix."""
+    usage = "'aliases' must be a list of names readers search by, e.g. [backprop, BP, {MHA: \"#multi-head\"}]"
+    if not isinstance(value, list):
+        return [], {}, usage
+    aliases, anchors = [], {}
+    for item in value:
+        if isinstance(item, dict) and len(item) == 1:
+            ((name, anchor),) = item.items()
+            if not isinstance(name, str) or not isinstance(anchor, str) or not anchor.strip("# "):
+                return [], {}, usage
+            name = " ".join(name.split())
+            anchors[name] = anchor.strip().lstrip("#")
+        elif isinstance(item, str):
+            name = " ".join(item.split())
+        else:
+            return [], {}, usage
+        if not name:
+            return [], {}, usage
+        aliases.append(name)
+    if len(aliases) > MAX_ALIASES:
+        return [], {}, f"'aliases' lists {len(aliases)} names; keep it to {MAX_ALIASES}"
+    long = next((a for a in aliases if len(a) > MAX_ALIAS), None)
+    if long:
+        return [], {}, f"alias {long[:20]!r}... is {len(long)} characters; keep each under {MAX_ALIAS}"
+    if len({a.casefold() for a in aliases}) != len(aliases):
+        return [], {}, "'aliases' lists the same name twice"
+    return aliases, anchors, ""
+
+
+def alias_anchor_problems(source: str, front_matter: dict, anchors: dict[str, str]) -> list[Problem]:
+    """An alias that names one part of the note must name a heading, derivation or equation of
+    it; each that does not is an error at the `aliases:` line of the note's `source`."""
+    line = key_line(source, "aliases") + 1
+    return [
+        Problem(
+            line, 1, f"alias {name!r} points at #{anchor}, which is not a heading, derivation or equation of this note"
+        )
+        for name, anchor in front_matter.get("alias_anchors", {}).items()
+        if anchor not in anchors
+    ]

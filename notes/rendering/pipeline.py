@@ -20,7 +20,7 @@ from markdown_it.token import Token
 
 from . import formula_cache
 from .fragments import search_fragments
-from .frontmatter import parse_front_matter
+from .frontmatter import alias_anchor_problems, parse_front_matter
 from .ids import id_is_reserved
 from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
@@ -38,7 +38,6 @@ MAX_DERIVATION_TITLE = 200
 MAX_HEADING_ID = 80
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 REFUSED_IN_MATH = "links, classes, ids, styles and images"
-
 
 IMAGE_OUTSIDE = (
     "image {src!r} is on another site, which the pages' security policy blocks (readers would see a "
@@ -147,6 +146,7 @@ class _NoteRender:
         self.walk_blocks(tokens)
         self.walk_summary()
         tokens = self.structure_derivations(tokens)
+        self.result.errors += alias_anchor_problems(self.source, self.result.front_matter, self.anchors)
         if not typeset:
             return self.result
         self.typeset()
@@ -453,7 +453,8 @@ class _NoteRender:
         result.plain_text = plain_text(tokens)
         summary_html = renderer.renderInline(self.summary.children, options, self.env)
         result.summary_html, result.summary_text = self.clean(summary_html), summary_text(self.summary)
-        result.search_text, result.search_formulas = search_fragments(tokens, self.clean)
+        fragments = search_fragments(tokens, self.clean, self.equation_numbers)
+        result.search_text, result.search_formulas, result.search_units = fragments
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", prose(tokens)))
 
     def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:

@@ -77,6 +77,9 @@ class RenderResult:
     # and each placeholder's typeset HTML: search snippets are cut from these, never from source.
     search_text: str = ""
     search_formulas: list[str] = field(default_factory=list)
+    # What a search result can land on: sections, derivations, labelled equations, each with its
+    # anchor and the numbers of its lines in search_text (notes.rendering.fragments).
+    search_units: list[dict] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
     front_matter: dict = field(default_factory=dict)
     toc: list[TocEntry] = field(default_factory=list)

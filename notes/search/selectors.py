@@ -1,36 +1,50 @@
-"""Reads of search: `search_notes` is the only reader and returns the same `SearchHit`s on
-both engines.
+"""Reads of search: `search` is the only reader and returns the same results on both engines.
 
-Each live note has one `SearchDocument` row (notes.search.services). The database indexes
-that row itself (migration 0005): on PostgreSQL a stored generated, weighted `tsvector`
-column with a GIN index, plus a small head vector that picks which matches to rank (0007);
-on SQLite an FTS5 table kept in step by triggers.
+Each live note has one `SearchDocument` row and a `SearchUnit` row per section, derivation and
+labelled equation (notes.search.services). The database indexes them itself (migrations
+0005, 0007, 0011): on PostgreSQL stored generated, weighted `tsvector` columns with GIN
+indexes, plus a small head vector that picks which matches to rank; on SQLite FTS5 tables
+kept in step by triggers.
+
+A search, in a fixed number of queries whatever the data:
+1. the vocabulary: which words the site knows, and the words the last one may be the start of;
+2. the notes, ranked (notes.search.ranking);
+3. the parts of them that match, and the snippet material of the ones results land on
+   (notes.search.landing);
+4. the areas' titles and the typeset formulas the snippets and unit titles show;
+and, only when a query finds fewer than CORRECT_BELOW notes and has words the site does not
+use, the corrections and the notes for the corrected query.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from django.db import connection
 from django.db.models import Q
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from notes.models import SearchFormula, Topic
-from notes.search.query import ParsedQuery, parse_query, to_fts5, to_websearch
-from notes.search.snippets import SnippetCutter
+from notes.search import vocabulary
+from notes.search.landing import landings
+from notes.search.query import ParsedQuery, parse_query
+from notes.search.ranking import note_rows
+from notes.search.snippets import SnippetCutter, formula_numbers, fragment_html
 
 DEFAULT_LIMIT = 20
-# PostgreSQL: how many matches, the best by the head, are ranked by the full vector. Five
-# pages' worth: enough that the body's weight reorders the top, few enough to stay cheap.
-RERANK_CANDIDATES = 100
+CORRECT_BELOW = 3  # a query finding fewer notes than this is worth correcting
+UNIT_KINDS = {"section": "Section", "derivation": "Derivation", "equation": ""}
 
 
 @dataclass(frozen=True)
 class SearchHit:
     """One result. `rank` orders hits of one search (higher is better); its scale differs
-    between engines. `snippet` is the matching passage, escaped, its formulas typeset from
-    HTML stored at render time and the matches in <mark> (notes.search.snippets); empty when
-    no passage matched (the title or summary did). `summary_html` is the typeset summary,
-    `summary` the same as plain text."""
+    between engines. `anchor` is the part of the note the result lands on (a section's,
+    derivation's or equation's id), "" when the note as a whole is the answer (its title or
+    aliases satisfy the query, or no part matched); `unit_title` is that part's title as
+    HTML (a heading's formulas typeset). `snippet` is the matching passage, escaped, its
+    formulas typeset from HTML stored at render time and the matches in <mark>
+    (notes.search.snippets); empty when no passage matched. `summary_html` is the typeset
+    summary, `summary` the same as plain text; `alias` the alias the query matched, if any."""
 
     slug: str
     title: str
@@ -40,119 +54,134 @@ class SearchHit:
     rank: float
     title_match: bool
     snippet: SafeString
+    anchor: str = ""
+    unit_kind: str = ""  # section, derivation, equation
+    unit_title: SafeString = mark_safe("")
+    alias: str = ""
+
+    @property
+    def url(self) -> str:
+        base = reverse("notes:note", args=[self.slug])
+        return f"{base}#{self.anchor}" if self.anchor else base
+
+    @property
+    def unit_label(self) -> str:
+        """What the unit is, in words: "Section", "Derivation" ("" for an equation, whose
+        title says it)."""
+        return UNIT_KINDS.get(self.unit_kind, "")
 
 
-# PostgreSQL ranks in two phases (migration 0007). Reading a note's full vector from TOAST
-# costs more than anything else here, so `notes_search_candidates` takes every match from
-# the GIN index and picks the best by the rank over a small inline head vector (title,
-# summary, derivation titles, labels, the body's opening). Title match and the full
-# weighted rank order just those candidates. Snippets are cut in Python from the rows'
-# stored fragments (notes.search.snippets), as on SQLite.
-_PG_SQL = """
-WITH q AS (
-    SELECT websearch_to_tsquery('english', %(match)s) AS match
-), top AS (
-    SELECT d.id,
-           to_tsvector('english', d.title) @@ q.match AS title_match,
-           ts_rank(d.search_vector, q.match) AS rank
-    FROM q, notes_search_candidates(q.match, %(area)s, %(candidates)s) AS c(id)
-    JOIN notes_searchdocument d ON d.id = c.id
-    ORDER BY title_match DESC, rank DESC, d.title, d.id
-    LIMIT %(limit)s
-)
-SELECT d.id, n.slug, d.title, d.summary, r.summary_html, r.summary_text, d.areas, top.rank, top.title_match,
-       d.snippet_text
-FROM top
-JOIN notes_searchdocument d ON d.id = top.id
-JOIN notes_note n ON n.id = d.note_id
-JOIN notes_revision r ON r.id = d.revision_id
-ORDER BY top.title_match DESC, top.rank DESC, d.title, d.id
-"""
+@dataclass(frozen=True)
+class SearchResults:
+    """A search's hits. `corrected_from` is the reader's query when it found almost nothing
+    and its corrected spelling (`query`) was searched instead; `suggestion` a corrected
+    spelling offered beside the hits of the query as typed; `partial_from` the index of the
+    first hit that has only some of the query's words."""
 
-# SQLite: bm25 weights mirror PostgreSQL's A/B/C/D (title, summary, body, derivation
-# titles, equation labels, math). bm25 adds a column's weight per use before saturating, so
-# a word used often in the body would outrank one use in the summary; a match in the head
-# columns (title, summary, derivation titles, labels) is sorted first instead, as
-# PostgreSQL's ranking does.
-_SQLITE_SQL = """
-WITH top AS (
-    SELECT d.id,
-           d.id IN (SELECT rowid FROM notes_searchdocument_fts WHERE notes_searchdocument_fts MATCH %s) AS title_match,
-           d.id IN (SELECT rowid FROM notes_searchdocument_fts WHERE notes_searchdocument_fts MATCH %s) AS head_match,
-           -bm25(notes_searchdocument_fts, 10.0, 4.0, 1.0, 4.0, 4.0, 0.5) AS rank
-    FROM notes_searchdocument_fts
-    JOIN notes_searchdocument d ON d.id = notes_searchdocument_fts.rowid
-    WHERE notes_searchdocument_fts MATCH %s AND (%s = '' OR instr(d.areas, ' ' || %s || ' ') > 0)
-    ORDER BY title_match DESC, head_match DESC, rank DESC, d.title, d.id
-    LIMIT %s
-)
-SELECT d.id, n.slug, d.title, d.summary, r.summary_html, r.summary_text, d.areas, top.rank, top.title_match,
-       d.snippet_text
-FROM top
-JOIN notes_searchdocument d ON d.id = top.id
-JOIN notes_note n ON n.id = d.note_id
-JOIN notes_revision r ON r.id = d.revision_id
-ORDER BY top.title_match DESC, top.head_match DESC, top.rank DESC, d.title, d.id
-"""
+    query: str
+    hits: list[SearchHit] = field(default_factory=list)
+    corrected_from: str = ""
+    suggestion: str = ""
+    # hits from `partial_from` on have only some of the query's words: no note had all of them
+    partial_from: int | None = None
 
 
-def _rows(query: ParsedQuery, area: str, limit: int) -> list[tuple]:
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                _PG_SQL,
-                {
-                    "match": to_websearch(query),
-                    "area": area,
-                    "limit": limit,
-                    "candidates": max(limit, RERANK_CANDIDATES),
-                },
-            )
-        else:
-            match = to_fts5(query)
-            title_match = "{title} : (" + match + ")"
-            head_match = "{title summary derivations equations} : (" + match + ")"
-            cursor.execute(_SQLITE_SQL, [title_match, head_match, match, area, area, limit])
-        return cursor.fetchall()
+def search(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -> SearchResults:
+    """Live notes matching `query` (words, "phrases", -exclusion, OR; `\\name` for a TeX
+    control sequence; its last word may be unfinished), best first, at most `limit`, each
+    landing on its best-matching part. `area` keeps notes in that area (a root topic's slug).
+    Raises QueryError for a query that cannot be searched; an empty query finds nothing.
 
-
-def search_notes(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -> list[SearchHit]:
-    """Live notes matching `query` (the websearch subset: words, "phrases", -exclusion, OR;
-    `\\name` for a TeX control sequence), best first, at most `limit`, in at most three queries
-    (the matches, their areas' titles, the typeset formulas their snippets show).
-
-    Notes whose title alone satisfies the query come first, then by the engine's weighted
-    rank (title > summary, derivation titles, equation labels > body > math tokens). On
-    PostgreSQL that rank orders the RERANK_CANDIDATES matches that rank best over the head
-    (those fields and the body's opening): when more notes match, one that uses the words
-    only past its opening can be missing from a page the full rank alone would give it.
-    `area` keeps notes in that area (a root topic's slug). Raises QueryError for a query that
-    cannot be searched; an empty query finds nothing.
+    On PostgreSQL the rank orders the RERANK_CANDIDATES matches that rank best over the head
+    (notes.search.ranking): when more notes match, one that uses the words only past its
+    opening can be missing from a page the full rank alone would give it.
     """
     parsed = parse_query(query)
     if parsed is None:
-        return []
-    rows = _rows(parsed, area or "", limit)
+        return SearchResults(query="")
+    area = area or ""
+    parsed, unknown = _with_vocabulary(parsed)
+    hits = _hits(parsed, area, limit)
+    results = SearchResults(query=query, hits=hits)
+    if len(hits) < CORRECT_BELOW and unknown:
+        results = _corrected(results, parsed, unknown, area, limit)
+    if len(results.hits) < CORRECT_BELOW and len(parsed.positive_terms()) > 1:
+        # A reader's question rarely has all its words in one note: the notes with most of
+        # them follow the ones with all.
+        searched = parse_query(results.query) if results.corrected_from else parsed
+        seen = {hit.slug for hit in results.hits}
+        more = [hit for hit in _hits(searched, area, limit, any_term=True) if hit.slug not in seen]
+        if more:
+            hits = results.hits + more[: limit - len(results.hits)]
+            results = replace(results, hits=hits, partial_from=len(results.hits))
+    return results
+
+
+def _corrected(results: SearchResults, parsed: ParsedQuery, unknown: list[str], area: str, limit: int):
+    """The results of the query with its misspelt words corrected, if it found nothing as
+    typed and finds something corrected; else the results as typed, with the corrected
+    spelling offered when there is one."""
+    fixes = vocabulary.corrections(unknown)
+    if not fixes:
+        return results
+    corrected = parsed.respelled(fixes)
+    if results.hits:  # found something as typed: keep it, and offer the spelling the site uses
+        return replace(results, suggestion=corrected.text())
+    corrected, _ = _with_vocabulary(corrected)
+    fixed_hits = _hits(corrected, area, limit)
+    if not fixed_hits:
+        return results
+    return SearchResults(query=corrected.text(), hits=fixed_hits, corrected_from=results.query)
+
+
+def _with_vocabulary(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
+    """The query with its last word also matching the site's words it begins, and the words
+    the site does not use (candidates for correction): two queries."""
+    words = parsed.words()
+    found = vocabulary.known(words)
+    last = parsed.last_term()
+    finished = vocabulary.completions(last.words[0].casefold()) if last else ()
+    if finished:
+        parsed = parsed.completed(finished)
+    unfinished = last.words[0].casefold() if finished else None
+    return parsed, [w for w in words if w not in found and w != unfinished]
+
+
+def _hits(parsed: ParsedQuery, area: str, limit: int, *, any_term: bool = False) -> list[SearchHit]:
+    """The hits of a parsed query (with `any_term`, of any of its terms): at most four queries
+    (notes, their best parts, areas' titles, typeset formulas), one when nothing matches."""
+    rows = note_rows(parsed, area, limit, any_term=any_term)
     if not rows:
         return []
-    slugs = {slug for row in rows for slug in row[6].split()}
-    area_titles = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "title"))
     cutter = SnippetCutter(parsed)
-    snippets = {row[0]: cutter.cut(row[9]) for row in rows}
-    formulas = _typeset_formulas({doc: s.numbers for doc, s in snippets.items() if s and s.numbers})
+    units = landings(parsed, cutter, rows)
+    slugs = {slug for row in rows for slug in row.areas.split()}
+    area_titles = dict(Topic.objects.filter(slug__in=slugs).values_list("slug", "title"))
+    snippets = {row.id: cutter.cut(units[row.id].snippet_text if row.id in units else row.snippet_text) for row in rows}
+    wanted = {doc: set(s.numbers) if s else set() for doc, s in snippets.items()}
+    for doc, landing in units.items():
+        wanted[doc] |= formula_numbers(landing.title)
+    formulas = _typeset_formulas({doc: numbers for doc, numbers in wanted.items() if numbers})
     return [
-        SearchHit(
-            slug=slug,
-            title=title,
-            summary=summary_text or summary,
-            summary_html=mark_safe(summary_html) if summary_html else escape(summary),
-            areas=tuple((s, area_titles.get(s, s)) for s in areas.split()),
-            rank=float(rank),
-            title_match=bool(title_match),
-            snippet=snippets[doc].html(formulas.get(doc, {})) if snippets[doc] else mark_safe(""),
-        )
-        for doc, slug, title, summary, summary_html, summary_text, areas, rank, title_match, _ in rows
+        _hit(row, units.get(row.id), snippets[row.id], formulas.get(row.id, {}), area_titles, cutter) for row in rows
     ]
+
+
+def _hit(row, landing, snippet, formulas: dict[int, str], area_titles: dict[str, str], cutter) -> SearchHit:
+    return SearchHit(
+        slug=row.slug,
+        title=row.title,
+        summary=row.summary_text or row.summary,
+        summary_html=mark_safe(row.summary_html) if row.summary_html else escape(row.summary),
+        areas=tuple((s, area_titles.get(s, s)) for s in row.areas.split()),
+        rank=float(row.rank),
+        title_match=bool(row.title_match),
+        snippet=snippet.html(formulas) if snippet else mark_safe(""),
+        anchor=landing.anchor if landing else "",
+        unit_kind=landing.kind if landing else "",
+        unit_title=fragment_html(landing.title, formulas) if landing else mark_safe(""),
+        alias=cutter.matching_alias(row.aliases) if row.title_match else "",
+    )
 
 
 def _typeset_formulas(wanted: dict[int, set[int]]) -> dict[int, dict[int, str]]:

@@ -2,8 +2,8 @@
 
 from django.db import transaction
 
-from notes.models import Note, SearchDocument, SearchFormula
-from notes.search.document import area_slugs, build_document
+from notes.models import Note, SearchDocument, SearchFormula, SearchTerm, SearchUnit
+from notes.search.document import area_slugs, build_document, build_units, vocabulary
 
 
 @transaction.atomic
@@ -22,6 +22,8 @@ def search_document_update(*, note: Note) -> SearchDocument | None:
         return None
     fields = build_document(
         title=revision.title,
+        aliases=revision.front_matter.get("aliases", []),
+        alias_anchors=revision.front_matter.get("alias_anchors", {}),
         summary=revision.summary,
         plain_text=revision.plain_text,
         derivation_titles=list(revision.derivations.values_list("title", flat=True)),
@@ -30,9 +32,29 @@ def search_document_update(*, note: Note) -> SearchDocument | None:
     )
     fields["snippet_text"] = revision.search_text
     document, _ = SearchDocument.objects.update_or_create(note=note, defaults={"revision": revision, **fields})
-    # Snippets read formulas by number; the numbers are the live revision's, so all go.
+    # Snippets read formulas by number, units by position; both are the live revision's, so all go.
     document.typeset_formulas.all().delete()
     SearchFormula.objects.bulk_create(
         SearchFormula(document=document, number=n, html=html) for n, html in enumerate(revision.search_formulas)
     )
+    document.units.all().delete()
+    units = build_units(revision.search_text, revision.search_units)
+    SearchUnit.objects.bulk_create(SearchUnit(document=document, **unit) for unit in units)
+    terms = vocabulary(fields, units, revision.search_text)
+    SearchTerm.objects.bulk_create((SearchTerm(term=t) for t in sorted(terms)), ignore_conflicts=True, batch_size=500)
     return document
+
+
+def search_terms_rebuild() -> int:
+    """The vocabulary afresh from every live note's search rows (words are otherwise only
+    added); returns its size."""
+    terms: set[str] = set()
+    documents = SearchDocument.objects.select_related("revision").prefetch_related("units")
+    for document in documents:
+        units = [{"title": unit.title} for unit in document.units.all()]
+        fields = {name: getattr(document, name) for name in ("title", "aliases", "summary", "derivations")}
+        terms |= vocabulary(fields, units, document.revision.search_text)
+    with transaction.atomic():
+        SearchTerm.objects.all().delete()
+        SearchTerm.objects.bulk_create((SearchTerm(term=t) for t in sorted(terms)), batch_size=500)
+    return len(terms)

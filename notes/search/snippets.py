@@ -61,6 +61,23 @@ class Snippet:
         return mark_safe("".join(out))
 
 
+def formula_numbers(text: str) -> set[int]:
+    """The placeholders' numbers in a search_text line."""
+    return {int(number) for _, number, _, _ in _TOKEN.findall(text) if number}
+
+
+def fragment_html(text: str, formulas: dict[int, str]) -> SafeString:
+    """A search_text line (a heading, say) as HTML: its words escaped, its formulas typeset."""
+    out = []
+    for space, number, _, word in _TOKEN.findall(text):
+        out.append(" " if space and out else "")
+        if number:
+            out.append(f'<span class="snippet-formula">{formulas.get(int(number), "")}</span>')
+        else:
+            out.append(escape(word))
+    return mark_safe("".join(out))
+
+
 class SnippetCutter:
     """Cuts snippets for one query."""
 
@@ -76,10 +93,41 @@ class SnippetCutter:
             if len(term.words) == 1 and len(term.words[0]) >= 2:
                 # The same term as the word: `softmax` in prose and \softmax count once.
                 self.names[term.words[0].casefold()] = keys[0]
-        self.words = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, sorted(prefixes))) + r")\w*", re.I)
+        self.prefixes = prefixes
+        # A word of three letters or more matches as a prefix (longest first, so `divi` wins
+        # over `d` in "divide"); a shorter one (`d`, `k`) only as a whole word.
+        longer = sorted((p for p in prefixes if len(p) >= 3), key=lambda p: (-len(p), p))
+        short = sorted(p for p in prefixes if len(p) < 3)
+        pattern = "|".join([*(f"{re.escape(p)}(?=\\w*)" for p in longer), *(f"{re.escape(p)}(?!\\w)" for p in short)])
+        self.words = re.compile(rf"(?<!\w)({pattern})\w*", re.I)
         self.has_words = bool(prefixes)
         # A control sequence, or an operator name spelled out (\operatorname{softmax}).
         self.formula = re.compile(r"\\([A-Za-z]+)|\\(?:operatorname\*?|mathrm)\{([A-Za-z]+)\}")
+
+    @property
+    def term_count(self) -> int:
+        """How many distinct terms the query has (a word and its TeX name count once)."""
+        return len(self.prefixes | set(self.names.values()))
+
+    def terms_in(self, text: str) -> frozenset[str]:
+        """The query's terms a search_text line (a heading, say) holds."""
+        return frozenset().union(*(t.keys for t in self._tokens(text)))
+
+    def matching_alias(self, aliases: str) -> str:
+        """Of a note's aliases (one a line), the one holding most of the query's words (the
+        shorter of equals: the closer name), or ""."""
+        if not self.has_words:
+            return ""
+        scored = [(len(self.terms_in(alias)), -len(alias), alias) for alias in aliases.split("\n") if alias]
+        best = max(scored, default=(0, 0, ""))
+        return best[2] if best[0] else ""
+
+    def _may_match(self, block: str) -> bool:
+        """A quick look before a block is cut into tokens: most blocks of a note match nothing."""
+        if self.has_words and self.words.search(block):
+            return True
+        lowered = block.casefold()
+        return any(name in lowered for name in self.names)
 
     def _keys_of_word(self, word: str) -> frozenset[str]:
         if not self.has_words:
@@ -105,7 +153,7 @@ class SnippetCutter:
         the most matches, then the first."""
         best, best_score = None, (0, False, 0)
         for block in (text or "").split("\n"):
-            if not block:
+            if not block or not self._may_match(block):
                 continue
             tokens = self._tokens(block)
             matched = [t for t in tokens if t.keys]

@@ -43,7 +43,7 @@ function enhance(form, index) {
   list.setAttribute("role", "listbox");
   list.setAttribute("aria-label", "Matching notes");
   list.hidden = true;
-  form.append(list);
+  input.parentElement.append(list); // under the box: the header form, or the search page's row of fields
   input.setAttribute("role", "combobox");
   input.setAttribute("aria-autocomplete", "list");
   input.setAttribute("aria-controls", list.id);
@@ -97,6 +97,12 @@ function enhance(form, index) {
     link.href = result.url;
     link.tabIndex = -1;
     link.append(span("instant-title", result.title));
+    if (result.alias) link.append(span("instant-alias", `also: ${result.alias}`));
+    if (result.unit) {
+      // Where the result lands: "Section: Backpropagation through time", "Equation (3)".
+      const where = result.unit.label ? [`${result.unit.label}: `] : [];
+      link.append(span("instant-unit", ...where, ...typesetNodes(result.unit.title_html)));
+    }
     link.append(span("instant-snippet", ...typesetNodes(result.snippet || result.summary_html)));
     item.append(link);
     return item;
@@ -120,7 +126,12 @@ function enhance(form, index) {
       const data = await response.json();
       if (data.error) show([message(data.error)]);
       else if (!data.results.length) show([message("No live note matches.")]);
-      else show(data.results.map(option));
+      else {
+        const items = data.results.map(option);
+        if (Number.isInteger(data.partial_from)) items.splice(data.partial_from, 0, message("With some of these words:"));
+        if (data.corrected_from) items.unshift(message(`Showing results for “${data.query}”`));
+        show(items);
+      }
     } catch (error) {
       if (error.name !== "AbortError") close(); // the form still works: Enter submits it
     }

@@ -123,3 +123,33 @@ def test_search_page_and_dropdown_show_typeset_math_and_no_source(live_server, p
     assert option.locator("mark").count() >= 1
     shown = option.inner_text()
     assert not [mark for mark in SOURCE_MARKS if mark in shown], shown
+
+
+LONG_BODY = "\n\n".join(
+    [f"## Section {n}\n\n" + "Filler prose about nothing in particular, long enough to scroll. " * 30 for n in range(4)]
+    + ["## Gradient clipping\n\nClipping rescales the update when its norm is too large.\n"]
+)
+
+
+def test_a_result_lands_on_its_passage_and_the_page_marks_it(live_server, page, publish):
+    publish("training", note_source("Training recurrent networks", body=LONG_BODY))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.emulate_media(reduced_motion="reduce")  # no smooth scroll to wait for
+    page.goto(f"{live_server.url}/search/")
+    box = page.locator("#search-q")
+    box.press_sequentially("gradient clip", delay=20)  # the last word as typed, unfinished
+    option = page.locator(".search-fields .instant-results [role=option]").first
+    option.wait_for()
+    assert option.locator(".instant-unit").inner_text() == "Section: Gradient clipping"
+    results = option.locator("xpath=..").bounding_box()
+    field = box.bounding_box()
+    # under the row of fields (on a phone: under the area and the button), not off screen
+    assert field["y"] + field["height"] <= results["y"] < field["y"] + 150
+    box.press("ArrowDown")
+    box.press("Enter")
+    page.wait_for_url(re.compile(r"/notes/training/#gradient-clipping$"))
+    heading = page.locator("h2#gradient-clipping")
+    assert heading.evaluate("h => h.matches(':target')")
+    box = heading.bounding_box()
+    assert 0 <= box["y"] < 844  # scrolled to it
+    assert heading.evaluate("h => getComputedStyle(h).backgroundColor") != "rgba(0, 0, 0, 0)"  # marked

@@ -286,8 +286,8 @@ def test_retiring_takes_the_note_offline_and_keeps_its_history(client, publish, 
 
 def test_a_retired_note_leaves_search(publish, editor, target):
     from notes.editorial.services import note_retire
-    from notes.search.selectors import search_notes
+    from notes.search.selectors import search
 
-    assert [hit.slug for hit in search_notes("squares")] == ["target"]
+    assert [hit.slug for hit in search("squares").hits] == ["target"]
     note_retire(note=Note.objects.get(slug="target"), user=editor)
-    assert search_notes("squares") == []
+    assert search("squares").hits == []

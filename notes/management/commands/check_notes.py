@@ -2,7 +2,9 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from notes.editorial.files import check_files, collect_paths, read_note_files, read_topics
+from notes.editorial.files import check_files, collect_paths, read_converted_files, read_note_files, read_topics
+from notes.importing import DIALECTS
+from notes.importing.convert import READ_SUFFIXES
 from notes.rendering.formula_cache import MemoryStore, use_store
 
 
@@ -12,18 +14,27 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+", help="note files or folders of *.md")
         parser.add_argument("--json", action="store_true", help="print problems as JSON")
+        parser.add_argument(
+            "--from", dest="dialect", choices=["auto", *DIALECTS], help="check as converted from a dialect"
+        )
+        parser.add_argument("--topic", help="topic slug for every converted note")
 
-    def handle(self, *args, paths, **options):
+    def handle(self, *args, paths, dialect=None, topic=None, **options):
         try:
-            files = collect_paths(paths)
+            files = collect_paths(paths, READ_SUFFIXES if dialect else (".md",))
             topics = read_topics(paths)
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
-        notes = read_note_files(files)
+        known = {t["slug"] for t in topics} if topics is not None else None
+        conversions = []
+        if dialect:  # problems then point into the converted text; the import report says what changed
+            notes, conversions = read_converted_files(files, dialect=dialect, topic=topic, known_topics=known)
+        else:
+            notes = read_note_files(files)
         # Formulas are kept in this process only: checking files writes nothing to the database.
         previous = use_store(MemoryStore())
         try:
-            check_files(notes, topics={t["slug"] for t in topics} if topics is not None else None)
+            check_files(notes, topics=known)
         finally:
             use_store(previous)
         report = []
@@ -32,12 +43,24 @@ class Command(BaseCommand):
             for severity, problems in (("error", note.errors), ("warning", warnings)):
                 for p in problems:
                     report.append({"file": str(note.path), "severity": severity, **p.as_dict()})
+        for c in conversions:
+            for e in c.entries:
+                report.append(
+                    {
+                        "file": c.name,
+                        "severity": "import",
+                        "line": e.line,
+                        "col": e.col,
+                        "message": f"{e.action}: {e.kind}: {e.message}",
+                    }
+                )
         errors = sum(1 for r in report if r["severity"] == "error")
         if options["json"]:
             self.stdout.write(json.dumps({"files": len(notes), "errors": errors, "problems": report}, indent=2))
         else:
             for r in report:
                 self.stdout.write(f"{r['file']}:{r['line']}:{r['col']}: {r['severity']}: {r['message']}")
-            self.stderr.write(f"{len(notes)} file(s) checked, {errors} error(s), {len(report) - errors} warning(s)")
+            warnings = sum(1 for r in report if r["severity"] == "warning")
+            self.stderr.write(f"{len(notes)} file(s) checked, {errors} error(s), {warnings} warning(s)")
         if errors:
             raise SystemExit(1)

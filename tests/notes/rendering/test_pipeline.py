@@ -417,3 +417,23 @@ def test_a_reference_in_the_authors_parentheses_is_not_doubled():
 def test_a_short_title_is_checked(value, message):
     result = render(note_source(body="Text.").replace("summary:", f"short_title: '{value}'\nsummary:", 1), slug="here")
     assert any(message in m for m in messages(result)), messages(result)
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("backprop", "'aliases' must be a list of names"),
+        ("[backprop, '']", "'aliases' must be a list of names"),
+        ("[" + ", ".join(f"a{n}" for n in range(13)) + "]", "'aliases' lists 13 names; keep it to 12"),
+        ("[" + "x" * 61 + "]", "is 61 characters; keep each under 60"),
+        ("[SGD, sgd]", "'aliases' lists the same name twice"),
+    ],
+)
+def test_aliases_are_checked(value, message):
+    result = render(note_source(body="Text.").replace("summary:", f"aliases: {value}\nsummary:", 1), slug="here")
+    assert any(message in m for m in messages(result)), messages(result)
+
+
+def test_aliases_are_kept_in_the_front_matter():
+    result = render(note_source(body="Text.").replace("summary:", "aliases: [backprop,  BP]\nsummary:", 1), slug="here")
+    assert result.front_matter["aliases"] == ["backprop", "BP"]

@@ -6,9 +6,14 @@ from django.urls import reverse
 
 from notes.models import SearchDocument, SearchFormula
 from notes.search.query import parse_query
-from notes.search.selectors import search_notes
+from notes.search.selectors import search
 from notes.search.snippets import SnippetCutter
 from tests.conftest import note_source
+
+
+def search_notes(query, **kwargs):
+    return search(query, **kwargs).hits
+
 
 SOURCE_MARKS = ("$", "\\begin", "\\label", "[[", "\\newcommand", "\\KL", "\\softmax", "\\bx", "**")
 

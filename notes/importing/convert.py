@@ -1,0 +1,111 @@
+"""One file through its dialect's converter; a batch of files with their slugs kept apart."""
+
+from dataclasses import dataclass, field
+
+from .dialects import DIALECTS, detect, pipeline
+from .frontmatter import convert_front, is_native, slug_from_name, split
+from .report import LEFT, Context, Entry
+
+READ_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd")
+
+
+@dataclass
+class Conversion:
+    name: str  # the file's path as given, for messages
+    slug: str
+    dialect: str
+    reason: str  # why this dialect: "chosen with --from" or what auto detection found
+    text: str
+    entries: list[Entry] = field(default_factory=list)
+
+
+def convert(
+    text: str, *, name: str, dialect: str = "auto", topic: str | None = None, known_topics: set[str] | None = None
+) -> Conversion:
+    """`text` (a whole file) in the platform's Markdown, with every change reported."""
+    if dialect == "auto":
+        dialect, reason = detect(text, name)
+    elif dialect in DIALECTS or dialect == "markdown":
+        reason = "chosen with --from"
+    else:
+        raise ValueError(f"unknown dialect {dialect!r}; known: auto, {', '.join(DIALECTS)}")
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    slug = slug_from_name(name)
+    raw, data, body, front_lines = split(text)
+    ctx = Context(dialect=dialect, original=text.split("\n"))
+    ctx.origin = list(range(front_lines + 1, front_lines + 1 + len(body.split("\n"))))
+    native, untouched = is_native(data) and not topic, body
+    for step in pipeline(dialect):
+        new = step(body, ctx)
+        ctx.follow(body, new)
+        body = new
+    front, body = convert_front(ctx, raw, data, body, name=slug, topic=topic, known=known_topics)
+    if not native or body != untouched:
+        body = _tidy(_demote_headings(body, ctx))
+    entries = sorted(ctx.entries, key=lambda e: (e.line, e.col))
+    return Conversion(name=name, slug=slug, dialect=dialect, reason=reason, text=front + body, entries=entries)
+
+
+def _tidy(body: str) -> str:
+    """Runs of blank lines the passes left become one; the body starts with text, ends with a newline."""
+    out: list[str] = []
+    for line in body.split("\n"):
+        if not line.strip(" \t") and out and not out[-1].strip(" \t"):
+            continue
+        out.append(line.rstrip(" \t") if not line.strip(" \t") else line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def _demote_headings(body: str, ctx: Context) -> str:
+    """Sections start at ## on the platform: a body that uses # headings moves every one down."""
+    lines = body.split("\n")
+    fence = False
+    level_one = []
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        elif not fence and line.startswith("# "):
+            level_one.append(index)
+    if not level_one:
+        return body
+    ctx.add_line(
+        level_one[0], LEFT, "heading.demoted", f"{len(level_one)} level-1 headings: every heading moved one level down"
+    )
+    fence = False
+    for index, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        elif not fence and line.startswith("#") and line.lstrip("#").startswith(" ") and line.find(" ") < 6:
+            lines[index] = "#" + line
+    return "\n".join(lines)
+
+
+def convert_batch(
+    files: list[tuple[str, str]],
+    *,
+    dialect: str = "auto",
+    topic: str | None = None,
+    known_topics: set[str] | None = None,
+) -> list[Conversion]:
+    """Each (name, text) converted; a slug two files would share gets -2, -3... and a report line."""
+    out, seen = [], {}
+    for name, text in files:
+        conversion = convert(text, name=name, dialect=dialect, topic=topic, known_topics=known_topics)
+        base, n = conversion.slug, 1
+        while conversion.slug in seen:
+            n += 1
+            conversion.slug = f"{base}-{n}"[:100]
+        if n > 1:
+            conversion.entries.insert(
+                0,
+                Entry(
+                    1,
+                    1,
+                    LEFT,
+                    "slug.collision",
+                    f"slug {base!r} is also {seen[base]}'s: this one is {conversion.slug!r}",
+                ),
+            )
+        seen[conversion.slug] = name
+        out.append(conversion)
+    return out
