@@ -24,6 +24,7 @@ function reset(list) {
     d.classList.remove("scrolls");
     if (d.dataset.scrollable) {
       d.removeAttribute("tabindex");
+      d.removeAttribute("role");
       d.removeAttribute("aria-label");
       delete d.dataset.scrollable;
     }
@@ -63,11 +64,14 @@ function shrink(list, floor) {
 }
 
 function markScrolling(list) {
-  const scrolling = list.filter((d) => overflow(d) > 1);
+  // Any overflow at all: a box that scrolls by a single pixel is still a scrolling region.
+  const scrolling = list.filter((d) => overflow(d) > 0);
   for (const d of scrolling) {
     d.classList.add("scrolls");
-    // A box that scrolls must be reachable by keyboard, and say what it is.
+    // A box that scrolls must be reachable by keyboard, and say what it is (a named group: a
+    // bare div may not carry a name).
     d.tabIndex = 0;
+    d.setAttribute("role", "group");
     const number = d.querySelector(".katex-tag");
     d.setAttribute("aria-label", `Equation${number ? " " + number.textContent.trim() : ""}, scrolls sideways`);
     d.dataset.scrollable = "1";
@@ -77,9 +81,10 @@ function markScrolling(list) {
 // Code blocks and tables that scroll sideways get the same keyboard access as displays.
 function markScrollingBoxes() {
   for (const box of document.querySelectorAll("main pre, main table")) {
-    const scrolls = box.scrollWidth > box.clientWidth + 1;
+    const scrolls = box.scrollWidth > box.clientWidth;
     if (scrolls && !box.hasAttribute("tabindex")) {
       box.tabIndex = 0;
+      if (box.tagName === "PRE") box.setAttribute("role", "group"); // a table keeps its own role
       box.setAttribute("aria-label", `${box.tagName === "PRE" ? "Code" : "Table"}, scrolls sideways`);
     }
   }
@@ -128,10 +133,16 @@ print.addEventListener("change", (event) => (event.matches ? openForPrint() : af
 window.addEventListener("beforeprint", openForPrint);
 window.addEventListener("afterprint", afterPrint);
 window.addEventListener("resize", refit);
-// Web fonts change every width: measure again once they are in.
+// Web fonts change every width: measure again once they are in, and whenever more arrive (a
+// preview's formulas can need faces the page had not used yet).
 document.fonts.ready.then(refit);
-// Blocks shown later (a folded derivation opened, a study step revealed) are measured then.
+document.fonts.addEventListener("loadingdone", refit);
+// Blocks shown later (a folded derivation opened, a study step revealed) are measured then,
+// and so is an editor's preview each time it arrives.
 new MutationObserver(refit).observe(document.body, { subtree: true, attributeFilter: ["hidden", "open"] });
+for (const preview of document.querySelectorAll(".markdownx-preview")) {
+  new MutationObserver(refit).observe(preview, { childList: true });
+}
 // A page loaded for print (a PDF renderer, a print preview) is fitted for print from the start.
 if (print.matches) openForPrint();
 else fitScreen();

@@ -93,6 +93,22 @@ def log_in(context, client, live_server, user):
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
 
 
+PREVIEW_SHOWN = (
+    "!document.querySelector('.markdownx-preview') || document.querySelector('.markdownx-preview').children.length > 0"
+)
+TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def settle(page) -> None:
+    """An editor's preview arrives after the page has loaded; it is checked once it is in and
+    fitted (displays.js refits on the next frame), as a reader would meet it."""
+    for _ in range(100):
+        if page.evaluate(PREVIEW_SHOWN):
+            break
+        page.wait_for_timeout(50)
+    page.evaluate(TWO_FRAMES)
+
+
 def violations(browser, live_server, paths, scheme, cookies_for=None, client=None) -> list[str]:
     context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
     if cookies_for is not None:
@@ -102,6 +118,7 @@ def violations(browser, live_server, paths, scheme, cookies_for=None, client=Non
     for path in paths:
         response = page.goto(f"{live_server.url}{path}")
         assert response.status < 400, f"{path}: {response.status}"
+        settle(page)
         page.evaluate(AXE)
         for v in page.evaluate(RUN_AXE):
             found.append(f"{scheme} {path}: {v['id']} ({v['impact']}, {v['count']}×) {v['help']}: {v['nodes']}")
