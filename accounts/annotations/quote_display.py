@@ -108,21 +108,6 @@ def _numbers(revision_ids) -> dict[int, dict[str, int]]:
     return numbers
 
 
-def _equation_html(revision_id: int, kind: str, block_id: str) -> str:
-    if kind != Annotation.Kind.EQUATION:
-        return ""
-    found = Equation.objects.filter(revision_id=revision_id, label=block_id).values_list("html", flat=True)
-    return found.first() or ""
-
-
-def annotation_quote_html(*, kind: str, quote: str, revision: Revision, block_id: str = "") -> str:
-    """`quote_render` for one annotation of `revision` (a few queries: its text, its equations)."""
-    plain_text = Revision.objects.filter(pk=revision.pk).values_list("plain_text", flat=True).get()
-    numbers = _numbers([revision.pk]).get(revision.pk, {})
-    equation_html = _equation_html(revision.pk, kind, block_id)
-    return quote_render(kind, quote, plain_text=plain_text, numbers=numbers, equation_html=equation_html)
-
-
 def quote_shown(item) -> str:
     """What a page shows for an annotation's quote: the stored rendering, or, for a quote whose
     rendering is still to come (just re-anchored by a publish), its words with formulas named."""
@@ -151,12 +136,18 @@ def annotation_quotes_render(*, revision_ids=None, annotation_ids=None, every: b
     revision_ids = {row.revision_id for row in rows}
     texts = dict(Revision.objects.filter(pk__in=revision_ids).values_list("pk", "plain_text"))
     numbers = _numbers(revision_ids)
-    equations = {
-        (revision_id, label): html
-        for revision_id, label, html in Equation.objects.filter(revision_id__in=revision_ids).values_list(
-            "revision_id", "label", "html"
-        )
-    }
+    # An equation's quote is the equation as the note typeset it: only those rows' HTML is read.
+    quoted = [row.block_id for row in rows if row.kind == Annotation.Kind.EQUATION]
+    equations = (
+        {
+            (revision_id, label): html
+            for revision_id, label, html in Equation.objects.filter(
+                revision_id__in=revision_ids, label__in=quoted
+            ).values_list("revision_id", "label", "html")
+        }
+        if quoted
+        else {}
+    )
     for row in rows:
         html = quote_render(
             row.kind,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts.annotations.anchoring import LIST_MARKER
 from accounts.annotations.errors import AnnotationError, capped
 from accounts.annotations.exchange import ImportItem, annotations_parse
-from accounts.annotations.quote_display import annotation_quote_html, annotation_quotes_render
+from accounts.annotations.quote_display import annotation_quotes_render
 from accounts.annotations.quotes import CONTEXT, MAX_QUOTE_CHARS, Span, collapse, context_of, find_quote
 from accounts.annotations.selectors import live_revision_or_404
 from accounts.models import Annotation
@@ -138,12 +138,8 @@ def annotation_create(
 def _with_quote_html(annotation: Annotation) -> Annotation:
     """The quote rendered for display and stored, after the write's transaction: KaTeX runs
     with no lock held (render, then lock, holds for everything but this derived field)."""
-    annotation.quote_html = annotation_quote_html(
-        kind=annotation.kind, quote=annotation.quote, revision=annotation.revision, block_id=annotation.block_id
-    )
-    Annotation.objects.filter(pk=annotation.pk, quote=annotation.quote).update(
-        quote_html=annotation.quote_html, changed_at=timezone.now()
-    )
+    annotation_quotes_render(annotation_ids=[annotation.pk], every=True)
+    annotation.refresh_from_db(fields=["quote_html", "changed_at"])
     return annotation
 
 

@@ -104,34 +104,35 @@ def search(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -
     hits = _hits(parsed, area, limit)
     results = SearchResults(query=query, hits=hits)
     if len(hits) < CORRECT_BELOW and unknown:
-        results = _corrected(results, parsed, unknown, area, limit)
+        results, parsed = _corrected(results, parsed, unknown, area, limit)
     if len(results.hits) < CORRECT_BELOW and len(parsed.positive_terms()) > 1:
         # A reader's question rarely has all its words in one note: the notes with most of
         # them follow the ones with all.
-        searched = parse_query(results.query) if results.corrected_from else parsed
         seen = {hit.slug for hit in results.hits}
-        more = [hit for hit in _hits(searched, area, limit, any_term=True) if hit.slug not in seen]
+        more = [hit for hit in _hits(parsed, area, limit, any_term=True) if hit.slug not in seen]
         if more:
             hits = results.hits + more[: limit - len(results.hits)]
             results = replace(results, hits=hits, partial_from=len(results.hits))
     return results
 
 
-def _corrected(results: SearchResults, parsed: ParsedQuery, unknown: list[str], area: str, limit: int):
-    """The results of the query with its misspelt words corrected, if it found nothing as
-    typed and finds something corrected; else the results as typed, with the corrected
-    spelling offered when there is one."""
+def _corrected(
+    results: SearchResults, parsed: ParsedQuery, unknown: list[str], area: str, limit: int
+) -> tuple[SearchResults, ParsedQuery]:
+    """The results of the query with its misspelt words corrected, and that query, if it
+    found nothing as typed and finds something corrected; else the results as typed (with
+    the corrected spelling offered when there is one) and the query as typed."""
     fixes = vocabulary.corrections(unknown)
     if not fixes:
-        return results
+        return results, parsed
     corrected = parsed.respelled(fixes)
     if results.hits:  # found something as typed: keep it, and offer the spelling the site uses
-        return replace(results, suggestion=corrected.text())
+        return replace(results, suggestion=corrected.text()), parsed
     corrected, _ = _with_vocabulary(corrected)
     fixed_hits = _hits(corrected, area, limit)
     if not fixed_hits:
-        return results
-    return SearchResults(query=corrected.text(), hits=fixed_hits, corrected_from=results.query)
+        return results, parsed
+    return SearchResults(query=corrected.text(), hits=fixed_hits, corrected_from=results.query), corrected
 
 
 def _with_vocabulary(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
