@@ -92,7 +92,7 @@ def test_check_note_stores_results_and_goes_on_after_failures(checks_dir, publis
     body = "\n".join(_derivation(k) for k in ["good", "raises", "wrong", "unchecked"])
     publish("checked", note_source("Checked", body=body))
     note = Note.objects.get(slug="checked")
-    results = {d.key: o.status for d, o in check_note(note)}
+    results = {key: o.status for key, o in check_note(note)}
     assert results == {"good": "passed", "raises": "failed", "wrong": "failed", "unchecked": "failed"}
     good = CheckResult.objects.get(revision=note.live_revision, derivation_key="good")
     assert good.status == "passed" and good.error is not None and good.tolerance == 1e-12 and good.seconds > 0
