@@ -287,10 +287,6 @@ class CheckResult(models.Model):
     # of the source they read (notes/checking/quoted.py).
     NUMBERS_PREFIX = NUMBERS_PREFIX
 
-    @staticmethod
-    def source_fingerprint(source: str) -> str:
-        return hashlib.sha256(source.encode()).hexdigest()
-
     class Meta:
         ordering = ["revision", "derivation_key"]
         constraints = [
@@ -299,6 +295,10 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision}#{self.derivation_key}: {self.status or 'unchecked'}"
+
+    @staticmethod
+    def source_fingerprint(source: str) -> str:
+        return hashlib.sha256(source.encode()).hexdigest()
 
 
 class Equation(models.Model):
