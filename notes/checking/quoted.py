@@ -33,7 +33,7 @@ NUMBERS_PREFIX = "numbers_"  # the functions of a checks file that return quoted
 
 _MANTISSA = r"[-−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 _POWER = r"10\^(?:\{[-−]?\d+\}|\d)"
-NUMBER = rf"(?:{_MANTISSA}(?:\s*\\times\s*{_POWER})?|{_POWER}|[-−]?\\infty)"
+NUMBER = rf"(?:{_MANTISSA}(?:\s*\\times\s*{_POWER})?|[-−]?{_POWER}|[-−]?\\infty)"
 _PLACEHOLDER = re.compile(r"\{=?\}")
 
 
@@ -49,15 +49,17 @@ class Quoted:
 
 def parse(printed: str) -> tuple[float, float]:
     """The value of a printed number and half a unit in its last digit (0 for infinities)."""
-    text = printed.replace("−", "-").replace(",", "")
-    if text.endswith("\\infty"):
-        return (-math.inf if text.startswith("-") else math.inf), 0.0
-    mantissa, _, power = re.sub(r"\s", "", text).partition("\\times")
+    text = re.sub(r"\s", "", printed.replace("−", "-").replace(",", ""))
+    sign = -1.0 if text.startswith("-") else 1.0
+    text = text.removeprefix("-")
+    if text == "\\infty":
+        return sign * math.inf, 0.0
+    mantissa, _, power = text.partition("\\times")
     if mantissa.startswith("10^"):
         mantissa, power = "1", mantissa
     exponent = int(power.removeprefix("10^").strip("{}")) if power else 0
     decimals = len(mantissa.partition(".")[2])
-    return float(mantissa) * 10.0**exponent, 0.5 * 10.0 ** (exponent - decimals)
+    return sign * float(mantissa) * 10.0**exponent, 0.5 * 10.0 ** (exponent - decimals)
 
 
 def _squash(text: str) -> str:

@@ -153,6 +153,13 @@ def check_adam_scale_invariance():
     return float(np.max(ratios)), 1.0
 
 
+def _window_sum_variance(W):  # formula: step 4
+    """Var of the sum of W consecutive m_t for iid unit-variance gradients: the weights
+    1 - b1^k of the W gradients inside the window and the geometric tail before it."""
+    k = np.arange(1, W + 1)
+    return np.sum((1 - B1**k) ** 2) + B1**2 * (1 - B1**W) ** 2 / (1 - B1**2)
+
+
 def check_adam_effective_step():
     """E[u] ~ mu/sqrt(mu^2 + sigma^2) (eq:adam-mean-update) and sd(u) ~ sqrt((1-b1)/(1+b1)) sigma/sqrt(...)
     (eq:adam-update-noise), by simulation at stationarity; Var(m) = (1-b1)/(1+b1) sigma^2 exactly;
@@ -182,21 +189,21 @@ def check_adam_effective_step():
             # step 4: the sum of W consecutive updates has variance sum_s w_s^2 (about W), where w_s is
             # the total weight of g_s in the sum of the m_t (exact for the EMA; v treated as constant 1)
             W = T - burn
-            k = np.arange(1, W + 1)
-            pred = np.sum((1 - B1**k) ** 2) + B1**2 * (1 - B1**W) ** 2 / (1 - B1**2)  # formula: step 4
+            pred = _window_sum_variance(W)
             var_sum = us.sum(0).var()
             ratios.append(abs(var_sum - pred) / (5 * pred * np.sqrt(2 / N)))
             ratios.append(2.0 if var_sum < 0.5 * W else 0.0)  # not the 0.23^2 W of independent steps
-            # exactly: the weight of each g_s in the sum of m_t over the window, by running the
-            # recursion on the coefficient vector, gives sum_s w_s^2 = pred to rounding
-            coef = np.zeros(T)
-            total = np.zeros(T)
-            for t in range(1, T + 1):
-                coef = B1 * coef
-                coef[t - 1] += 1 - B1
-                if t > burn:
-                    total += coef
-            ratios.append(abs(np.sum(total**2) - pred) / 1e-9)
+            # exactly: the weight of each g_s in the sum of m_t over a window of W steps, from the
+            # recursion run on the coefficient vector, gives sum_s w_s^2 = the closed form
+            for W in (1, 3, 10, 800):
+                coef = np.zeros(400 + W)
+                total = np.zeros(400 + W)
+                for t in range(1, 400 + W + 1):
+                    coef = B1 * coef
+                    coef[t - 1] += 1 - B1
+                    if t > 400:
+                        total += coef
+                ratios.append(abs(np.sum(total**2) - _window_sum_variance(W)) / (1e-12 * W))
         # approximation quality: tolerance 0.01 absolute on the mean and 3% on the sd
         ratios.append(abs(us.mean() - mean_pred) / 0.01)
         ratios.append(abs(us.std() - sd_pred) / (0.03 * sd_pred))

@@ -13,7 +13,10 @@ Mutations, each applied alone to one node of a marked statement:
   a term dropped, an index t - 1 turned into t);
 - a sign flipped: unary minus removed;
 - a function dropped: sqrt, exp, log, abs and the like replaced by their argument;
-- arguments swapped: the first two positional arguments of a call exchanged.
+- arguments swapped: the first two positional arguments of a call exchanged (not for functions
+  whose arguments commute, such as maximum).
+
+A minus sign on a keyword argument's value (axis=-1) is an index, not a sign, and is left alone.
 
 A mutant is killed when the check, run in this process with numpy raising on invalid
 operations (as in notes/checking/child.py) and within its time limit, raises, returns a
@@ -35,6 +38,8 @@ import numpy as np
 MARK = "# formula"
 DROPPABLE_FUNCTIONS = {"sqrt", "exp", "log", "log1p", "expm1", "abs", "tanh", "cos", "sin", "square", "cumprod"}
 SWAPS = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult, ast.Pow: ast.Mult}
+# Functions whose first two arguments commute: swapping them is an equivalent mutant.
+COMMUTATIVE = {"maximum", "minimum", "max", "min", "add", "multiply", "hypot", "logaddexp", "outer"}
 COMPARE_SWAPS = {ast.Lt: ast.GtE, ast.GtE: ast.Lt, ast.Gt: ast.LtE, ast.LtE: ast.Gt}
 
 
@@ -121,7 +126,11 @@ def _mutations_of(node: ast.AST):
         name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
         if name in DROPPABLE_FUNCTIONS and len(node.args) == 1 and not node.keywords:
             yield "function", f"{name}() dropped", lambda n: n.args[0]
-        if len(node.args) >= 2 and not any(isinstance(a, ast.Starred) for a in node.args[:2]):
+        if (
+            name not in COMMUTATIVE
+            and len(node.args) >= 2
+            and not any(isinstance(a, ast.Starred) for a in node.args[:2])
+        ):
             yield (
                 "arguments",
                 "first two arguments swapped",
@@ -135,6 +144,11 @@ def mutants(check: str, source: str) -> list[Mutant]:
     eligible = set()
     for statement in marked_statements(check, tree, marked_lines(source)):
         eligible |= {id(n) for n in ast.walk(statement)}
+    eligible -= {
+        id(n.value)
+        for n in ast.walk(tree)
+        if isinstance(n, ast.keyword) and isinstance(n.value, ast.UnaryOp) and isinstance(n.value.operand, ast.Constant)
+    }
     found = []
     for index, node in enumerate(ast.walk(tree)):
         if id(node) in eligible:
