@@ -73,6 +73,15 @@ def _pattern(excerpt: str) -> tuple[re.Pattern, list[bool]]:
     return re.compile(regex), exact
 
 
+def _occurrences(pattern: re.Pattern, text: str) -> list[re.Match]:
+    """Every match, overlapping ones included: an excerpt must be unique wherever it starts."""
+    found, position = [], 0
+    while (match := pattern.search(text, position)) is not None:
+        found.append(match)
+        position = match.start() + 1
+    return found
+
+
 def compare(note_text: str, quoted: dict) -> list[Quoted]:
     """Every number of every excerpt, judged; an excerpt that does not occur exactly once gives
     one entry with ratio inf and a message saying what to fix."""
@@ -82,7 +91,7 @@ def compare(note_text: str, quoted: dict) -> list[Quoted]:
         pattern, exact = _pattern(excerpt)
         several = isinstance(value, (list, tuple)) or getattr(value, "ndim", 0) > 0  # a numpy array
         values = list(value) if several else [value]
-        matches = list(pattern.finditer(text))
+        matches = _occurrences(pattern, text)
         problem = ""
         if len(values) != len(exact):
             problem = f"has {len(exact)} placeholder(s) but the code gives {len(values)} value(s)"
