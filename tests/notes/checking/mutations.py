@@ -30,6 +30,7 @@ import math
 import signal
 import time
 import tokenize
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,7 +191,11 @@ def run(code, name: str, seconds: float) -> tuple[bool, str]:
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         # As in the child: invalid operations raise; a mutant's overflows are not worth a warning.
-        with np.errstate(invalid="raise", over="ignore", divide="ignore", under="ignore"):
+        with (
+            np.errstate(invalid="raise", over="ignore", divide="ignore", under="ignore"),
+            warnings.catch_warnings(),
+        ):
+            warnings.simplefilter("ignore", RuntimeWarning)
             exec(code, namespace)  # noqa: S102 - the corpus's own checks file, mutated here
             error, tolerance = namespace[name]()
     except _TimeUp:
