@@ -28,8 +28,8 @@ NUMBERS = [
     for path in sorted(CORPUS.glob("*.checks.py"))
     for name in numbers_functions(path)
 ]
-# Checks files whose practice_numbers() (every number the note quotes, printed but compared with
-# nothing) still waits to become numbers_ functions compared with the note (issue 19).
+# Checks files whose practice_numbers() or _practice_numbers() (the numbers the note quotes,
+# printed but compared with nothing; in reverse-mode-autodiff also a helper only it calls) still waits to become numbers_ functions compared with the note (issue 19).
 PRACTICE_NUMBERS_PENDING = {
     "convolution-linear-map",
     "entropy-cross-entropy-kl",
@@ -37,12 +37,15 @@ PRACTICE_NUMBERS_PENDING = {
     "gradient-descent-smooth",
     "initialization-variance",
     "kl-gaussians",
+    "matrix-calculus",
     "maximum-likelihood-kl",
     "momentum-nesterov",
     "mutual-information-infonce",
     "normalization-layers",
     "normalizing-flows",
+    "notation-and-shapes",
     "residual-connections",
+    "reverse-mode-autodiff",
     "rnn-bptt",
     "score-matching-langevin",
     "sgd-minibatch-noise",
@@ -105,6 +108,7 @@ def test_every_function_of_a_checks_file_is_run(path):
                 frontier.append(node.id)
     never = sorted(set(functions) - run)
     if slug in PRACTICE_NUMBERS_PENDING:
-        assert never and "practice_numbers" in never, f"{slug} is converted: take it off PRACTICE_NUMBERS_PENDING"
+        pending = [name for name in never if name.endswith("practice_numbers")]
+        assert pending, f"{slug} is converted: take it off PRACTICE_NUMBERS_PENDING"
         return
     assert not never, f"{path.name}: never run: {', '.join(never)}"
