@@ -79,8 +79,8 @@ function markScrolling(list) {
 }
 
 // Code blocks and tables that scroll sideways get the same keyboard access as displays.
-function markScrollingBoxes() {
-  for (const box of document.querySelectorAll("main pre, main table")) {
+function markScrollingBoxes(boxes) {
+  for (const box of boxes) {
     const scrolls = box.scrollWidth > box.clientWidth;
     if (scrolls && !box.hasAttribute("tabindex")) {
       box.tabIndex = 0;
@@ -90,18 +90,60 @@ function markScrollingBoxes() {
   }
 }
 
-// The root says which fitting was done last ("screen" or "print"): tests wait for it.
+function fit(list) {
+  const shown = list.filter((el) => el.matches(".math-display"));
+  widen(shown);
+  shrink(shown, FLOOR);
+  markScrolling(shown);
+  markScrollingBoxes(list.filter((el) => !el.matches(".math-display")));
+}
+
+// Measuring a display lays out the page down to it, and the body's blocks far from the screen
+// are not laid out at all until needed (site.css: content-visibility). So the displays, code
+// blocks and tables on or near the screen are fitted first, as soon as the browser knows which
+// they are (an IntersectionObserver reports it without a layout of its own); the rest follow
+// in idle time, a few at a time, so that each is fitted (and focusable if it scrolls) before a
+// reader scrolls or tabs to it. The root says which fitting was done last ("screen" or
+// "print") once every block is fitted: tests wait for it.
+const CHUNK = 12;
+const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 1));
+let round = 0;
+let watcher = null;
+
 function fitScreen() {
+  const mine = ++round;
+  watcher?.disconnect();
+  delete document.documentElement.dataset.displays;
   const list = displays();
   reset(list);
-  widen(list);
-  shrink(list, FLOOR);
-  markScrolling(list);
-  markScrollingBoxes();
-  document.documentElement.dataset.displays = "screen";
+  const waiting = new Set([...list, ...document.querySelectorAll("main pre, main table")]);
+  const finish = () => {
+    if (mine !== round) return; // a newer fitting took over
+    const some = [...waiting].slice(0, CHUNK);
+    some.forEach((el) => waiting.delete(el));
+    fit(some);
+    if (waiting.size) idle(finish);
+    else document.documentElement.dataset.displays = "screen";
+  };
+  watcher = new IntersectionObserver(
+    (entries) => {
+      watcher.disconnect();
+      if (mine !== round) return;
+      const near = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
+      near.forEach((el) => waiting.delete(el));
+      fit(near);
+      if (waiting.size) idle(finish);
+      else document.documentElement.dataset.displays = "screen";
+    },
+    { rootMargin: "100% 0px" },
+  );
+  waiting.forEach((el) => watcher.observe(el));
+  if (!waiting.size) document.documentElement.dataset.displays = "screen";
 }
 
 function fitPrint() {
+  round += 1; // a screen fitting under way stops
+  watcher?.disconnect();
   const list = displays();
   reset(list);
   shrink(list, 0); // the page is all there is: scale to fit, however small
