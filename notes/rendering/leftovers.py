@@ -45,6 +45,19 @@ ESCAPED_BRACKET = (
     "`\\[...\\]` is no display here, and Markdown drops its backslashes: write the formula between `$$` lines"
 )
 
+MESSAGES = (
+    AFTER_TEXT,
+    UNCLOSED_DISPLAY,
+    DISPLAY_IN_SENTENCE,
+    DISPLAY_AS_TEXT,
+    SPACE_INSIDE,
+    LONE_DOLLAR,
+    DOUBLED_PAREN,
+    DOUBLED_BRACKET,
+    ESCAPED_PAREN,
+    ESCAPED_BRACKET,
+)
+
 
 @dataclass
 class _Piece:

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .katex import SITE_MACROS
+from .katex import KATEX_JS, SITE_MACROS
 
 NAME = r"\\(?:[A-Za-z@]+|[^A-Za-z@\s])"
 DEFINER = re.compile(
@@ -35,6 +35,10 @@ class MacroDefinition:
         args = f"[{self.nargs}]" if self.nargs else ""
         default = f"[{self.default}]" if self.default is not None and self.nargs else ""
         return f"\\newcommand{{{self.name}}}{args}{default}{{{self.body}}}"
+
+    def def_tex(self) -> str:
+        """As `\\def`, which defines a name whether or not it exists (no default argument)."""
+        return f"\\def{self.name}{''.join(f'#{n}' for n in range(1, self.nargs + 1))}{{{self.body}}}"
 
     def same_meaning(self, other: "MacroDefinition") -> bool:
         return (self.nargs, self.default, " ".join(self.body.split())) == (
@@ -113,6 +117,13 @@ def site_definitions() -> dict[str, MacroDefinition]:
     """The site macros (site_macros.tex), by name."""
     definitions, _ = parse_preamble(SITE_MACROS.read_text(encoding="utf-8"))
     return {d.name: d for d in definitions}
+
+
+@lru_cache(maxsize=1)
+def katex_names() -> frozenset[str]:
+    """Every control sequence KaTeX names (its symbols, functions and macros, read from the
+    vendored katex.min.js): `\\newcommand` of one of these fails, `\\renewcommand` of any other."""
+    return frozenset("\\" + n for n in re.findall(r'"\\\\([A-Za-z]+)"', KATEX_JS.read_text(encoding="utf-8")))
 
 
 def override_warning(name: str) -> str:
