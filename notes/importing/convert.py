@@ -1,7 +1,6 @@
 """One file through its dialect's converter; a batch of files with their slugs kept apart."""
 
 from dataclasses import dataclass, field
-from functools import partial
 
 from notes.rendering.macros import MacroDefinition
 
@@ -60,12 +59,14 @@ def convert(
     ctx = Context(dialect=dialect, original=text.split("\n"), links=links, entries=notebook_entries)
     ctx.origin = list(range(front_lines + 1, front_lines + 1 + len(body.split("\n"))))
     native, untouched = is_native(data) and not topic, body
-    tail = [partial(add_macros, definitions=macros)] if macros else []
-    for step in [*pipeline(dialect), *tail, footnotes]:
+    for step in [*pipeline(dialect), footnotes]:
         new = step(body, ctx)
         ctx.follow(body, new)
         body = new
-    front, body = convert_front(ctx, raw, data, body, name=slug, topic=topic, known=known_topics)
+    front, new = convert_front(ctx, raw, data, body, name=slug, topic=topic, known=known_topics)
+    ctx.follow(body, new)
+    # After the summary is taken: its formulas are typeset after the body's, seeing their macros.
+    body = add_macros(new, ctx, definitions=macros) if macros else new
     if not native or body != untouched:
         body = _tidy(_demote_headings(body, ctx))
     entries = sorted(ctx.entries, key=lambda e: (e.line, e.col))

@@ -13,8 +13,8 @@ from functools import partial
 from . import citations, markup, math, syntax
 from .containers import convert_containers
 from .labels import latex_labels, references
-from .markup import NATIVE_TARGET
 from .report import Context
+from .wikilinks import NATIVE_TARGET
 
 Pass = Callable[[str, Context], str]
 

@@ -33,11 +33,9 @@ IAL = re.compile(r"\{::?[^}\n]*\}")
 KRAMDOWN_COMMENT = re.compile(r"\{::comment\}.*?\{:/comment\}", re.S)
 SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*([\w/.-]+)([^}]*?)\s*[>%]\}\}")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-# [[slug]], [[slug#anchor|text]]: the platform's own links, left for its checker to resolve.
-NATIVE_TARGET = r"[a-z0-9]+(?:-[a-z0-9]+)*(?:#[\w:.-]+)?(?:\|[^\]\n]*)?\]\]"
 NATIVE_OWN = r"#(?:[a-z0-9][a-z0-9-]*|eq:[\w.:-]+)(?:\|[^\]\n]*)?\]\]"  # [[#anchor]] in the note itself
 DETAILS = re.compile(
-    r"^([ \t]*)<details\b[^>]*>[ \t]*\n?(?:[ \t]*<summary\b[^>]*>(.*?)</summary>)?[ \t]*\n?"
+    r"^([ \t]*)<details\b[^>]*>[ \t]*\n?(?:[ \t]*<summary\b[^>]*>((?:(?!<details\b|</summary>).)*)</summary>)?[ \t]*\n?"
     r"((?:(?!<details\b).)*?)\n?[ \t]*</details>[ \t]*$",
     re.S | re.M | re.I,
 )
@@ -233,7 +231,7 @@ def obsidian(text: str, ctx: Context) -> str:
         )
         piece = re.sub(r"!\[\[([^\]\n]+)\]\]", embed, piece)
         link = partial(wikilink, ctx=ctx, report=report)
-        piece = re.sub(r"\[\[(?!" + NATIVE_TARGET + "|" + NATIVE_OWN + r")([^\]\n]+)\]\]", link, piece)
+        piece = re.sub(r"\[\[(?!" + NATIVE_OWN + r")([^\]\n]+)\]\]", link, piece)
         return re.sub(
             r"==([^=\n]+)==",
             lambda m: report(m, CONVERTED, "obsidian.highlight", "highlight -> bold") or f"**{m.group(1)}**",

@@ -84,7 +84,7 @@ def untypeset(text: str, problems) -> list[str]:
         starts.append(starts[-1] + len(line) + 1)
     segments = [s for s in scan(text) if s.kind in MATH]
     out = []
-    for problem in problems:
+    for problem in sorted(problems, key=lambda p: (p.line, p.col)):
         math_error = problem.message.startswith("math: ")
         if not math_error and problem.message not in LEFTOVERS:
             continue

@@ -16,6 +16,9 @@ from .report import CONVERTED, LEFT, Context
 
 HEADING = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\n|\Z)")
 ANCHOR = re.compile(r"[a-z0-9][a-z0-9-]*|eq:[\w.:-]+")
+# [[slug]], [[slug#anchor|text]]: the platform's own links, left for its checker to resolve.
+NATIVE_TARGET = r"[a-z0-9]+(?:-[a-z0-9]+)*(?:#[\w:.-]+)?(?:\|[^\]\n]*)?\]\]"
+NATIVE = re.compile(r"\[\[" + NATIVE_TARGET)
 
 
 def link_key(name: str) -> str:
@@ -62,11 +65,16 @@ def wikilink(m: re.Match, ctx: Context, report) -> str:
         report(m, CONVERTED, "obsidian.wikilink", f"link to heading {heading!r} -> [[#{anchor}]]")
         return f"[[#{anchor}{'|' + text.strip() if text.strip() else ''}]]"
     found = (ctx.links or {}).get(link_key(page))
+    if found is None and NATIVE.fullmatch(m.group(0)):
+        return m.group(0)  # the platform's own [[slug]]: its checker says whether the note exists
     if found is None:
         report(m, LEFT, "obsidian.wikilink", f"link to {page.strip()!r}: no note of that name here or on the site")
         return text.strip() or page.strip()
     slug, _, alias_anchor = found.partition("#")
-    anchor = heading_id(heading) if heading.strip() else alias_anchor
-    link = slug + (f"#{anchor}" if anchor else "") + (f"|{text.strip()}" if text.strip() else "")
-    report(m, CONVERTED, "obsidian.wikilink", f"link to {target.strip()!r} -> [[{link}]]")
-    return f"[[{link}]]"
+    anchor = (
+        (heading.strip() if ANCHOR.fullmatch(heading.strip()) else heading_id(heading)) if heading else alias_anchor
+    )
+    link = f"[[{slug}{f'#{anchor}' if anchor else ''}{f'|{text.strip()}' if text.strip() else ''}]]"
+    if link != m.group(0):
+        report(m, CONVERTED, "obsidian.wikilink", f"link to {target.strip()!r} -> {link}")
+    return link
