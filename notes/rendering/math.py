@@ -52,6 +52,28 @@ class PreparedFormula:
 # -- preparation ----------------------------------------------------------------------------
 
 
+def _label(match: re.Match, prepared: PreparedFormula, *, display: bool, next_number: int, several: bool) -> str:
+    """What a `\\label` becomes: its number as a `\\tag`, or nothing with a problem."""
+    name = match.group(1).strip()
+    if not display:
+        prepared.problems.append((match.start(), "\\label belongs in a display formula ($$...$$), not inline math"))
+    elif not LABEL_NAME.fullmatch(name):
+        prepared.problems.append(
+            (
+                match.start(),
+                f"equation label {name!r} must look like eq:name (letters, digits, - _ . :; at most 80 characters)",
+            )
+        )
+    elif prepared.labels and not several:
+        prepared.problems.append(
+            (match.start(), "one \\label per display formula; use an align environment for several")
+        )
+    else:
+        prepared.labels.append(name)
+        return f"\\tag{{{next_number + len(prepared.labels) - 1}}}"
+    return ""
+
+
 def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | None = None) -> PreparedFormula:
     """Check limits, turn labels into tags (numbered from next_number), star environments.
 
@@ -82,26 +104,7 @@ def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | 
         elif match.re is ENV:
             replacement = f"\\{match.group(1)}{{{match.group(2)}*}}"
         else:
-            name = match.group(1).strip()
-            replacement = ""
-            if not display:
-                prepared.problems.append(
-                    (match.start(), "\\label belongs in a display formula ($$...$$), not inline math")
-                )
-            elif not LABEL_NAME.fullmatch(name):
-                prepared.problems.append(
-                    (
-                        match.start(),
-                        f"equation label {name!r} must look like eq:name (letters, digits, - _ . :; at most 80 characters)",
-                    )
-                )
-            elif prepared.labels and not in_environment:
-                prepared.problems.append(
-                    (match.start(), "one \\label per display formula; use an align environment for several")
-                )
-            else:
-                prepared.labels.append(name)
-                replacement = f"\\tag{{{next_number + len(prepared.labels) - 1}}}"
+            replacement = _label(match, prepared, display=display, next_number=next_number, several=in_environment)
         prepared._edits.append((out_len, len(replacement), match.end() - match.start()))
         pieces.append(replacement)
         out_len += len(replacement)
