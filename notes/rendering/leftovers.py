@@ -18,7 +18,7 @@ from markdown_it.token import Token
 from .parser import escapes_parser
 from .result import Problem
 
-SUSPECT = re.compile(r"\$|\\[(\[]")
+ESCAPED = re.compile(r"(?<!\\)\\[(\[]")  # \( or \[ in the source, which Markdown shows as ( or [
 
 AFTER_TEXT = (
     "a `$$` display directly after a text line is not a display: put a blank line before it "
@@ -90,8 +90,9 @@ def leftover_delimiters(token: Token, lines: list[str]) -> list[Problem]:
     Warnings for the delimiters an inline block (`token`: a paragraph, heading or table cell)
     leaves as text; `lines` are the note's source lines."""
     raw = token.content
-    if not SUSPECT.search(raw):
-        return []
+    shown = "".join(c.content for c in token.children or [] if c.type == "text")
+    if not ("$" in shown or "\\" in shown or ESCAPED.search(raw)):
+        return []  # every dollar is math's (most paragraphs): no second reading
     pieces = _pieces(raw)
     found: dict[str, int] = {}  # message -> offset in raw of the first place it applies
 
