@@ -44,10 +44,12 @@ What it measures
                    or parsing is over) with its formulas typeset (the site: as they arrive;
                    the reference: once renderMathInElement returned), so that everything in
                    the first screen is in its final form. Then, for both: a forced layout,
-                   document.fonts.ready resolved (the KaTeX fonts the layout asked for), the
-                   next animation frame and the task after it (that frame painted). If the
-                   screen's content moves after that point (a layout shift inside the screen:
-                   a script refitting a display, say), the time of the last such shift. This
+                   document.fonts.ready resolved (the KaTeX fonts the layout asked for), and
+                   the start of the second animation frame after it (the first one, which
+                   showed the screen, was produced). If the
+                   screen's content moves by a pixel or more after that point (a layout shift
+                   inside the screen: a script refitting a display, say), the time of the last
+                   such shift. This
                    is the headline figure: what a reader waits for before reading.
     whole page     the same steps from DOMContentLoaded (the site: the whole HTML parsed, the
                    page's module scripts run) or from renderMathInElement's return (the
@@ -111,7 +113,7 @@ WARM_FETCHES = 20  # plain fetches of each page before the browser runs
 PAGE_TIMEOUT = 60.0  # seconds for one page to finish
 
 # Run in every document before its own scripts. Two clocks, ended by the same steps (a forced
-# layout, so the fonts it needs start loading; document.fonts.ready; the next frame painted):
+# layout, so the fonts it needs start loading; document.fonts.ready; two animation frames):
 #   first screen  from the first frame in which the page is parsed past the bottom of the
 #                 screen (the last block of the note's body so far starts below it, or the page
 #                 has finished parsing) and its formulas are typeset (the site: on arrival; the
@@ -135,7 +137,10 @@ INIT_SCRIPT = r"""
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       if (entry.hadRecentInput) continue;
-      if ((entry.sources || []).some((s) => s.currentRect.top < innerHeight && s.currentRect.bottom > 0))
+      // A move a reader could see: some box in the screen moved by a pixel or more.
+      const moved = (s) =>
+        Math.abs(s.currentRect.top - s.previousRect.top) >= 1 || Math.abs(s.currentRect.left - s.previousRect.left) >= 1;
+      if ((entry.sources || []).some((s) => s.currentRect.top < innerHeight && s.currentRect.bottom > 0 && moved(s)))
         shifts.push(entry.startTime);
     }
   }).observe({ type: "layout-shift", buffered: true });
@@ -146,7 +151,8 @@ INIT_SCRIPT = r"""
       void document.documentElement.offsetHeight;
       document.fonts.ready.then(() => {
         marks[name + "Fonts"] = now();
-        requestAnimationFrame(() => setTimeout(() => resolve((marks[name + "Done"] = now())), 0));
+        // Two frames: the second starts once the first, which showed the screen, was produced.
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve((marks[name + "Done"] = now()))));
       });
     });
   let typeset = !reference;

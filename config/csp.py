@@ -44,6 +44,9 @@ def _forget(setting: str, **kwargs) -> None:
         _defaults.cache_clear()
 
 
+_NONCE_AFTER_HEADER = CheckableLazyObject(CSPMiddleware._csp_nonce_post_response)
+
+
 class CachedPolicyCSPMiddleware(CSPMiddleware):
     def process_response(self, request, response):
         headers, excluded_prefixes = _defaults()
@@ -56,6 +59,7 @@ class CachedPolicyCSPMiddleware(CSPMiddleware):
         for name, value in headers:
             if name not in response:
                 response[name] = value
-        # As django-csp does: a nonce asked for after the header is written is an error.
-        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)
+        # As django-csp does: a nonce asked for after the header is written is an error (one
+        # object for every request: it holds nothing, and raises each time it is read).
+        request.csp_nonce = _NONCE_AFTER_HEADER
         return response

@@ -1,6 +1,7 @@
 """The CSP header built once per process: the same as django-csp's, and django-csp's own
 whenever a response or request asks for something else."""
 
+import pytest
 from csp.constants import HEADER, NONCE, SELF
 from csp.utils import build_policy
 from django.http import HttpResponse
@@ -65,3 +66,12 @@ def test_excluded_paths_get_no_header():
     assert HEADER not in response
     _, response = respond(path="/other")
     assert response[HEADER] == "default-src 'self'"
+
+
+def test_a_nonce_asked_for_after_the_header_is_an_error_every_time():
+    from csp.exceptions import CSPNonceError
+
+    for _ in range(2):
+        request, _response = respond()
+        with pytest.raises(CSPNonceError):
+            str(request.csp_nonce)

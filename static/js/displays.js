@@ -105,8 +105,12 @@ function fit(list) {
 // in idle time, a few at a time, so that each is fitted (and focusable if it scrolls) before a
 // reader scrolls or tabs to it. The root says which fitting was done last ("screen" or
 // "print") once every block is fitted: tests wait for it.
-const CHUNK = 12;
-const idle = window.requestIdleCallback || ((callback) => setTimeout(callback, 1));
+const CHUNK = 24;
+// Idle time, but not later than a fifth of a second: a page busy with other work still gets
+// every block fitted.
+const idle = window.requestIdleCallback
+  ? (callback) => window.requestIdleCallback(callback, { timeout: 200 })
+  : (callback) => setTimeout(callback, 1);
 let round = 0;
 let watcher = null;
 
@@ -117,23 +121,24 @@ function fitScreen() {
   const list = displays();
   reset(list);
   const waiting = new Set([...list, ...document.querySelectorAll("main pre, main table")]);
-  const finish = () => {
-    if (mine !== round) return; // a newer fitting took over
-    const some = [...waiting].slice(0, CHUNK);
-    some.forEach((el) => waiting.delete(el));
-    fit(some);
-    if (waiting.size) idle(finish);
-    else document.documentElement.dataset.displays = "screen";
+  // A block far from the screen has not been laid out, so the faces its formulas use may not
+  // be loaded: it is laid out first (the browser starts loading them), and measured once they
+  // are in, or its width would be that of a fallback font.
+  const fitLoaded = (some) => {
+    some.forEach((el) => el.getBoundingClientRect());
+    document.fonts.ready.then(() => {
+      if (mine !== round) return; // a newer fitting took over
+      some.forEach((el) => waiting.delete(el));
+      fit(some);
+      if (waiting.size) idle(() => mine === round && fitLoaded([...waiting].slice(0, CHUNK)));
+      else document.documentElement.dataset.displays = "screen";
+    });
   };
   watcher = new IntersectionObserver(
     (entries) => {
       watcher.disconnect();
       if (mine !== round) return;
-      const near = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
-      near.forEach((el) => waiting.delete(el));
-      fit(near);
-      if (waiting.size) idle(finish);
-      else document.documentElement.dataset.displays = "screen";
+      fitLoaded(entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target));
     },
     { rootMargin: "100% 0px" },
   );
@@ -175,10 +180,8 @@ print.addEventListener("change", (event) => (event.matches ? openForPrint() : af
 window.addEventListener("beforeprint", openForPrint);
 window.addEventListener("afterprint", afterPrint);
 window.addEventListener("resize", refit);
-// Web fonts change every width: measure again once they are in, and whenever more arrive (a
-// preview's formulas can need faces the page had not used yet).
-document.fonts.ready.then(refit);
-document.fonts.addEventListener("loadingdone", refit);
+// Web fonts change every width: each block is measured once the faces it uses are in
+// (fitLoaded), so a face arriving later changes no block already fitted, and needs no refit.
 // Blocks shown later (a folded derivation opened, a study step revealed) are measured then,
 // and so is an editor's preview each time it arrives.
 new MutationObserver(refit).observe(document.body, { subtree: true, attributeFilter: ["hidden", "open"] });
