@@ -44,7 +44,6 @@ MARKS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "maximum-likelihood-kl",
     "momentum-nesterov",
     "mutual-information-infonce",
     "normalization-layers",
