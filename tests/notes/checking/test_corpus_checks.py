@@ -38,7 +38,6 @@ PRACTICE_NUMBERS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "momentum-nesterov",
     "mutual-information-infonce",
     "normalization-layers",
     "normalizing-flows",

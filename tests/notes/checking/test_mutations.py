@@ -44,7 +44,6 @@ MARKS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "momentum-nesterov",
     "mutual-information-infonce",
     "normalization-layers",
     "normalizing-flows",
