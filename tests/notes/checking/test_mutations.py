@@ -44,7 +44,6 @@ MARKS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "normalization-layers",
     "normalizing-flows",
     "notation-and-shapes",
     "residual-connections",
