@@ -38,7 +38,6 @@ PRACTICE_NUMBERS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "normalizing-flows",
     "notation-and-shapes",
     "residual-connections",
     "reverse-mode-autodiff",
