@@ -38,7 +38,6 @@ PRACTICE_NUMBERS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "residual-connections",
     "reverse-mode-autodiff",
     "rnn-bptt",
     "score-matching-langevin",

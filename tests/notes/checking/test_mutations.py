@@ -44,7 +44,6 @@ MARKS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "residual-connections",
     "reverse-mode-autodiff",
     "rnn-bptt",
     "score-matching-langevin",
