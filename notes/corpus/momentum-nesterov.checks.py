@@ -18,13 +18,21 @@ def _spd(rng, eigs):
     return (q * np.asarray(eigs)) @ q.T
 
 
-def _hb_matrix(eta, beta, lam):  # formula: eq:hb-matrix
-    return np.array([[1 + beta - eta * lam, -beta], [1.0, 0.0]])
+def _two_by_two(top_left, top_right):
+    """Matrices [[top_left, top_right], [1, 0]], one per entry of the broadcast arguments."""
+    top_left, top_right = np.broadcast_arrays(np.asarray(top_left, float), np.asarray(top_right, float))
+    T = np.zeros(top_left.shape + (2, 2))
+    T[..., 0, 0], T[..., 0, 1], T[..., 1, 0] = top_left, top_right, 1.0
+    return T
+
+
+def _hb_matrix(eta, beta, lam):  # formula: eq:hb-matrix (an array of matrices for an array lam)
+    return _two_by_two(1 + beta - eta * lam, -beta)
 
 
 def _nag_matrix(eta, beta, lam):  # formula: eq:nag-matrix
     q = 1 - eta * lam
-    return np.array([[(1 + beta) * q, -beta * q], [1.0, 0.0]])
+    return _two_by_two((1 + beta) * q, -beta * q)
 
 
 def _hb_optimal(mu, M):  # formula: eq:hb-optimal
@@ -37,6 +45,7 @@ def _hb_optimal(mu, M):  # formula: eq:hb-optimal
 
 
 def _radius(T):
+    """Spectral radius of a 2 x 2 matrix, or the largest over an array of them."""
     return float(np.max(np.abs(np.linalg.eigvals(T))))
 
 
@@ -131,12 +140,12 @@ def check_heavy_ball_quadratic():
     # Optimal parameters: worst radius over [mu, M] equals (sqrt k - 1)/(sqrt k + 1).
     for mu, M in [(1.0, 100.0), (0.3, 7.0), (2.0, 2.5)]:
         eta, beta, rho = _hb_optimal(mu, M)
-        worst = max(_radius(_hb_matrix(eta, beta, lv)) for lv in np.linspace(mu, M, 2001))
+        worst = _radius(_hb_matrix(eta, beta, np.linspace(mu, M, 2001)))
         # at the endpoints the root is double, and eigvals of a Jordan block lose half the digits
         errs.append((abs(worst - rho), 1e-6))
         # and the parameters are optimal: any other beta, or eta, gives a larger worst radius
         for d_eta, d_beta in ((1.02, 1.0), (0.98, 1.0), (1.0, 0.97), (1.0, 1.03)):
-            other = max(_radius(_hb_matrix(eta * d_eta, beta * d_beta, lv)) for lv in np.linspace(mu, M, 201))
+            other = _radius(_hb_matrix(eta * d_eta, beta * d_beta, np.linspace(mu, M, 201)))
             errs.append((max(0.0, rho + 1e-4 - other), 1e-12))
     # Lower bound: no (eta, beta) beats it at the two endpoints (random search).
     mu, M = 1.0, 50.0
@@ -181,7 +190,7 @@ def check_nesterov_quadratic():
     for mu, M in [(1.0, 100.0), (0.5, 3.0), (1.0, 1e4)]:
         k = M / mu
         eta, beta = 1 / M, (np.sqrt(k) - 1) / (np.sqrt(k) + 1)
-        radii = [_radius(_nag_matrix(eta, beta, lv)) for lv in np.linspace(mu, M, 3001)]
+        radii = np.max(np.abs(np.linalg.eigvals(_nag_matrix(eta, beta, np.linspace(mu, M, 3001)))), axis=-1)
         rate = 1 - 1 / np.sqrt(k)  # formula: eq:nag-rate
         errs.append((abs(max(radii) - rate), 1e-6))
         errs.append((abs(radii[0] - rate), 1e-6))
@@ -310,14 +319,9 @@ def check_effective_learning_rate():
         limit = 2 * (1 + beta) / (1 - beta)  # formula: eq:effective-stability
         for f, stable in [(0.999, True), (1.001, False)]:
             eta_lam = f * limit * (1 - beta)
-            r = _radius(_hb_matrix(eta_lam, beta, 1.0))
+            r = _radius(_hb_matrix(eta_lam / 2, beta, 2.0))  # lam = 2, so that eta * lam and eta / lam differ
             errs.append((float((r < 1) != stable), 0.5))
     return float(np.max([e / t for e, t in errs])), 1.0
-
-
-def _round_bf16(x):
-    m, e = np.frexp(np.float64(x))
-    return float(np.ldexp(np.rint(m * 256.0) / 256.0, e))
 
 
 RATES = {
@@ -422,15 +426,17 @@ def numbers_usual_settings():
 
 
 def _round_bf16(x):
-    m, e = np.frexp(np.float64(x))
-    return float(np.ldexp(np.rint(m * 256.0) / 256.0, e))
+    """Round to bfloat16 (8 significant bits, ties to even), elementwise; the exponent range of
+    float32 is never reached here."""
+    m, e = np.frexp(np.asarray(x, dtype=np.float64))
+    return np.ldexp(np.rint(m * 256.0) / 256.0, e)
 
 
 STEPS = 20000
 ROUNDERS = {
     "bfloat16": _round_bf16,
-    "float16": lambda x: float(np.float16(x)),
-    "float32": lambda x: float(np.float32(x)),
+    "float16": lambda x: x.astype(np.float16).astype(np.float64),
+    "float32": lambda x: x.astype(np.float32).astype(np.float64),
 }
 
 
@@ -438,15 +444,14 @@ def numbers_low_precision_buffer():
     """m <- fl(beta m + (1 - tau) g), computed exactly and rounded once, with g = 1, for 20000
     steps from m = 0, for the moving average (tau = beta) and the buffer (tau = 0)."""
     rows = {}
+    # The three moving averages (tau = beta) and the three buffers (tau = 0) side by side.
+    beta = np.tile([0.9, 0.99, 0.999], 2)
+    g_weight = np.concatenate([1 - beta[:3], np.ones(3)])  # 1 - tau
     for name, rnd in ROUNDERS.items():
-        ema_row, buf_row = [], []
-        for beta in (0.9, 0.99, 0.999):
-            ema, buf = 0.0, 0.0
-            for _ in range(STEPS):
-                ema = rnd(beta * ema + (1 - beta) * 1.0)
-                buf = rnd(beta * buf + 1.0)
-            ema_row.append(ema)
-            buf_row.append(buf)
+        m = np.zeros(6)
+        for _ in range(STEPS):
+            m = rnd(beta * m + g_weight * 1.0)
+        ema_row, buf_row = m[:3].tolist(), m[3:].tolist()
         rows[f"| {name} | ${{}}$, ${{}}$, ${{}}$ | ${{}}$, ${{}}$, ${{}}$ |"] = ema_row + buf_row
         if name == "bfloat16":
             bf16_ema, bf16_buf = ema_row, buf_row

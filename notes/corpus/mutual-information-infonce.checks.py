@@ -128,7 +128,9 @@ def check_infonce_bound():
         for _ in range(3):
             P = rng.dirichlet(np.full(nx * ny, 0.5)).reshape(nx, ny)
             I_xy = _mi_table(P)
-            fstar = np.log(P / (P.sum(axis=1, keepdims=True) @ P.sum(axis=0, keepdims=True)))  # formula: step 3
+            # p(y | x) / p(y), without a factor of p(x), which the critic may carry (a function of x)
+            cond, marg = P / P.sum(axis=1, keepdims=True), P.sum(axis=0, keepdims=True)
+            fstar = np.log(cond / marg)  # formula: step 3, the optimal critic log r
             L_star, L_star_first, I_c = _infonce_enumerate(P, fstar, K)
             optimum = np.log(K) - I_c  # formula: step 3, H(c) - I(c; x, y_1..K)
             ratios.append(abs(L_star - optimum) / 1e-9)  # equality at the optimum
