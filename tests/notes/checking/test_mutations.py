@@ -51,7 +51,6 @@ MARKS_PENDING = {
     "normalizing-flows",
     "notation-and-shapes",
     "residual-connections",
-    "transformer-block",
     "vae-elbo",
 }
 
