@@ -45,7 +45,6 @@ PRACTICE_NUMBERS_PENDING = {
     "normalizing-flows",
     "notation-and-shapes",
     "residual-connections",
-    "vae-elbo",
 }
 
 

@@ -51,7 +51,6 @@ MARKS_PENDING = {
     "normalizing-flows",
     "notation-and-shapes",
     "residual-connections",
-    "vae-elbo",
 }
 
 on_sqlite_only = pytest.mark.skipif(
