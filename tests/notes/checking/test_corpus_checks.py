@@ -38,13 +38,6 @@ PRACTICE_NUMBERS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "reverse-mode-autodiff",
-    "rnn-bptt",
-    "score-matching-langevin",
-    "sgd-minibatch-noise",
-    "softmax-cross-entropy",
-    "transformer-block",
-    "vae-elbo",
 }
 
 

@@ -44,13 +44,6 @@ MARKS_PENDING = {
     "initialization-variance",
     "kl-gaussians",
     "matrix-calculus",
-    "reverse-mode-autodiff",
-    "rnn-bptt",
-    "score-matching-langevin",
-    "sgd-minibatch-noise",
-    "softmax-cross-entropy",
-    "transformer-block",
-    "vae-elbo",
 }
 
 on_sqlite_only = pytest.mark.skipif(
