@@ -37,7 +37,6 @@ PRACTICE_NUMBERS_PENDING = {
     "gradient-descent-smooth",
     "initialization-variance",
     "kl-gaussians",
-    "matrix-calculus",
     "maximum-likelihood-kl",
     "momentum-nesterov",
     "mutual-information-infonce",
