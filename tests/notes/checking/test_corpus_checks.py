@@ -36,7 +36,6 @@ PRACTICE_NUMBERS_PENDING = {
     "gans",
     "gradient-descent-smooth",
     "initialization-variance",
-    "kl-gaussians",
     "maximum-likelihood-kl",
     "momentum-nesterov",
     "mutual-information-infonce",
