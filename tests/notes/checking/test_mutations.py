@@ -35,6 +35,10 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
     },
     ("kl-gaussians", "check_gaussian_kl_closed_form"): {"operands of @ exchanged in `S1i @ S0`": CYCLIC},
     ("kl-gaussians", "check_mc_kl_variance"): {"operands of @ exchanged in `S1i @ S0`": CYCLIC},
+    ("entropy-cross-entropy-kl", "check_ce_decomposition"): {
+        "operands of @ exchanged in `-np.ones(b) @ (pm * np.log(qm)) @ np.ones(k)`": "the outer product is of two "
+        "vectors, whose inner product is the same in either order",
+    },
     ("matrix-calculus", "check_least_squares_gradient"): {
         "operands of @ exchanged in `(np.eye(n) - eta * H) @ (x - x_star)`": "I - eta H is symmetric (H = 2 A^T A), "
         "so it multiplies the error vector the same from either side",
@@ -45,7 +49,6 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
 # as pending, and a note leaves this set as soon as it marks any formula.
 MARKS_PENDING = {
     "convolution-linear-map",
-    "entropy-cross-entropy-kl",
     "gans",
     "gradient-descent-smooth",
     "initialization-variance",
