@@ -33,7 +33,6 @@ NUMBERS = [
 PRACTICE_NUMBERS_PENDING = {
     "convolution-linear-map",
     "gans",
-    "gradient-descent-smooth",
     "initialization-variance",
     "maximum-likelihood-kl",
     "momentum-nesterov",

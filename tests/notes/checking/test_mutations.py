@@ -50,7 +50,6 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
 MARKS_PENDING = {
     "convolution-linear-map",
     "gans",
-    "gradient-descent-smooth",
     "initialization-variance",
     "maximum-likelihood-kl",
     "momentum-nesterov",
