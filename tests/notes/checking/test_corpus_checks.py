@@ -32,7 +32,6 @@ NUMBERS = [
 # printed but compared with nothing; in reverse-mode-autodiff also a helper only it calls) still waits to become numbers_ functions compared with the note (issue 19).
 PRACTICE_NUMBERS_PENDING = {
     "convolution-linear-map",
-    "gans",
     "initialization-variance",
     "maximum-likelihood-kl",
     "momentum-nesterov",

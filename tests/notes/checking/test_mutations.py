@@ -39,6 +39,9 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
         "operands of @ exchanged in `-np.ones(b) @ (pm * np.log(qm)) @ np.ones(k)`": "the outer product is of two "
         "vectors, whose inner product is the same in either order",
     },
+    ("gans", "check_nonsaturating_reverse_kl"): {
+        "first two arguments swapped in `_js(lpd, lpg(th))`": "the Jensen-Shannon divergence is symmetric",
+    },
     ("matrix-calculus", "check_least_squares_gradient"): {
         "operands of @ exchanged in `(np.eye(n) - eta * H) @ (x - x_star)`": "I - eta H is symmetric (H = 2 A^T A), "
         "so it multiplies the error vector the same from either side",
@@ -49,7 +52,6 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
 # as pending, and a note leaves this set as soon as it marks any formula.
 MARKS_PENDING = {
     "convolution-linear-map",
-    "gans",
     "initialization-variance",
     "maximum-likelihood-kl",
     "momentum-nesterov",
