@@ -51,7 +51,6 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
 # Notes whose checks files do not yet mark their formulas (issue 19): their checks are reported
 # as pending, and a note leaves this set as soon as it marks any formula.
 MARKS_PENDING = {
-    "convolution-linear-map",
     "initialization-variance",
     "maximum-likelihood-kl",
     "momentum-nesterov",
