@@ -166,7 +166,9 @@ def _conv_input_grad_recipe(G, W, in_hw, s, p, r):  # formula: eq:conv-input-gra
     oph, opw = H - base_h, Wd - base_w  # output padding, in 0..s-1
     assert 0 <= oph < s and 0 <= opw < s
     Up = np.pad(U, ((0, 0), (0, 0), (ph, ph + oph), (pw, pw + opw)))
-    return _corr2d(Up, Wt, s=1, p=0, r=r, out_hw=(H, Wd))
+    # The output size follows from the padded size by eq:conv-out-size, so the far-end (output) padding
+    # is what makes it H x W.
+    return _corr2d(Up, Wt, s=1, p=0, r=r)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,6 +309,7 @@ def check_conv_input_gradient():
         errs.append(_rel(y, _corr1d(x, w, s, p, r)))
         c = rng.standard_normal(len(y))
         xbar, wbar = vjp(c * (1 - np.tanh(y) ** 2))
+        errs.append(_rel(_toeplitz1d(w, n, s, p, r).T @ (c * (1 - np.tanh(y) ** 2)), xbar))  # step 1: T^T g
         errs.append(
             _rel(xbar, _fd_grad(lambda z, w=w, s=s, p=p, r=r, c=c: float(c @ np.tanh(conv1d(z, w, s, p, r)[0])), x))
         )

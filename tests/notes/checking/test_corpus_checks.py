@@ -31,7 +31,6 @@ NUMBERS = [
 # Checks files whose practice_numbers() or _practice_numbers() (the numbers the note quotes,
 # printed but compared with nothing; in reverse-mode-autodiff also a helper only it calls) still waits to become numbers_ functions compared with the note (issue 19).
 PRACTICE_NUMBERS_PENDING = {
-    "initialization-variance",
     "maximum-likelihood-kl",
     "momentum-nesterov",
     "mutual-information-infonce",
