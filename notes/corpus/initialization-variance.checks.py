@@ -236,6 +236,7 @@ def numbers_relu_rows():
             2.0**49,
             rows["2"][2] / rows["1"][2],
         ),
+        "(the {} for He, the {} against {})": (rows["2"][0], rows["2.2"][0], 1.1 ** (K - 1)),
         "the first-to-last ratio of their second moments lies between ${}$ and ${}$ for every ReLU row": (
             min(ratios),
             max(ratios),
@@ -270,6 +271,7 @@ def numbers_tanh_rows():
             chi_gain[-1],
         ),
         "the first layer's weight gradients are ${}$ times larger": rows["tanh gain"][3],
+        "against ${}$ for the $\\tanh$ row below": rows["tanh gain"][3],
     }
     return quoted
 

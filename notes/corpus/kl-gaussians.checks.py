@@ -404,15 +404,18 @@ def _vae_k(mu, sig, M, rng):
 
 def numbers_vae_examples():
     """The two d = 32 examples after the derivation, from eq:kl-std-normal and eq:mc-variance."""
-    quoted, ratios = {}, []
+    quoted, pairs = {}, []
     for m_, s_, tail in [(0.5, 0.6, ": a one-sample"), (0.02, 0.99, ", about")]:
         mu, sig = np.full(32, m_), np.full(32, s_)
         kl = 0.5 * np.sum(sig**2 + mu**2 - 1 - np.log(sig**2))
         sd = np.sqrt(_mc_variance(mu, np.diag(sig**2), np.zeros(32), np.eye(32)))
         quoted[f"the divergence is ${{}}$ and the single-sample standard deviation is ${{}}${tail}"] = (kl, sd)
-        ratios.append(sd / kl)
-    quoted["a standard deviation of {}% of the value it estimates"] = 100 * ratios[0]
-    quoted["about ${}$ times larger"] = ratios[1]
+        pairs.append((kl, sd))
+    (kl_far, sd_far), (kl_near, sd_near) = pairs
+    quoted["a standard deviation of {}% of the value it estimates"] = 100 * sd_far / kl_far
+    quoted["settles at the true ${}$ with the standard deviation ${}$ predicted"] = (kl_far, sd_far)
+    quoted["violates it ($\\sigma_j^2 = {} < {}$)"] = (0.6**2, 0.5 * 1.0**2)  # Sigma_0 > Sigma_1 / 2 fails
+    quoted["about ${}$ times larger"] = sd_near / kl_near
     k = _vae_k(np.full(32, 0.02), np.full(32, 0.99), 10**6, np.random.default_rng(1))
     quoted["$10^6$ samples give it a standard deviation of ${}$ instead of ${}$"] = (np.std(np.expm1(-k) + k), sd)
     return quoted
