@@ -40,8 +40,8 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
         "the same array as clip(idx, 0, n - 1)",
     },
     ("entropy-cross-entropy-kl", "check_ce_decomposition"): {
-        "operands of @ exchanged in `-np.ones(b) @ (pm * np.log(qm)) @ np.ones(k)`": "the outer product is of two "
-        "vectors, whose inner product is the same in either order",
+        "operands of @ exchanged in `-np.ones(b) @ (pm * np.log(qm)) @ np.ones(k)`": "the last product is the inner "
+        "product of two vectors, the same in either order",
     },
     ("gans", "check_nonsaturating_reverse_kl"): {
         "first two arguments swapped in `_js(lpd, lpg(th))`": "the Jensen-Shannon divergence is symmetric",
