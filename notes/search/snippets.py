@@ -28,6 +28,7 @@ LEAD = 8  # of which before it
 _TOKEN = re.compile(
     rf"(\s*)(?:{FORMULA_OPEN}(\d+){FORMULA_TEX}([^{FORMULA_CLOSE}]*){FORMULA_CLOSE}|([^\s{FORMULA_OPEN}]+))"
 )
+_FORMULA = re.compile(rf"{FORMULA_OPEN}\d+{FORMULA_TEX}([^{FORMULA_CLOSE}]*){FORMULA_CLOSE}")
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,28 @@ class SnippetCutter:
 
     def terms_in(self, text: str) -> frozenset[str]:
         """The query's terms a search_text line (a heading, say) holds."""
-        return frozenset().union(*(t.keys for t in self._tokens(text)))
+        return self._score(text)[0]
+
+    def _score(self, block: str) -> tuple[frozenset[str], bool, int]:
+        """The query's terms a line holds, whether a formula matches, and how many matches:
+        what picks a snippet's block, read from the line as a whole (one regex pass over its
+        prose, one over each formula) rather than token by token, since most lines are only
+        scored and never shown."""
+        keys: set[str] = set()
+        count = 0
+        if self.has_words:
+            for match in self.words.finditer(_FORMULA.sub(" ", block)):
+                keys.add(match.group(1).casefold())
+                count += 1
+        formula_matched = False
+        if self.names:
+            for tex in _FORMULA.findall(block):
+                found = self._keys_of_formula(tex)
+                if found:
+                    keys |= found
+                    formula_matched = True
+                    count += 1
+        return frozenset(keys), formula_matched, count
 
     def matching_alias(self, aliases: str) -> str:
         """Of a note's aliases (one a line), the one holding most of the query's words (the
@@ -155,13 +177,11 @@ class SnippetCutter:
         for block in (text or "").split("\n"):
             if not block or not self._may_match(block):
                 continue
-            tokens = self._tokens(block)
-            matched = [t for t in tokens if t.keys]
-            terms = len(frozenset().union(*(t.keys for t in matched)))
-            score = (terms, any(t.formula >= 0 for t in matched), len(matched))
-            if terms and score > best_score:
-                best, best_score = tokens, score
-        return self._window(best) if best else None
+            keys, formula_matched, count = self._score(block)
+            score = (len(keys), formula_matched, count)
+            if keys and score > best_score:
+                best, best_score = block, score
+        return self._window(self._tokens(best)) if best else None
 
     def _mark(self, word: str) -> str:
         if not self.has_words:
