@@ -602,7 +602,8 @@ def populate(count: int) -> tuple[float, int]:
             )
         for document, own in zip(documents, units, strict=True):
             names = {"title": document.title, "aliases": document.aliases, "summary": document.summary}
-            terms |= vocabulary({**names, "derivations": document.derivations}, own, document.body)
+            fields = {**names, "derivations": document.derivations, "equations": document.equations}
+            terms |= vocabulary(fields, own, document.body)
         body_bytes += sum(len(data["plain_text"].encode()) for data in batch)
         print(f"\r  writing notes: {start + len(batch):,}/{count:,}", end="", flush=True)
     print()

@@ -175,3 +175,16 @@ def test_the_instant_box_says_which_results_have_only_some_words(client, notes):
     assert data["partial_from"] == 0 and {r["slug"] for r in data["results"]} == {"entropy", "backprop"}
     html = client.get(SEARCH, {"q": "entropy sweep"}).content.decode()
     assert "No note has all of these words; these have some of them." in html
+
+
+def test_a_query_that_finds_notes_with_all_its_words_gets_no_suggestion(publish, notes):
+    body = "InfoNCE saturates quickly.\n\n$$\nq_m k_n \\label{eq:rope-score}\n$$\n"
+    publish("rotary", note_source("Rotary embeddings", body=body))
+    # "rope" is only an equation label's word: the vocabulary has it, nothing is corrected
+    assert SearchTerm.objects.filter(term="rope").exists()
+    results = search("rope")
+    assert [h.slug for h in results.hits] == ["rotary"] and not results.suggestion
+    # "saturate" is not the notes' word ("saturates" is) but the engines stem both alike
+    results = search("infonce saturate")
+    assert [h.slug for h in results.hits] == ["rotary"]
+    assert not results.suggestion and not results.corrected_from
