@@ -160,14 +160,10 @@ class SnippetCutter:
         used = {(a or b).casefold() for a, b in self.formula.findall(tex)}
         return frozenset(self.names[name] for name in used & self.names.keys())
 
-    def _tokens(self, block: str) -> list[_Token]:
-        tokens = []
-        for space, number, tex, word in _TOKEN.findall(block):
-            if number:
-                tokens.append(_Token(bool(space), formula=int(number), keys=self._keys_of_formula(tex)))
-            else:
-                tokens.append(_Token(bool(space), word=word, keys=self._keys_of_word(word)))
-        return tokens
+    def _token(self, space: str, number: str, tex: str, word: str) -> _Token:
+        if number:
+            return _Token(bool(space), formula=int(number), keys=self._keys_of_formula(tex))
+        return _Token(bool(space), word=word, keys=self._keys_of_word(word))
 
     def cut(self, text: str | None) -> Snippet | None:
         """The snippet of the block matching the most terms, or None. Among equals, one where
@@ -181,7 +177,7 @@ class SnippetCutter:
             score = (len(keys), formula_matched, count)
             if keys and score > best_score:
                 best, best_score = block, score
-        return self._window(self._tokens(best)) if best else None
+        return self._window(best) if best else None
 
     def _mark(self, word: str) -> str:
         if not self.has_words:
@@ -192,15 +188,18 @@ class SnippetCutter:
             last = match.end()
         return "".join(out) + escape(word[last:])
 
-    def _window(self, tokens: list[_Token]) -> Snippet:
-        first = next(i for i, t in enumerate(tokens) if t.keys)
-        start = max(0, min(first - LEAD, len(tokens) - WINDOW))
-        end = min(len(tokens), start + WINDOW)
+    def _window(self, block: str) -> Snippet:
+        """The window around the block's first match; only the tokens up to that match and
+        those shown are matched against the query."""
+        raw = _TOKEN.findall(block)
+        first = next(i for i, parts in enumerate(raw) if self._token(*parts).keys)
+        start = max(0, min(first - LEAD, len(raw) - WINDOW))
+        end = min(len(raw), start + WINDOW)
         parts: list[str | tuple[int, bool]] = ["… "] if start else []
-        for i, token in enumerate(tokens[start:end]):
+        for i, token in enumerate(self._token(*shown) for shown in raw[start:end]):
             if token.space and i:
                 parts.append(" ")
             parts.append((token.formula, bool(token.keys)) if token.formula >= 0 else self._mark(token.word))
-        if end < len(tokens):
+        if end < len(raw):
             parts.append(" …")
         return Snippet(tuple(parts))
