@@ -19,8 +19,8 @@ the instant box slow. This adds:
      query's words it holds).
   A tier of more than `pool` matches ranks the `pool` that come first in the table (oldest
   notes first), not all: a word in thousands of heads but few names costs a bounded read.
-  A query that excludes a word is checked against the full vector in every tier, since
-  a name or head without the word says nothing of the body.
+  A query that excludes a word is checked against the full vector's index in every tier,
+  since a name or head without the word says nothing of the body.
   Sequential scans stay off (0007: the planner would read every full vector to test a
   common word) and so does JIT, which that setting's cost estimates would otherwise
   trigger at 100 ms a query.
@@ -49,14 +49,13 @@ NAME_VECTOR = [
     "CREATE INDEX notes_searchdocument_name ON notes_searchdocument USING GIN (name_vector)",
     "CREATE INDEX notes_searchdocument_head ON notes_searchdocument USING GIN (head_vector)",
 ]
-# A query with an exclusion (`adam -rmsprop`) is decided by the whole note: a name or a head
-# without the excluded word says nothing of the body. Its lexemes are letters and digits
-# (notes.search.query), so a `!` in its text is the operator.
-ADMITTED = (
-    "(area = '' OR strpos(d.areas, ' ' || area || ' ') > 0)"
-    " AND (position('!' in query::text) = 0 OR d.search_vector @@ query)"
-)
-TIERED = f"""
+# Each tier's statement is planned for the call's own query (EXECUTE): how many notes a word
+# matches varies by thousands. A query with an exclusion (`adam -rmsprop`) is decided by the
+# whole note, since a name or a head without the excluded word says nothing of the body: then
+# every tier also asks the full vector, through its GIN index (exact without a phrase, so no
+# vector is read). Lexemes are letters and digits (notes.search.query), so a `!` in the
+# query's text is the operator. An empty area is an empty string, which strpos finds in any.
+TIERED = """
     CREATE FUNCTION notes_search_candidates(query tsquery, area text, n integer, pool integer)
     RETURNS SETOF bigint
     LANGUAGE plpgsql STABLE
@@ -64,40 +63,36 @@ TIERED = f"""
     SET jit = off
     AS $$
     DECLARE
+        kept text := ' AND strpos(d.areas, $2) > 0'
+            || CASE WHEN position('!' in query::text) > 0 THEN ' AND d.search_vector @@ $1' ELSE '' END;
+        padded text := CASE WHEN area = '' THEN '' ELSE ' ' || area || ' ' END;
         found integer := 0;
         tier integer;
     BEGIN
-        RETURN QUERY
-            SELECT d.id FROM notes_searchdocument d
-            WHERE d.name_vector @@ query AND {ADMITTED}
-            ORDER BY ts_rank(d.name_vector, query) DESC, d.id
-            LIMIT n;
+        RETURN QUERY EXECUTE
+            'SELECT d.id FROM notes_searchdocument d WHERE d.name_vector @@ $1' || kept
+            || ' ORDER BY ts_rank(d.name_vector, $1) DESC, d.id LIMIT $3'
+            USING query, padded, n;
         GET DIAGNOSTICS tier = ROW_COUNT;
         found := found + tier;
         IF found >= n THEN
             RETURN;
         END IF;
-        RETURN QUERY
-            SELECT s.id FROM (
-                SELECT d.id, d.head_vector FROM notes_searchdocument d
-                WHERE d.head_vector @@ query AND NOT d.name_vector @@ query AND {ADMITTED}
-                LIMIT pool
-            ) AS s
-            ORDER BY ts_rank(s.head_vector, query) DESC, s.id
-            LIMIT n - found;
+        RETURN QUERY EXECUTE
+            'SELECT s.id FROM (SELECT d.id, d.head_vector FROM notes_searchdocument d'
+            || ' WHERE d.head_vector @@ $1 AND NOT d.name_vector @@ $1' || kept || ' LIMIT $4) AS s'
+            || ' ORDER BY ts_rank(s.head_vector, $1) DESC, s.id LIMIT $3'
+            USING query, padded, n - found, pool;
         GET DIAGNOSTICS tier = ROW_COUNT;
         found := found + tier;
         IF found >= n THEN
             RETURN;
         END IF;
-        RETURN QUERY
-            SELECT s.id FROM (
-                SELECT d.id, d.head_vector FROM notes_searchdocument d
-                WHERE d.search_vector @@ query AND NOT d.head_vector @@ query AND {ADMITTED}
-                LIMIT pool
-            ) AS s
-            ORDER BY ts_rank(s.head_vector, query) DESC, s.id
-            LIMIT n - found;
+        RETURN QUERY EXECUTE
+            'SELECT s.id FROM (SELECT d.id, d.head_vector FROM notes_searchdocument d'
+            || ' WHERE d.search_vector @@ $1 AND NOT d.head_vector @@ $1' || kept || ' LIMIT $4) AS s'
+            || ' ORDER BY ts_rank(s.head_vector, $1) DESC, s.id LIMIT $3'
+            USING query, padded, n - found, pool;
     END
     $$
 """
