@@ -9,7 +9,8 @@ the instant box slow. This adds:
 - `name_vector`, the title and aliases alone (weight A, as in the full vector), generated and
   stored, with a GIN index: the notes whose names satisfy the query are the ones a search
   shows first (notes.search.ranking), and they are few;
-- a GIN index on `head_vector` (0007), so the head's matches are found without the body's;
+- `head_vector` (0007) cut at a word, so that a note whose head matches matches, and a GIN
+  index on it, so the head's matches are found without the body's;
 - `notes_search_candidates(query, area, n, pool)`, which returns up to n ids, tier by tier,
   each tier only when the ones before found fewer than n:
   1. the notes whose names match, best by the name vector's rank;
@@ -40,6 +41,43 @@ from django.db import migrations
 # Frozen copy of notes.search.document._WORD.
 _WORD = re.compile(r"[^\W\d_][^\W_]{2,39}")
 
+# The head (0007, 0011) cut its opening at a character count, so its last word could be a
+# fragment the note never uses ("lossless" cut to "loss"): matching the head did not mean
+# matching the note. Cut before the last whitespace-delimited token instead, the head's
+# words are some of the full vector's, at the same positions (the columns before the body
+# are the same), so a head match is a match: no candidate needs its full vector checked.
+HEAD_BODY_CHARACTERS = 1000
+HEAD_MATH_CHARACTERS = 300
+
+
+def _opening(column: str, characters: int) -> str:
+    return (
+        f"CASE WHEN length({column}) <= {characters} THEN {column}"
+        f" ELSE regexp_replace(left({column}, {characters + 1}), '\\S+$', '') END"
+    )
+
+
+DOCUMENT_VECTOR = """
+    setweight(to_tsvector('english'::regconfig, title || ' ' || aliases), 'A')
+    || setweight(to_tsvector('english'::regconfig, summary || ' ' || derivations || ' ' || equations), 'B')
+    || setweight(to_tsvector('english'::regconfig, {body}), 'C')
+    || setweight(to_tsvector('english'::regconfig, {math}), 'D')
+"""
+OLD_HEAD = DOCUMENT_VECTOR.format(body="left(body, 1000)", math="left(math, 300)")
+NEW_HEAD = DOCUMENT_VECTOR.format(
+    body=_opening("body", HEAD_BODY_CHARACTERS), math=_opening("math", HEAD_MATH_CHARACTERS)
+)
+
+
+def _head(vector: str) -> list[str]:
+    return [
+        "ALTER TABLE notes_searchdocument DROP COLUMN head_vector",
+        f"ALTER TABLE notes_searchdocument ADD COLUMN head_vector tsvector GENERATED ALWAYS AS ({vector}) STORED",
+        # inline and uncompressed, as 0007 explains
+        "ALTER TABLE notes_searchdocument ALTER COLUMN head_vector SET STORAGE MAIN",
+    ]
+
+
 NAME_VECTOR = [
     """
     ALTER TABLE notes_searchdocument ADD COLUMN name_vector tsvector GENERATED ALWAYS AS (
@@ -47,6 +85,7 @@ NAME_VECTOR = [
     ) STORED
     """,
     "CREATE INDEX notes_searchdocument_name ON notes_searchdocument USING GIN (name_vector)",
+    *_head(NEW_HEAD),
     "CREATE INDEX notes_searchdocument_head ON notes_searchdocument USING GIN (head_vector)",
 ]
 # Each tier's statement is planned for the call's own query (EXECUTE): how many notes a word
@@ -118,6 +157,7 @@ FORWARD = [
 BACKWARD = [
     "DROP FUNCTION notes_search_candidates(tsquery, text, integer, integer)",
     "DROP INDEX notes_searchdocument_head",
+    *_head(OLD_HEAD),
     "DROP INDEX notes_searchdocument_name",
     "ALTER TABLE notes_searchdocument DROP COLUMN name_vector",
     HEAD_RANKED,

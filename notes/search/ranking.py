@@ -35,21 +35,14 @@ RANK_POOL = 1000
 _PG_NOTES = """
 WITH q AS (
     SELECT to_tsquery('english', %(match)s) AS match, to_tsquery('english', %(whole)s) AS whole
-), candidate AS MATERIALIZED (
-    -- Materialized: the planner would otherwise test the full vector of every note through
-    -- its GIN index (matches) and join the candidates to all of them.
-    SELECT d.id, d.title,
+), top AS (
+    SELECT d.id,
            d.name_vector @@ q.whole AS title_match,
            to_tsvector('english', d.title) @@ q.whole AS named,
-           ts_rank(d.search_vector, q.match) AS rank,
-           -- a head's last word may be cut short (0007): the full vector decides
-           d.search_vector @@ q.match AS matches
+           ts_rank(d.search_vector, q.match) AS rank
     FROM q, notes_search_candidates(q.match, %(area)s, %(candidates)s, %(pool)s) AS c(id)
     JOIN notes_searchdocument d ON d.id = c.id
-), top AS (
-    SELECT id, title_match, named, rank FROM candidate
-    WHERE matches
-    ORDER BY title_match DESC, rank DESC, title, id
+    ORDER BY title_match DESC, rank DESC, d.title, d.id
     LIMIT %(limit)s
 )
 SELECT d.id, n.slug, r.title, r.summary, r.summary_html, r.summary_text, d.areas, top.rank, top.title_match,

@@ -104,6 +104,11 @@ class SnippetCutter:
         self.has_words = bool(prefixes)
         # A control sequence, or an operator name spelled out (\operatorname{softmax}).
         self.formula = re.compile(r"\\([A-Za-z]+)|\\(?:operatorname\*?|mathrm)\{([A-Za-z]+)\}")
+        self._held: dict[str, frozenset[str]] = {}
+        # Whether a text may hold a formula the query names: if not, no block can be preferred
+        # for one. (A control sequence with the name, or the name spelled as an operator.)
+        names = "|".join(sorted(map(re.escape, self.names), key=lambda n: (-len(n), n)))
+        self._named = re.compile(rf"(?:\\|\{{)({names})(?![A-Za-z])", re.I) if names else None
 
     @property
     def term_count(self) -> int:
@@ -111,29 +116,27 @@ class SnippetCutter:
         return len(self.prefixes | set(self.names.values()))
 
     def terms_in(self, text: str) -> frozenset[str]:
-        """The query's terms a search_text line (a heading, say) holds."""
-        return self._score(text)[0]
+        """The query's terms a search_text line (a heading, say) holds; remembered, since
+        the many parts of the notes found share titles ("Equation (3)")."""
+        if text not in self._held:
+            self._held[text] = self._score(text)[0]
+        return self._held[text]
 
-    def _score(self, block: str) -> tuple[frozenset[str], bool, int]:
-        """The query's terms a line holds, whether a formula matches, and how many matches:
-        what picks a snippet's block, read from the line as a whole (one regex pass over its
-        prose, one over each formula) rather than token by token, since most lines are only
-        scored and never shown."""
+    def _score(self, block: str) -> tuple[frozenset[str], bool]:
+        """The query's terms a line holds and whether a formula matches: what picks a
+        snippet's block, read from the line as a whole (one regex pass over its prose, one
+        over each formula) rather than token by token, since most lines are only scored and
+        never shown."""
         keys: set[str] = set()
-        count = 0
         if self.has_words:
-            for match in self.words.finditer(_FORMULA.sub(" ", block)):
-                keys.add(match.group(1).casefold())
-                count += 1
+            keys |= {match.group(1).casefold() for match in self.words.finditer(_FORMULA.sub(" ", block))}
         formula_matched = False
         if self.names:
             for tex in _FORMULA.findall(block):
                 found = self._keys_of_formula(tex)
-                if found:
-                    keys |= found
-                    formula_matched = True
-                    count += 1
-        return frozenset(keys), formula_matched, count
+                keys |= found
+                formula_matched = formula_matched or bool(found)
+        return frozenset(keys), formula_matched
 
     def matching_alias(self, aliases: str) -> str:
         """Of a note's aliases (one a line), the one holding most of the query's words (the
@@ -167,16 +170,21 @@ class SnippetCutter:
 
     def cut(self, text: str | None) -> Snippet | None:
         """The snippet of the block matching the most terms, or None. Among equals, one where
-        a formula matches (a reader who types `softmax` wants to see it), then the one with
-        the most matches, then the first."""
-        best, best_score = None, (0, False, 0)
-        for block in (text or "").split("\n"):
+        a formula matches (a reader who types `softmax` wants to see it), then the first, where
+        the note introduces the words; so the first block that holds every term (and a matching
+        formula, when the query names one) ends the search."""
+        text = text or ""
+        best, best_score = None, (0, False)
+        enough = (self.term_count, bool(self.names and self._named.search(text)))
+        for block in text.split("\n"):
             if not block or not self._may_match(block):
                 continue
-            keys, formula_matched, count = self._score(block)
-            score = (len(keys), formula_matched, count)
+            keys, formula_matched = self._score(block)
+            score = (len(keys), formula_matched)
             if keys and score > best_score:
                 best, best_score = block, score
+                if score >= enough:
+                    break
         return self._window(best) if best else None
 
     def _mark(self, word: str) -> str:

@@ -101,6 +101,17 @@ def test_postgresql_ranks_by_the_full_vector_only_the_best_candidates(quaternion
     assert slugs("quaternion", limit=3) == ["titled", "summarized", "heavy-deep"]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's head vector")
+def test_a_head_match_is_a_match(publish):
+    # The head holds the body's opening, cut before a word it would split: "lossless" across
+    # the 1000th character must not leave "loss" in the head of a note that never says loss.
+    publish("cut", note_source("Cut", body="Prose."))
+    opening = "word " * 198 + "word  "  # 996 characters
+    SearchDocument.objects.filter(note__slug="cut").update(body=opening + "lossless tail")
+    assert slugs("lossless") == ["cut"]
+    assert slugs("loss") == []
+
+
 def _plan_nodes(node):
     yield node
     for child in node.get("Plans", []):
