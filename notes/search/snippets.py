@@ -163,6 +163,11 @@ class SnippetCutter:
         used = {(a or b).casefold() for a, b in self.formula.findall(tex)}
         return frozenset(self.names[name] for name in used & self.names.keys())
 
+    def _matches(self, space: str, number: str, tex: str, word: str) -> bool:
+        if number:
+            return bool(self._keys_of_formula(tex))
+        return self.has_words and self.words.search(word) is not None
+
     def _token(self, space: str, number: str, tex: str, word: str) -> _Token:
         if number:
             return _Token(bool(space), formula=int(number), keys=self._keys_of_formula(tex))
@@ -200,7 +205,7 @@ class SnippetCutter:
         """The window around the block's first match; only the tokens up to that match and
         those shown are matched against the query."""
         raw = _TOKEN.findall(block)
-        first = next(i for i, parts in enumerate(raw) if self._token(*parts).keys)
+        first = next(i for i, parts in enumerate(raw) if self._matches(*parts))
         start = max(0, min(first - LEAD, len(raw) - WINDOW))
         end = min(len(raw), start + WINDOW)
         parts: list[str | tuple[int, bool]] = ["… "] if start else []
