@@ -52,7 +52,10 @@ Target
 
 Run (from the project root; about four minutes on two cores, most of it writing the notes
 and building the index)
-    .venv/bin/python bench/search.py [--notes 10000] [--runs 5] [--keep] [--sqlite]
+    .venv/bin/python bench/search.py [--notes 10000] [--runs 5] [--keep] [--sqlite] [--database NAME]
+
+    --database names the scratch database, so that two runs on one server do not drop each
+    other's.
 """
 
 import argparse
@@ -599,7 +602,8 @@ def populate(count: int) -> tuple[float, int]:
             )
         for document, own in zip(documents, units, strict=True):
             names = {"title": document.title, "aliases": document.aliases, "summary": document.summary}
-            terms |= vocabulary({**names, "derivations": document.derivations}, own, document.body)
+            fields = {**names, "derivations": document.derivations, "equations": document.equations}
+            terms |= vocabulary(fields, own, document.body)
         body_bytes += sum(len(data["plain_text"].encode()) for data in batch)
         print(f"\r  writing notes: {start + len(batch):,}/{count:,}", end="", flush=True)
     print()
@@ -676,9 +680,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="timed passes over the query set (default 5)")
     parser.add_argument("--keep", action="store_true", help="leave the scratch database in place")
     parser.add_argument("--sqlite", action="store_true", help=f"measure SQLite instead, in {SQLITE_FILE}")
+    parser.add_argument(
+        "--database", default=DATABASE, help=f"the scratch PostgreSQL database's name (default {DATABASE})"
+    )
     args = parser.parse_args()
 
-    url = sqlite_url(SQLITE_FILE) if args.sqlite else postgres_url(DATABASE)
+    url = sqlite_url(SQLITE_FILE) if args.sqlite else postgres_url(args.database)
     try:
         # Writing and indexing 10,000 notes takes statements far longer than a request's bound.
         with scratch_database(url, keep=args.keep, CONN_MAX_AGE="0", DATABASE_STATEMENT_MS="600000"):

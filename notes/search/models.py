@@ -11,10 +11,11 @@ class SearchDocument(models.Model):
     """What readers search in one live note, copied from its live revision by
     `notes.search.services.search_document_update`; one row per live note, none for drafts.
 
-    The database indexes it beyond what this model declares (migrations 0005, 0007, 0011): on
-    PostgreSQL a stored generated `search_vector` column with a GIN index, plus the small
-    generated `head_vector` that picks which matches to rank and the `notes_search_candidates`
-    function that reads it; on SQLite the FTS5 table `notes_searchdocument_fts` kept in step
+    The database indexes it beyond what this model declares (migrations 0005, 0007, 0011,
+    0012): on PostgreSQL a stored generated `search_vector` column with a GIN index, plus the
+    small generated `name_vector` (title and aliases) and `head_vector`, each with its own GIN
+    index, that pick which matches to rank, and the `notes_search_candidates` function that
+    reads them; on SQLite the FTS5 table `notes_searchdocument_fts` kept in step
     by triggers. Django's SQLite backend rebuilds a
     table to alter it, which drops those triggers, so a migration that alters this table must
     create them again; PostgreSQL refuses to alter a column the generated one reads.

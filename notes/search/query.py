@@ -153,6 +153,8 @@ STOP_WORDS = frozenset(
 # What both engines treat as one word: letters and digits (underscore separates in both).
 _PIECE_RE = re.compile(r"\\[A-Za-z]+|[^\W_]+")
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+# What makes a typed word notation rather than a hyphenated or dotted word (cross-entropy, e.g.).
+_NOTATION_RE = re.compile(r"[()\[\]{}^=+*/|<>]")
 
 
 class QueryError(ValueError):
@@ -233,15 +235,20 @@ def _typed(term: Term) -> str:
     return f'"{" ".join(term.words)}"' if term.quoted else " ".join(term.words)
 
 
-def _term(text: str, *, quoted: bool) -> Term | None:
+def _terms(text: str, *, quoted: bool) -> list[Term]:
     pieces = _PIECE_RE.findall(text)
     if not pieces:
-        return None
+        return []
     if len(pieces) == 1 and pieces[0].startswith("\\") and not quoted:
-        return Term((pieces[0][1:],), math=True)
+        return [Term((pieces[0][1:],), math=True)]
+    names = [p for p in dict.fromkeys(pieces) if len(p) > 1]
+    if not quoted and names and _NOTATION_RE.search(text) and not any(p.startswith("\\") for p in pieces):
+        # Notation typed as text (softmax(QK^T/sqrt(d))) is not a phrase of the note's prose
+        # or TeX: its names are searched as words, its one-letter variables left out.
+        return [Term((name,)) for name in names]
     # Inside a phrase the words must be adjacent in one column, so a control sequence there
     # stands for its name as it appears in the body's TeX.
-    return Term(tuple(p.lstrip("\\") for p in pieces), quoted=quoted or len(pieces) > 1)
+    return [Term(tuple(p.lstrip("\\") for p in pieces), quoted=quoted or len(pieces) > 1)]
 
 
 def parse_query(text: str) -> ParsedQuery | None:
@@ -272,9 +279,8 @@ def parse_query(text: str) -> ParsedQuery | None:
             close()
             continue
         negated = bool(negated_quote) if not bare else bare.startswith("-")
-        term = _term(phrase, quoted=True) if not bare else _term(bare[1:] if negated else bare, quoted=False)
-        if term is not None:
-            (excluded if negated else required).append(term)
+        terms = _terms(phrase, quoted=True) if not bare else _terms(bare[1:] if negated else bare, quoted=False)
+        (excluded if negated else required).extend(terms)
     close()
     if not conjuncts:
         raise QueryError("Type at least one word to search for (not only punctuation, operators or -exclusions).")

@@ -3,12 +3,15 @@ part of each that matches best.
 
 Notes: a note whose title or aliases alone satisfy the query comes first, then the engine's
 weighted rank (title and aliases > summary, derivation titles, equation labels > body > math
-tokens). PostgreSQL ranks in two phases (migration 0007): `notes_search_candidates` takes every
-match from the GIN index and picks the best by a small inline head vector, and only those
-are ranked by the full vector, which is read from TOAST. SQLite's bm25 weights mirror the
-same order; bm25 adds a column's weight per use before saturating, so a word used often in
-the body would outrank one use in the summary, and a match in the head columns is sorted
-first instead, as PostgreSQL's ranking does.
+tokens). PostgreSQL ranks in phases (migrations 0007, 0012): `notes_search_candidates`
+picks a few candidates per hit wanted, tier by tier from small vectors with their own GIN
+indexes (the notes whose names match, then those whose head does, then the body), so a
+word in every note costs no more than a rare one; only those candidates are ranked by the
+full vector, which is read from TOAST, first by the query's words alone, then the best of
+them by the query itself (for several words, how close together they stand). SQLite's bm25 weights mirror the same order; bm25
+adds a column's weight per use before saturating, so a word used often in the body would
+outrank one use in the summary, and a match in the head columns is sorted first instead,
+as PostgreSQL's ranking does.
 
 Units: every part of the notes found that any term of the query matches, with the engine's
 rank (title > body > math; at equal matches the shorter part, as bm25 does and PostgreSQL's
@@ -22,21 +25,35 @@ from django.db import connection
 
 from notes.search.query import ParsedQuery, to_fts5, to_tsquery_text
 
-# PostgreSQL: how many matches, the best by the head, are ranked by the full vector. Five
-# pages' worth: enough that the body's weight reorders the top, few enough to stay cheap.
-RERANK_CANDIDATES = 100
+# PostgreSQL: how many candidates per hit wanted are ranked by the full vector (100 for the
+# page's 20, 40 for the instant box's 8): enough that the body's weight reorders the top,
+# few enough to stay cheap.
+RERANK_PER_HIT = 5
+# PostgreSQL: of those, how many per hit are ranked again with the distances between the
+# query's words (a multi-word query's ts_rank, which costs ten times the words' own rank: it
+# weighs every pair of their positions) to order the page.
+FINALISTS_PER_HIT = 2
+# PostgreSQL: at most how many matches of one tier (head, body: migration 0012) are ranked
+# to pick candidates; a tier with more ranks the first this many in the table.
+RANK_POOL = 1000
 
 _PG_NOTES = """
 WITH q AS (
-    SELECT to_tsquery('english', %(match)s) AS match, to_tsquery('english', %(whole)s) AS whole
-), top AS (
+    SELECT to_tsquery('english', %(match)s) AS match, to_tsquery('english', %(whole)s) AS whole,
+           to_tsquery('english', %(terms)s) AS terms
+), finalist AS (
     SELECT d.id,
-           to_tsvector('english', d.title || ' ' || d.aliases) @@ q.whole AS title_match,
-           to_tsvector('english', d.title) @@ q.whole AS named,
-           ts_rank(d.search_vector, q.match) AS rank
-    FROM q, notes_search_candidates(q.match, %(area)s, %(candidates)s) AS c(id)
+           d.name_vector @@ q.whole AS title_match,
+           to_tsvector('english', d.title) @@ q.whole AS named
+    FROM q, notes_search_candidates(q.match, %(area)s, %(candidates)s, %(pool)s) AS c(id)
     JOIN notes_searchdocument d ON d.id = c.id
-    ORDER BY title_match DESC, rank DESC, d.title, d.id
+    ORDER BY title_match DESC, ts_rank(d.search_vector, q.terms) DESC, d.id
+    LIMIT %(finalists)s
+), top AS (
+    SELECT d.id, f.title_match, f.named, ts_rank(d.search_vector, q.match) AS rank
+    FROM q, finalist f
+    JOIN notes_searchdocument d ON d.id = f.id
+    ORDER BY f.title_match DESC, rank DESC, d.title, d.id
     LIMIT %(limit)s
 )
 SELECT d.id, n.slug, r.title, r.summary, r.summary_html, r.summary_text, d.areas, top.rank, top.title_match,
@@ -110,7 +127,10 @@ def note_rows(query: ParsedQuery, area: str, limit: int, *, any_term: bool = Fal
                 "whole": to_tsquery_text(query),  # a title match is one that satisfies the whole query
                 "area": area,
                 "limit": limit,
-                "candidates": max(limit, RERANK_CANDIDATES),
+                "terms": to_tsquery_text(query, any_term=True),  # the words alone, for the first rank
+                "candidates": limit * RERANK_PER_HIT,
+                "finalists": limit * FINALISTS_PER_HIT,
+                "pool": RANK_POOL,
             }
             cursor.execute(_PG_NOTES, params)
         else:

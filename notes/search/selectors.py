@@ -2,9 +2,9 @@
 
 Each live note has one `SearchDocument` row and a `SearchUnit` row per section, derivation and
 labelled equation (notes.search.services). The database indexes them itself (migrations
-0005, 0007, 0011): on PostgreSQL stored generated, weighted `tsvector` columns with GIN
-indexes, plus a small head vector that picks which matches to rank; on SQLite FTS5 tables
-kept in step by triggers.
+0005, 0007, 0011, 0012): on PostgreSQL stored generated, weighted `tsvector` columns with
+GIN indexes, plus small name and head vectors that pick which matches to rank; on SQLite
+FTS5 tables kept in step by triggers.
 
 A search, in a fixed number of queries whatever the data:
 1. the vocabulary: which words the site knows, and the words the last one may be the start of;
@@ -12,8 +12,8 @@ A search, in a fixed number of queries whatever the data:
 3. the parts of them that match, and the snippet material of the ones results land on
    (notes.search.landing);
 4. the areas' titles and the typeset formulas the snippets and unit titles show;
-and, only when a query finds fewer than CORRECT_BELOW notes and has words the site does not
-use, the corrections and the notes for the corrected query.
+and, only when a query finds fewer than CORRECT_BELOW notes (none, unless it has an OR) and
+has words the site does not use, the corrections and the notes for the corrected query.
 """
 
 from dataclasses import dataclass, field, replace
@@ -92,9 +92,10 @@ def search(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -
     landing on its best-matching part. `area` keeps notes in that area (a root topic's slug).
     Raises QueryError for a query that cannot be searched; an empty query finds nothing.
 
-    On PostgreSQL the rank orders the RERANK_CANDIDATES matches that rank best over the head
-    (notes.search.ranking): when more notes match, one that uses the words only past its
-    opening can be missing from a page the full rank alone would give it.
+    On PostgreSQL the rank orders a few candidates per hit, taken from the notes whose names
+    match, then whose head does, then the body (notes.search.ranking): when more notes
+    match, one that uses the words only past its opening can be missing from a page the full
+    rank alone would give it.
     """
     parsed = parse_query(query)
     if parsed is None:
@@ -103,7 +104,9 @@ def search(query: str, *, area: str | None = None, limit: int = DEFAULT_LIMIT) -
     parsed, unknown = _with_vocabulary(parsed)
     hits = _hits(parsed, area, limit)
     results = SearchResults(query=query, hits=hits)
-    if len(hits) < CORRECT_BELOW and unknown:
+    # Hits of a query without OR hold all its words, known to the vocabulary or not (a label's
+    # word, a stem it spells differently): nothing to correct or suggest.
+    if len(hits) < CORRECT_BELOW and unknown and (not hits or len(parsed.conjuncts) > 1):
         results, parsed = _corrected(results, parsed, unknown, area, limit)
     if len(results.hits) < CORRECT_BELOW and len(parsed.positive_terms()) > 1:
         # A reader's question rarely has all its words in one note: the notes with most of
@@ -137,11 +140,10 @@ def _corrected(
 
 def _with_vocabulary(parsed: ParsedQuery) -> tuple[ParsedQuery, list[str]]:
     """The query with its last word also matching the site's words it begins, and the words
-    the site does not use (candidates for correction): two queries."""
+    the site does not use (candidates for correction): one query."""
     words = parsed.words()
-    found = vocabulary.known(words)
     last = parsed.last_term()
-    finished = vocabulary.completions(last.words[0].casefold()) if last else ()
+    found, finished = vocabulary.lookup(words, last.words[0].casefold() if last else None)
     if finished:
         parsed = parsed.completed(finished)
     unfinished = last.words[0].casefold() if finished else None

@@ -52,7 +52,7 @@ def search_terms_rebuild() -> int:
     documents = SearchDocument.objects.select_related("revision").prefetch_related("units")
     for document in documents:
         units = [{"title": unit.title} for unit in document.units.all()]
-        fields = {name: getattr(document, name) for name in ("title", "aliases", "summary", "derivations")}
+        fields = {name: getattr(document, name) for name in ("title", "aliases", "summary", "derivations", "equations")}
         terms |= vocabulary(fields, units, document.revision.search_text)
     with transaction.atomic():
         SearchTerm.objects.all().delete()

@@ -28,6 +28,7 @@ LEAD = 8  # of which before it
 _TOKEN = re.compile(
     rf"(\s*)(?:{FORMULA_OPEN}(\d+){FORMULA_TEX}([^{FORMULA_CLOSE}]*){FORMULA_CLOSE}|([^\s{FORMULA_OPEN}]+))"
 )
+_FORMULA = re.compile(rf"{FORMULA_OPEN}\d+{FORMULA_TEX}([^{FORMULA_CLOSE}]*){FORMULA_CLOSE}")
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,11 @@ class SnippetCutter:
         self.has_words = bool(prefixes)
         # A control sequence, or an operator name spelled out (\operatorname{softmax}).
         self.formula = re.compile(r"\\([A-Za-z]+)|\\(?:operatorname\*?|mathrm)\{([A-Za-z]+)\}")
+        self._held: dict[str, frozenset[str]] = {}
+        # Whether a text may hold a formula the query names: if not, no block can be preferred
+        # for one. (A control sequence with the name, or the name spelled as an operator.)
+        names = "|".join(sorted(map(re.escape, self.names), key=lambda n: (-len(n), n)))
+        self._named = re.compile(rf"(?:\\|\{{)({names})(?![A-Za-z])", re.I) if names else None
 
     @property
     def term_count(self) -> int:
@@ -110,8 +116,27 @@ class SnippetCutter:
         return len(self.prefixes | set(self.names.values()))
 
     def terms_in(self, text: str) -> frozenset[str]:
-        """The query's terms a search_text line (a heading, say) holds."""
-        return frozenset().union(*(t.keys for t in self._tokens(text)))
+        """The query's terms a search_text line (a heading, say) holds; remembered, since
+        the many parts of the notes found share titles ("Equation (3)")."""
+        if text not in self._held:
+            self._held[text] = self._score(text)[0]
+        return self._held[text]
+
+    def _score(self, block: str) -> tuple[frozenset[str], bool]:
+        """The query's terms a line holds and whether a formula matches: what picks a
+        snippet's block, read from the line as a whole (one regex pass over its prose, one
+        over each formula) rather than token by token, since most lines are only scored and
+        never shown."""
+        keys: set[str] = set()
+        if self.has_words:
+            keys |= {match.group(1).casefold() for match in self.words.finditer(_FORMULA.sub(" ", block))}
+        formula_matched = False
+        if self.names:
+            for tex in _FORMULA.findall(block):
+                found = self._keys_of_formula(tex)
+                keys |= found
+                formula_matched = formula_matched or bool(found)
+        return frozenset(keys), formula_matched
 
     def matching_alias(self, aliases: str) -> str:
         """Of a note's aliases (one a line), the one holding most of the query's words (the
@@ -138,29 +163,33 @@ class SnippetCutter:
         used = {(a or b).casefold() for a, b in self.formula.findall(tex)}
         return frozenset(self.names[name] for name in used & self.names.keys())
 
-    def _tokens(self, block: str) -> list[_Token]:
-        tokens = []
-        for space, number, tex, word in _TOKEN.findall(block):
-            if number:
-                tokens.append(_Token(bool(space), formula=int(number), keys=self._keys_of_formula(tex)))
-            else:
-                tokens.append(_Token(bool(space), word=word, keys=self._keys_of_word(word)))
-        return tokens
+    def _matches(self, space: str, number: str, tex: str, word: str) -> bool:
+        if number:
+            return bool(self._keys_of_formula(tex))
+        return self.has_words and self.words.search(word) is not None
+
+    def _token(self, space: str, number: str, tex: str, word: str) -> _Token:
+        if number:
+            return _Token(bool(space), formula=int(number), keys=self._keys_of_formula(tex))
+        return _Token(bool(space), word=word, keys=self._keys_of_word(word))
 
     def cut(self, text: str | None) -> Snippet | None:
         """The snippet of the block matching the most terms, or None. Among equals, one where
-        a formula matches (a reader who types `softmax` wants to see it), then the one with
-        the most matches, then the first."""
-        best, best_score = None, (0, False, 0)
-        for block in (text or "").split("\n"):
+        a formula matches (a reader who types `softmax` wants to see it), then the first, where
+        the note introduces the words; so the first block that holds every term (and a matching
+        formula, when the query names one) ends the search."""
+        text = text or ""
+        best, best_score = None, (0, False)
+        enough = (self.term_count, bool(self.names and self._named.search(text)))
+        for block in text.split("\n"):
             if not block or not self._may_match(block):
                 continue
-            tokens = self._tokens(block)
-            matched = [t for t in tokens if t.keys]
-            terms = len(frozenset().union(*(t.keys for t in matched)))
-            score = (terms, any(t.formula >= 0 for t in matched), len(matched))
-            if terms and score > best_score:
-                best, best_score = tokens, score
+            keys, formula_matched = self._score(block)
+            score = (len(keys), formula_matched)
+            if keys and score > best_score:
+                best, best_score = block, score
+                if score >= enough:
+                    break
         return self._window(best) if best else None
 
     def _mark(self, word: str) -> str:
@@ -172,15 +201,18 @@ class SnippetCutter:
             last = match.end()
         return "".join(out) + escape(word[last:])
 
-    def _window(self, tokens: list[_Token]) -> Snippet:
-        first = next(i for i, t in enumerate(tokens) if t.keys)
-        start = max(0, min(first - LEAD, len(tokens) - WINDOW))
-        end = min(len(tokens), start + WINDOW)
+    def _window(self, block: str) -> Snippet:
+        """The window around the block's first match; only the tokens up to that match and
+        those shown are matched against the query."""
+        raw = _TOKEN.findall(block)
+        first = next(i for i, parts in enumerate(raw) if self._matches(*parts))
+        start = max(0, min(first - LEAD, len(raw) - WINDOW))
+        end = min(len(raw), start + WINDOW)
         parts: list[str | tuple[int, bool]] = ["… "] if start else []
-        for i, token in enumerate(tokens[start:end]):
+        for i, token in enumerate(self._token(*shown) for shown in raw[start:end]):
             if token.space and i:
                 parts.append(" ")
             parts.append((token.formula, bool(token.keys)) if token.formula >= 0 else self._mark(token.word))
-        if end < len(tokens):
+        if end < len(raw):
             parts.append(" …")
         return Snippet(tuple(parts))

@@ -5,7 +5,8 @@
 same two questions through it:
 
 - completions: the words that begin with what the reader has typed so far, shortest first
-  (`attent` -> attention, attentive...), a range scan of the primary key;
+  (`attent` -> attention, attentive...), a range scan of the primary key, asked in the same
+  query as which of the query's words the site uses (`lookup`);
 - corrections: for a word the site does not use, the closest word it does. Candidates come
   from a trigram index on PostgreSQL (pg_trgm, `%` similarity) and from the words of about the
   same length on SQLite; on both, rapidfuzz's Damerau-Levenshtein similarity picks among
@@ -26,18 +27,32 @@ TRIGRAM_CANDIDATES = 12
 _HIGHEST = "\U0010ffff"
 
 
-def completions(prefix: str) -> tuple[str, ...]:
-    """The site's words that begin with `prefix` (not itself), shortest first."""
-    rows = (
-        SearchTerm.objects.filter(term__gt=prefix, term__lt=prefix + _HIGHEST)
-        .order_by(Length("term"), "term")
-        .values_list("term", flat=True)[:COMPLETIONS]
-    )
-    return tuple(rows)
+_KNOWN = "SELECT term, 1 FROM notes_searchterm WHERE term IN ({words})"
+_COMPLETIONS = """
+SELECT term, 0 FROM (
+    SELECT term FROM notes_searchterm WHERE term > %s AND term < %s ORDER BY length(term), term LIMIT %s
+) AS completions
+"""
 
 
-def known(words: list[str]) -> set[str]:
-    return set(SearchTerm.objects.filter(term__in=set(words)).values_list("term", flat=True))
+def lookup(words: list[str], prefix: str | None) -> tuple[set[str], tuple[str, ...]]:
+    """Of `words`, those the site uses; and the site's words that begin with `prefix` (not
+    itself; none without one), shortest first, at most COMPLETIONS: one query (none when
+    there is nothing to look up), a key lookup and a range scan of the primary key."""
+    parts, params = [], []
+    if words:
+        parts.append(_KNOWN.format(words=", ".join(["%s"] * len(set(words)))))
+        params += sorted(set(words))
+    if prefix:
+        parts.append(_COMPLETIONS)
+        params += [prefix, prefix + _HIGHEST, COMPLETIONS]
+    if not parts:
+        return set(), ()
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        rows = cursor.fetchall()
+    completed = sorted((term for term, known in rows if not known), key=lambda term: (len(term), term))
+    return {term for term, known in rows if known}, tuple(completed)
 
 
 def _candidates(words: list[str]) -> dict[str, list[str]]:

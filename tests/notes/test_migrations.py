@@ -50,3 +50,21 @@ def test_check_results_move_out_of_derivation_rows():
         # Every app back at its newest migration, whatever came after 0008: the next tests in
         # this process share the database.
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_equation_labels_words_join_the_vocabulary():
+    old = _migrate([("notes", "0011_search_units_and_terms")])
+    Note, Revision, SearchDocument, SearchTerm = (
+        old.get_model("notes", name) for name in ("Note", "Revision", "SearchDocument", "SearchTerm")
+    )
+    note = Note.objects.create(slug="rotary")
+    revision = Revision.objects.create(note=note, number=1, title="Rotary", source="x", content_hash="0" * 64)
+    SearchDocument.objects.create(note=note, revision=revision, title="Rotary", equations="eq:rope-score eq:qk")
+    SearchTerm.objects.create(term="score")
+    try:
+        new = _migrate([("notes", "0012_search_tiers")])
+        terms = set(new.get_model("notes", "SearchTerm").objects.values_list("term", flat=True))
+        assert terms == {"rope", "score"}  # two-letter words ("eq", "qk") are never terms
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from notes.models import SearchTerm
+from notes.search.query import parse_query
 from notes.search.selectors import search
 from notes.search.services import search_terms_rebuild
 from tests.conftest import note_source
@@ -175,3 +176,26 @@ def test_the_instant_box_says_which_results_have_only_some_words(client, notes):
     assert data["partial_from"] == 0 and {r["slug"] for r in data["results"]} == {"entropy", "backprop"}
     html = client.get(SEARCH, {"q": "entropy sweep"}).content.decode()
     assert "No note has all of these words; these have some of them." in html
+
+
+def test_a_query_that_finds_notes_with_all_its_words_gets_no_suggestion(publish, notes):
+    body = "InfoNCE saturates quickly.\n\n$$\nq_m k_n \\label{eq:rope-score}\n$$\n"
+    publish("rotary", note_source("Rotary embeddings", body=body))
+    # "rope" is only an equation label's word: the vocabulary has it, nothing is corrected
+    assert SearchTerm.objects.filter(term="rope").exists()
+    results = search("rope")
+    assert [h.slug for h in results.hits] == ["rotary"] and not results.suggestion
+    # "saturate" is not the notes' word ("saturates" is) but the engines stem both alike
+    results = search("infonce saturate")
+    assert [h.slug for h in results.hits] == ["rotary"]
+    assert not results.suggestion and not results.corrected_from
+
+
+def test_notation_typed_as_text_searches_its_names(publish, notes):
+    body = "$$\n\\operatorname{softmax}(\\bQ\\bK\\T/\\sqrt{d})\\bV \\label{eq:attention-map}\n$$\n"
+    publish("sdpa", note_source("Attention map", body=body))
+    # not the phrase "softmax qk t sqrt d v", which no note holds: softmax and sqrt, qk relaxed
+    parsed = parse_query("softmax(QK^T/sqrt(d))V")
+    assert [t.words for t in parsed.positive_terms()] == [("softmax",), ("QK",), ("sqrt",)]
+    assert "sdpa" in [h.slug for h in search("softmax(QK^T/sqrt(d))V").hits[:2]]
+    assert [t.words for t in parse_query("cross-entropy").positive_terms()] == [("cross", "entropy")]

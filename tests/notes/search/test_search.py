@@ -92,13 +92,24 @@ def test_many_matches_rank_title_then_summary_then_body(quaternion_notes):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="two-phase ranking is PostgreSQL's")
 def test_postgresql_ranks_by_the_full_vector_only_the_best_candidates(quaternion_notes, monkeypatch):
-    # With room for three candidates, the head picks them: the title, the summary and the
-    # note whose opening names the word; the one using it fifteen times deep in its body
-    # would outrank that opening on the full vector, but is not a candidate.
-    monkeypatch.setattr("notes.search.ranking.RERANK_CANDIDATES", 3)
+    # With room for three candidates, the tiers pick them: the title, then of the heads the
+    # summary and the note whose opening names the word; the one using it fifteen times deep
+    # in its body would outrank that opening on the full vector, but is not a candidate.
+    monkeypatch.setattr("notes.search.ranking.RERANK_PER_HIT", 1)
     assert slugs("quaternion", limit=3) == ["titled", "summarized", "opening"]
-    monkeypatch.setattr("notes.search.ranking.RERANK_CANDIDATES", 5)
+    monkeypatch.setattr("notes.search.ranking.RERANK_PER_HIT", 2)
     assert slugs("quaternion", limit=3) == ["titled", "summarized", "heavy-deep"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's head vector")
+def test_a_head_match_is_a_match(publish):
+    # The head holds the body's opening, cut before a word it would split: "lossless" across
+    # the 1000th character must not leave "loss" in the head of a note that never says loss.
+    publish("cut", note_source("Cut", body="Prose."))
+    opening = "word " * 198 + "word  "  # 996 characters
+    SearchDocument.objects.filter(note__slug="cut").update(body=opening + "lossless tail")
+    assert slugs("lossless") == ["cut"]
+    assert slugs("loss") == []
 
 
 def _plan_nodes(node):
@@ -109,9 +120,9 @@ def _plan_nodes(node):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="reads PostgreSQL's plan")
 def test_postgresql_reads_full_vectors_only_for_candidates(quaternion_notes, monkeypatch):
-    monkeypatch.setattr("notes.search.ranking.RERANK_CANDIDATES", 3)
+    monkeypatch.setattr("notes.search.ranking.RERANK_PER_HIT", 1)
     with CaptureQueriesContext(connection) as captured:
-        assert len(search_notes("quaternion", limit=2)) == 2
+        assert len(search_notes("quaternion", limit=3)) == 3
     (sql,) = [q["sql"] for q in captured.captured_queries if "notes_search_candidates" in q["sql"]]
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (ANALYZE, VERBOSE, FORMAT JSON) " + sql)
@@ -284,6 +295,10 @@ def test_websearch_subset_on_both_engines(publish):
     assert set(slugs("moment estimates")) == {"adam", "rms", "sgd"}
     relaxed = search("moment zebra")  # no note has both: those with some, said so
     assert {h.slug for h in relaxed.hits} == {"adam", "rms", "sgd"} and relaxed.partial_from == 0
+    # an excluded word deep in the body excludes the note whose title matches
+    publish("methods", note_source("Moment methods", body="Unrelated prose. " * 80 + "Adam too."))
+    assert set(slugs("moment -adam")) == {"rms", "sgd"}
+    assert "methods" in slugs("moment")
 
 
 def test_parsed_query_is_quoted_for_each_engine():
@@ -433,10 +448,10 @@ def test_search_page_query_count_is_constant(client, publish, django_assert_num_
             publish(f"n{i}", note_source(f"Softmax {i}", body=MATH_NOTE, topics=["optimization", "architectures"]))
 
     add(0, 2)
-    # areas for the filter, the words the site knows, the words "softmax" may be the start of,
+    # areas for the filter, the words the site knows with those "softmax" may be the start of,
     # the notes, their matching parts, the hits' area titles, the formulas their snippets
     # show (every title says "softmax": each result lands on its note, no part is read)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         client.get(SEARCH, {"q": "softmax"})
     add(2, 6)
     # a TeX name has no words to look up; the parts results land on are read
@@ -444,5 +459,5 @@ def test_search_page_query_count_is_constant(client, publish, django_assert_num_
         html = client.get(SEARCH, {"q": r"\softmax", "area": "optimization"}).content.decode()
     assert html.count('class="search-hit"') == 8
     # no hits: no area titles to look up, but corrections for the word the site does not use
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         client.get(SEARCH, {"q": "zebra"})
