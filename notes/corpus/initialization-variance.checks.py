@@ -251,6 +251,39 @@ def depth_profile(n=256, K=50, B=128, var_scale=2.0, phi=lambda z: np.maximum(z,
     return np.array(q)[[0, 9, 49]]
 
 
+# ---------------------------------------------------------------- figures
+def figure_depth_profiles():
+    """q_k / q_1 through 50 layers, as in depth_profile() (width 256, batch 128, one network,
+    seed 0) but keeping every layer, for five rows of the depth table."""
+    rows = {
+        "ReLU, nσ² = 1": (1.0, relu),
+        "ReLU, nσ² = 2 (He)": (2.0, relu),
+        "ReLU, nσ² = 2.2": (2.2, relu),
+        "tanh, nσ² = 1": (1.0, np.tanh),
+        "tanh, nσ² = (5/3)²": ((5 / 3) ** 2, np.tanh),
+    }
+    n, K, B = 256, 50, 128
+    series = []
+    for label, (var_scale, phi) in rows.items():
+        rng = np.random.default_rng(0)
+        H, q = rng.standard_normal((B, n)), []
+        for _ in range(K):
+            W = rng.standard_normal((n, n)) * np.sqrt(var_scale / n)
+            Z = H @ W.T
+            q.append(np.mean(Z**2))
+            H = phi(Z)
+        q = np.array(q)
+        series.append({"label": label, "x": np.arange(1, K + 1), "y": q / q[0]})
+    return {
+        "title": "Second moment of the pre-activations through 50 layers",
+        "summary": "ReLU with nσ² = 1 halves the second moment at every layer; He initialisation keeps it "
+        "between 0.4 and 1.6 in this network; tanh with nσ² = 1 decays slowly, and with the gain 5/3 settles at a fixed point.",
+        "x": {"label": "layer k"},
+        "y": {"label": "q_k / q_1", "scale": "log"},
+        "series": series,
+    }
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):

@@ -364,3 +364,37 @@ def practice_numbers():
     cycle, x_nag = _lessard_runs()
     out["Lessard example: heavy-ball cycle, Nesterov final iterate"] = (cycle, x_nag)
     return out
+
+
+# ---------------------------------------------------------------- figures
+def figure_error_curves():
+    """The relative error of the four methods of the practice table at kappa = 100: 50
+    eigenvalues evenly spaced in [1, kappa], e_0 = ones, each step as in practice_numbers()."""
+    kappa, P, steps = 100.0, 50, 1200
+    lam, mu, M, sk = np.linspace(1.0, kappa, P), 1.0, kappa, np.sqrt(kappa)
+    hb_eta, hb_beta = 4 / (np.sqrt(M) + np.sqrt(mu)) ** 2, ((sk - 1) / (sk + 1)) ** 2
+    nag_beta = (sk - 1) / (sk + 1)
+    methods = {
+        "gradient descent, η = 1/M": lambda e, ep: e - lam * e / M,
+        "gradient descent, η = 2/(μ + M)": lambda e, ep: e - 2 / (mu + M) * lam * e,
+        "heavy ball, optimal η and β": lambda e, ep: e - hb_eta * lam * e + hb_beta * (e - ep),
+        "Nesterov, η = 1/M": lambda e, ep: (e + nag_beta * (e - ep)) * (1 - lam / M),
+    }
+    series = []
+    for label, step in methods.items():
+        e = e_prev = np.ones(P)
+        norms = [1.0]
+        for _ in range(steps):
+            e, e_prev = step(e, e_prev), e
+            norms.append(np.linalg.norm(e) / np.sqrt(P))
+        t = np.arange(0, steps + 1, 4)
+        series.append({"label": label, "x": t, "y": np.maximum(np.array(norms)[t], 1e-12)})
+    return {
+        "title": "Error against step on a quadratic with κ = 100",
+        "summary": "Both momentum methods reach a relative error of one in a million in under 140 steps; "
+        "gradient descent needs 611 or 1181.",
+        "x": {"label": "step t"},
+        "y": {"label": "‖θ_t − θ*‖ / ‖θ_0 − θ*‖", "scale": "log", "min": 1e-9, "max": 1.0},
+        "series": series,
+        "rules": [{"axis": "y", "at": 1e-6, "label": "10⁻⁶"}],
+    }
