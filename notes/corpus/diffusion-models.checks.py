@@ -453,11 +453,11 @@ def figure_schedules():
     t = np.arange(1, 1001)
     (_, lin), (_, cos) = linear_schedule(), cosine_schedule()
     return {
-        "title": "Signal fraction ᾱ_t of the linear and cosine schedules, T = 1000",
-        "summary": "The linear schedule's ᾱ_t falls to one half by t = 260 and is near zero for the last "
+        "title": "Signal fraction ᾱₜ of the linear and cosine schedules, T = 1000",
+        "summary": "The linear schedule's ᾱₜ falls to one half by t = 260 and is near zero for the last "
         "third of the steps; the cosine schedule's falls to one half near t = 500 and reaches zero only at the end.",
         "x": {"label": "step t", "min": 0, "max": 1000},
-        "y": {"label": "ᾱ_t", "min": 0, "max": 1},
+        "y": {"label": "ᾱₜ", "min": 0, "max": 1},
         "series": [
             {"label": "linear β, 10⁻⁴ to 0.02", "x": t[::5], "y": lin[::5]},
             {"label": "cosine, s = 0.008", "x": t[::5], "y": cos[::5]},

@@ -279,7 +279,7 @@ def figure_depth_profiles():
         "summary": "ReLU with nσ² = 1 halves the second moment at every layer; He initialisation keeps it "
         "between 0.4 and 1.6 in this network; tanh with nσ² = 1 decays slowly, and with the gain 5/3 settles at a fixed point.",
         "x": {"label": "layer k"},
-        "y": {"label": "q_k / q_1", "scale": "log"},
+        "y": {"label": "qₖ / q₁", "scale": "log"},
         "series": series,
     }
 

@@ -394,7 +394,7 @@ def figure_error_curves():
         "summary": "Both momentum methods reach a relative error of one in a million in under 140 steps; "
         "gradient descent needs 611 or 1181.",
         "x": {"label": "step t"},
-        "y": {"label": "‖θ_t − θ*‖ / ‖θ_0 − θ*‖", "scale": "log", "min": 1e-9, "max": 1.0},
+        "y": {"label": "‖θₜ − θ*‖ / ‖θ₀ − θ*‖", "scale": "log", "min": 1e-9, "max": 1.0},
         "series": series,
         "rules": [{"axis": "y", "at": 1e-6, "label": "10⁻⁶"}],
     }

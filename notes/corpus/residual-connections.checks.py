@@ -325,7 +325,7 @@ def figure_adjoint_depth():
         "is lost; with unscaled residual blocks it grows by about 10⁷ from top to bottom; the scaled "
         "stacks change it by less than a factor of two.",
         "x": {"label": "block k (input at 0, output at 50)"},
-        "y": {"label": "‖h̄_k‖ / ‖h̄_50‖", "scale": "log"},
+        "y": {"label": "‖h̄ₖ‖ / ‖h̄₅₀‖", "scale": "log"},
         "series": series,
     }
 

@@ -433,7 +433,7 @@ def figure_jacobian_lags():
         "summary": "At g = 0.5, 1 and 1.5 the norm decays geometrically with the lag, faster for smaller g; "
         "at g = 3 it grows geometrically and passes the float16 maximum at lag 37.",
         "x": {"label": "lag j"},
-        "y": {"label": "‖∂h_T / ∂h_(T−j)‖₂", "scale": "log"},
+        "y": {"label": "‖∂h(T) / ∂h(T − j)‖₂", "scale": "log"},
         "series": series,
         "rules": [
             {"axis": "y", "at": 65504.0, "label": "float16 max"},

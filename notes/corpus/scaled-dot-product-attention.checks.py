@@ -389,12 +389,12 @@ def figure_largest_weight():
     edges = np.linspace(0, 1, 41)
     centres = (edges[:-1] + edges[1:]) / 2
     series = []
-    for label, scores in (("scaled, S/√d_k", s / np.sqrt(dk)), ("unscaled, S", s)):
+    for label, scores in (("scaled, S/√dₖ", s / np.sqrt(dk)), ("unscaled, S", s)):
         largest = _softmax(scores).max(axis=-1)
         counts, _ = np.histogram(largest, bins=edges)
         series.append({"label": label, "x": centres, "y": counts / len(largest)})
     return {
-        "title": "Largest attention weight per row, d_k = 64, m = 256 keys",
+        "title": "Largest attention weight per row, dₖ = 64, m = 256 keys",
         "summary": "With the scaling no row's largest weight exceeds 0.26: attention spreads over many keys. "
         "Without it the largest weights spread over the whole range and pile up near 1, saturated rows.",
         "x": {"label": "largest weight in the row", "min": 0, "max": 1},

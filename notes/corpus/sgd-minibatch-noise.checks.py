@@ -466,7 +466,7 @@ def figure_noise_floor():
         "summary": "The gap falls as for gradient descent until the noise takes over, then levels off at a floor "
         "proportional to 1/B; the simulation with real minibatches follows the exact curve for B = 4.",
         "x": {"label": "step t"},
-        "y": {"label": "E[L(θ_t)] − L*", "scale": "log"},
+        "y": {"label": "E[L(θₜ)] − L*", "scale": "log"},
         "series": series,
         "rules": rules,
     }

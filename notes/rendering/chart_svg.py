@@ -16,7 +16,7 @@ from .chart_data import Axis, Chart
 WIDTH = 480
 PLOT_HEIGHT = 250
 TOP, RIGHT = 14, 18
-TICK_FONT, LABEL_FONT = 13, 14  # px in the viewBox; site.css sets the same sizes
+TICK_FONT, LABEL_FONT, RULE_FONT = 13, 14, 12  # px in the viewBox; site.css sets the same sizes
 CHAR_WIDTH = 0.6  # of the font size: a generous average, so estimated text never overlaps
 LEGEND_ROW = 22
 SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -55,6 +55,9 @@ class _Scale:
         high = own(axis.high if axis.high is not None else max(values))
         if high - low < 1e-12:  # a single value: a unit (a decade) either side of it
             low, high = low - 1, high + 1
+        if self.log:  # whole decades around the data
+            low = low if axis.low is not None else math.floor(low + 1e-9)
+            high = high if axis.high is not None else math.ceil(high - 1e-9)
         ticks = (self._log_ticks if self.log else self._linear_ticks)(low, high, axis)
         # Without the author's bounds, the domain reaches out to the ticks around the data.
         self.low = low if axis.low is not None or not ticks else min(low, ticks[0][0])
@@ -64,7 +67,7 @@ class _Scale:
 
     @staticmethod
     def _linear_ticks(low: float, high: float, axis: Axis) -> list[tuple[float, str]]:
-        raw = (high - low) / 5
+        raw = (high - low) / 6
         magnitude = 10 ** math.floor(math.log10(raw))
         step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
         first = math.floor(low / step) if axis.low is None else math.ceil(low / step - 1e-9)
@@ -79,7 +82,7 @@ class _Scale:
             steps = [m * 10.0**k for k in range(math.floor(low) - 1, math.ceil(high) + 1) for m in (1, 2, 5)]
             return [(math.log10(v), _number(v)) for v in steps if low - 1e-9 <= math.log10(v) <= high + 1e-9]
         every = max(1, math.ceil((last - first) / 7))
-        return [(float(k), _power(k)) for k in range(first, last + 1) if (k - first) % every == 0]
+        return [(float(k), _power(k)) for k in range(first, last + 1) if k % every == 0]
 
     def __call__(self, value: float) -> float:
         v = math.log10(value) if self.log else value
@@ -173,8 +176,9 @@ def chart_svg(chart: Chart, uid: str) -> str:
             d = "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points)
             plotted.append(f'<path class="chart-line chart-s{i}" d="{d}"/>')
     plotted.append("</g>")
+    taken: list[tuple[float, float, int]] = []  # x-rule labels placed so far: extent and row
     for rule in chart.rules:  # labels outside the clip, so one near an edge still shows
-        body.append(_rule_label(rule, x_scale if rule.axis == "x" else y_scale, left))
+        body.append(_rule_label(rule, x_scale if rule.axis == "x" else y_scale, taken))
     legend, legend_height = _legend(chart, left, bottom + 52)
     height = math.ceil(bottom + 52 + legend_height + 6)
     return (
@@ -186,10 +190,19 @@ def chart_svg(chart: Chart, uid: str) -> str:
     )
 
 
-def _rule_label(rule, scale: _Scale, left: float) -> str:
+def _rule_label(rule, scale: _Scale, taken: list[tuple[float, float, int]]) -> str:
+    """A reference line's label: a vertical line's beside it near the top (on its left when
+    the right is short of room, a row lower when it would overlap an earlier label), a
+    horizontal line's above it at the right."""
     at, label = scale(rule.at), escape(rule.label)
-    if rule.axis == "x":  # beside the line, near the top; on its left when the right is short of room
-        room = WIDTH - RIGHT - at
-        anchor, x = ("start", at + 4) if room > _text_width(rule.label, TICK_FONT) + 6 else ("end", at - 4)
-        return f'<text class="chart-rule-label" x="{x:.1f}" y="{TOP + 14}" text-anchor="{anchor}">{label}</text>'
+    if rule.axis == "x":
+        width = _text_width(rule.label, RULE_FONT)
+        anchor, x = ("start", at + 4) if WIDTH - RIGHT - at > width + 6 else ("end", at - 4)
+        x0 = x if anchor == "start" else x - width
+        row = 0
+        while any(r == row and x0 < b and a < x0 + width for a, b, r in taken):
+            row += 1
+        taken.append((x0, x0 + width, row))
+        y = TOP + 14 + 16 * row
+        return f'<text class="chart-rule-label" x="{x:.1f}" y="{y}" text-anchor="{anchor}">{label}</text>'
     return f'<text class="chart-rule-label" x="{WIDTH - RIGHT - 4}" y="{at - 5:.1f}" text-anchor="end">{label}</text>'
