@@ -176,16 +176,16 @@ def chart_svg(chart: Chart, uid: str) -> str:
             d = "M" + "L".join(f"{x:.1f} {y:.1f}" for x, y in points)
             plotted.append(f'<path class="chart-line chart-s{i}" d="{d}"/>')
     plotted.append("</g>")
+    # Rule labels last, over the lines (their halo keeps them readable), outside the clip.
     taken: list[tuple[float, float, int]] = []  # x-rule labels placed so far: extent and row
-    for rule in chart.rules:  # labels outside the clip, so one near an edge still shows
-        body.append(_rule_label(rule, x_scale if rule.axis == "x" else y_scale, taken))
+    labels = [_rule_label(rule, x_scale if rule.axis == "x" else y_scale, taken) for rule in chart.rules]
     legend, legend_height = _legend(chart, left, bottom + 52)
     height = math.ceil(bottom + 52 + legend_height + 6)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'width="{WIDTH}" height="{height}" focusable="false">'
         f"<title>{escape(chart.title)}</title><desc>{escape(_describe(chart))}</desc>"
-        + "".join(body + plotted + legend)
+        + "".join(body + plotted + labels + legend)
         + "</svg>"
     )
 
