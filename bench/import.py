@@ -6,11 +6,16 @@ What it measures
     converted by `notes.importing.convert` (dialect detected per file) and rendered by the real
     pipeline (`notes.rendering.render`, KaTeX in mini-racer), each file timed from text to HTML.
 
+    Files are converted as one batch (`convert_batch`: wikilinks resolve among them; `--macros`
+    as import_notes takes it) and each is rendered against the batch's index, formulas kept in
+    this process (no database).
+
     Printed: files, files rendering with no error, formulas typeset (KaTeX output in the HTML),
-    formulas failing in KaTeX (math errors), delimiters left as text in the page outside KaTeX
-    output and code ($, \\( or \\[: a formula not typeset), report entries per kind, and
-    milliseconds per file (median and slowest) with the load average, since a busy machine
-    slows KaTeX.
+    formulas left untypeset as the import report lists them (notes.importing.report.untypeset):
+    failing in KaTeX, or left as text ($, $$, \\( or \\[ the renderer warns about, with the
+    cause); as a cross-check, those delimiter characters counted in the pages' text outside
+    KaTeX output and code; report entries per kind, and milliseconds per file (median and
+    slowest) with the load average, since a busy machine slows KaTeX.
 
 Target
     The issue's goal for real collections: at least 95% of files with no error and at least
@@ -19,7 +24,7 @@ Target
     A benchmark, not a test: exits 0 either way.
 
 Run (from the project root, a second or two)
-    .venv/bin/python bench/import.py [FOLDER] [--from auto] [--topic foundations]
+    .venv/bin/python bench/import.py [FOLDER] [--from auto] [--topic foundations] [--macros FILE]
 """
 
 import argparse
@@ -34,7 +39,7 @@ from pathlib import Path
 from scratch import ROOT, django_setup
 
 FIXTURES = ROOT / "tests" / "notes" / "importing" / "fixtures"
-SUFFIXES = (".md", ".markdown", ".mdx", ".qmd")
+SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".ipynb")
 
 
 class Prose(HTMLParser):
@@ -72,38 +77,55 @@ def main() -> None:
     parser.add_argument("folder", nargs="?", default=str(FIXTURES))
     parser.add_argument("--from", dest="dialect", default="auto")
     parser.add_argument("--topic", default="foundations")
+    parser.add_argument("--macros", help="a site's macros file, as import_notes --macros")
     args = parser.parse_args()
     django_setup()
-    from notes.importing import convert
-    from notes.rendering import render
+    from notes.editorial.files import read_macros_file
+    from notes.importing import convert_batch
+    from notes.importing.report import untypeset
+    from notes.rendering import outline, render
+    from notes.rendering.formula_cache import MemoryStore, use_store
+    from notes.rendering.links import MappingIndex
 
     paths = sorted(p for p in Path(args.folder).rglob("*") if p.suffix in SUFFIXES and ".expected" not in p.name)
     if not paths:
         sys.exit(f"no note files in {args.folder}")
+    macros = read_macros_file(args.macros)[0] if args.macros else None
+    use_store(MemoryStore())  # no database: each formula typeset once in this process, as check_notes does
     render("---\ntitle: W\nsummary: W.\ntopics: [foundations]\n---\n$x$\n", slug="warm-up")
+    start = time.perf_counter()
+    files = [(str(p.relative_to(args.folder)), p.read_text(encoding="utf-8")) for p in paths]
+    conversions = convert_batch(files, dialect=args.dialect, topic=args.topic, macros=macros)
+    convert_ms = (time.perf_counter() - start) * 1000 / len(paths)
+    index = MappingIndex()  # the batch links to itself, as an import checks it
+    for c in conversions:
+        index.add(outline(c.text, slug=c.slug))
     times, kinds, dialects = [], Counter(), Counter()
-    clean = typeset = failed = left = 0
-    for path in paths:
+    clean = typeset = failed = left = delimiters = 0
+    for c in conversions:
         start = time.perf_counter()
-        conversion = convert(path.read_text(encoding="utf-8"), name=path.name, dialect=args.dialect, topic=args.topic)
-        result = render(conversion.text, slug=conversion.slug)
-        times.append((time.perf_counter() - start) * 1000)
-        dialects[conversion.dialect] += 1
-        kinds.update(f"{e.action} {e.kind}" for e in conversion.entries)
-        clean += not result.errors
+        result = render(c.text, slug=c.slug, index=index)
+        times.append(convert_ms + (time.perf_counter() - start) * 1000)
+        dialects[c.dialect] += 1
+        kinds.update(f"{e.action} {e.kind}" for e in c.entries)
+        clean += not result.errors and not c.error
         typeset += result.html.count('<span class="katex">')
-        failed += sum(1 for e in result.errors if e.message.startswith("math:"))
-        left += left_as_text(result.html)
-    report(paths, times, kinds, dialects, clean, typeset, failed, left)
+        lines = untypeset(c.text, result.errors + result.warnings)
+        failed += sum(1 for line in lines if ": left as text: " not in line)
+        left += sum(1 for line in lines if ": left as text: " in line)
+        delimiters += left_as_text(result.html)
+    report(paths, times, kinds, dialects, clean, typeset, failed, left, delimiters)
 
 
-def report(paths, times, kinds, dialects, clean, typeset, failed, left) -> None:
+def report(paths, times, kinds, dialects, clean, typeset, failed, left, delimiters) -> None:
     files = len(paths)
     share = typeset / max(typeset + failed + left, 1)
     print(f"files: {files} ({', '.join(f'{d} {n}' for d, n in sorted(dialects.items()))})")
     print(f"files with no error: {clean} ({clean / files:.0%})")
-    print(f"formulas typeset: {typeset}; failing in KaTeX: {failed}; delimiters left as text: {left}")
-    print(f"typeset share: {share:.2%}")
+    print(
+        f"formulas typeset: {typeset}; left untypeset: {failed + left} (failing in KaTeX: {failed}, left as text: {left})"
+    )
+    print(f"typeset share: {share:.2%}; delimiter characters in the pages' text: {delimiters}")
     print("report entries per kind:")
     for kind, count in sorted(kinds.items()):
         print(f"  {count:4d}  {kind}")

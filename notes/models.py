@@ -5,11 +5,15 @@ newest text, and `live_revision`, what readers see. Everything else hangs off a 
 which is never changed once written; rollback writes a new revision.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+
+from notes.checking.quoted import NUMBERS_PREFIX
 
 
 class ImmutableRevisionError(Exception):
@@ -237,14 +241,19 @@ class CheckResultQuerySet(models.QuerySet):
         )
 
     def applying_to(self, revision: "Revision"):
-        """The results that apply to the revision's derivations as they stand now: a result
-        counts only while the derivation with its id still has the fingerprint it was run on."""
+        """The results that apply to the revision as it stands now: a derivation's result
+        counts only while the derivation with its id still has the fingerprint it was run on,
+        and a quoted-numbers result (key numbers_...) while the source is the one it read."""
         current = Derivation.objects.filter(
             revision_id=models.OuterRef("revision_id"),
             key=models.OuterRef("derivation_key"),
             fingerprint=models.OuterRef("fingerprint"),
         )
-        return self.filter(revision=revision).filter(models.Exists(current))
+        numbers = models.Q(
+            derivation_key__startswith=CheckResult.NUMBERS_PREFIX,
+            fingerprint=CheckResult.source_fingerprint(revision.source),
+        )
+        return self.filter(revision=revision).filter(models.Exists(current) | numbers)
 
 
 class CheckResult(models.Model):
@@ -273,6 +282,11 @@ class CheckResult(models.Model):
 
     objects = CheckResultQuerySet.as_manager()
 
+    # The results of a checks file's numbers_<name>() functions, which compare the numbers a
+    # note quotes with computed ones, are stored under the function's name and the fingerprint
+    # of the source they read (notes/checking/quoted.py).
+    NUMBERS_PREFIX = NUMBERS_PREFIX
+
     class Meta:
         ordering = ["revision", "derivation_key"]
         constraints = [
@@ -281,6 +295,10 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision}#{self.derivation_key}: {self.status or 'unchecked'}"
+
+    @staticmethod
+    def source_fingerprint(source: str) -> str:
+        return hashlib.sha256(source.encode()).hexdigest()
 
 
 class Equation(models.Model):

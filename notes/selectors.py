@@ -73,6 +73,23 @@ def live_edges() -> dict[str, set[str]]:
     return edges
 
 
+def live_note_names() -> dict[str, str]:
+    """{name: slug or slug#anchor} of the live notes, by slug, title and front matter aliases (an
+    alias that names a part leads there): what an imported note's wikilinks may name
+    (notes.importing.wikilinks). One query."""
+    names: dict[str, str] = {}
+    for note in Note.objects.with_live().only("slug", "live_revision__title", "live_revision__front_matter"):
+        names.setdefault(note.slug, note.slug)
+        names.setdefault(note.live_revision.title, note.slug)
+        for alias in note.live_revision.front_matter.get("aliases") or []:
+            if isinstance(alias, str):
+                names.setdefault(alias, note.slug)
+            elif isinstance(alias, dict):
+                for name, anchor in alias.items():
+                    names.setdefault(str(name), f"{note.slug}{anchor if str(anchor).startswith('#') else ''}")
+    return names
+
+
 def _ordered_notes(notes: list[Note], edges: dict[str, set[str]]) -> list[Note]:
     by_slug = {n.slug: n for n in notes}
     titles = sorted(by_slug, key=lambda s: by_slug[s].live_revision.title.lower())

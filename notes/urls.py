@@ -7,7 +7,10 @@ from notes.search import views as search_views
 
 app_name = "notes"
 
+# Django tries patterns in order on every request: the note page, most of the site's traffic,
+# comes first.
 urlpatterns = [
+    path("notes/<slug:slug>/", views.note_detail, name="note"),
     path("", views.home, name="home"),
     path("about/", views.about, name="about"),
     path("guide/", views.guide, name="guide"),
@@ -16,7 +19,6 @@ urlpatterns = [
     path("search.json", search_views.search_json, name="search_json"),
     path("graph/", graph_views.site_graph, name="graph"),
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
-    path("notes/<slug:slug>/", views.note_detail, name="note"),
     path("notes/<slug:slug>/history/", views.note_history, name="history"),
     path("notes/<slug:slug>/graph/", graph_views.note_graph, name="note_graph"),
     path("notes/<slug:slug>/preview/", views.link_preview, name="preview"),

@@ -2,9 +2,14 @@
 
 Imports nothing from Django (the parent runs us without settings or database access), only
 numpy, which every check uses. A check prints exactly one line
-`CHECK-RESULT {"error": ..., "tolerance": ...}`; a figure (`figure` as third argument) prints
-`FIGURE-RESULT <its data as JSON>`, numpy arrays and numbers as lists and floats. The parent
-judges the report (notes.checking.runner; a figure's data: notes.rendering.chart_data).
+`CHECK-RESULT {"error": ..., "tolerance": ..., "detail": ...}`; a figure (`figure` as third
+argument) prints `FIGURE-RESULT <its data as JSON>`, numpy arrays and numbers as lists and
+floats. The parent judges the report (notes.checking.runner; a figure's data:
+notes.rendering.chart_data).
+
+A `check_<derivation>()` returns (error, tolerance) itself. A `numbers_<name>()` returns the
+numbers the note quotes (see notes.checking.quoted); the note's source arrives on stdin, and the
+child compares the two and reports the largest error ratio against the tolerance 1.
 """
 
 import json
@@ -12,6 +17,8 @@ import runpy
 import sys
 
 import numpy
+
+from notes.checking.quoted import NUMBERS_PREFIX, verdict
 
 REPORT_PREFIX = "CHECK-RESULT "
 FIGURE_PREFIX = "FIGURE-RESULT "
@@ -24,20 +31,31 @@ def _plain(value):
     raise TypeError(f"a figure's data holds only numbers, strings, lists and dicts, not {type(value).__name__}")
 
 
-def main(path: str, function: str, kind: str = "check") -> int:
+def outcome_of(function, name: str, note_text: str | None) -> tuple[float, float, str]:
+    """(error, tolerance, detail) of one check function, called here in this process."""
+    if name.startswith(NUMBERS_PREFIX):
+        error, detail = verdict(note_text or "", function())
+        return error, 1.0, detail
+    error, tolerance = function()
+    return float(error), float(tolerance), ""
+
+
+def main(path: str, name: str, kind: str = "check") -> int:
     # A floating-point operation with no meaningful result (0/0, inf - inf, log of a negative)
     # raises instead of giving NaN: a NaN can hide in a check's result (Python's max() skips
     # it unless it comes first), and a check that meets one has found something wrong.
     numpy.seterr(invalid="raise")
     namespace = runpy.run_path(path)
-    called = namespace.get(function)
-    if not callable(called):
-        raise SystemExit(f"{path} defines no function {function}()")
+    function = namespace.get(name)
+    if not callable(function):
+        raise SystemExit(f"{path} defines no function {name}()")
     if kind == "figure":
-        sys.stdout.write(FIGURE_PREFIX + json.dumps(called(), default=_plain) + "\n")
+        sys.stdout.write(FIGURE_PREFIX + json.dumps(function(), default=_plain) + "\n")
         return 0
-    error, tolerance = called()
-    sys.stdout.write(REPORT_PREFIX + json.dumps({"error": float(error), "tolerance": float(tolerance)}) + "\n")
+    note_text = sys.stdin.read() if name.startswith(NUMBERS_PREFIX) else None
+    error, tolerance, detail = outcome_of(function, name, note_text)
+    report = {"error": float(error), "tolerance": float(tolerance), "detail": detail}
+    sys.stdout.write(REPORT_PREFIX + json.dumps(report) + "\n")
     return 0
 
 

@@ -2,8 +2,14 @@
 
 A note's checks live beside it as `<slug>.checks.py` in CHECKS_DIR: plain numpy, one function
 `check_<derivation id with - as _>()` per derivation, returning (measured error, tolerance),
-and one `figure_<figure id with - as _>()` per figure, returning its data
-(notes.rendering.chart_data describes the shape).
+one `figure_<figure id with - as _>()` per figure, returning its data
+(notes.rendering.chart_data describes the shape), and any number of `numbers_<name>()`
+functions, each returning the numbers the note quotes keyed by an excerpt of the note's text
+with `{}` where each number stands. The runner hands the note's source to those and compares
+every quoted number with the computed one, within half a unit in the last digit the note prints
+(notes/checking/quoted.py has the rules); a number that differs, or an excerpt no longer in the
+note, fails with a message naming the number, the note's value and the computed value. So a
+change on either side, the note's or the code's, fails.
 
 Each check and each figure runs in its own Python process (`python -m notes.checking.child FILE FUNCTION`) with
 a wall-clock timeout, a CPU-time limit and an address-space limit, and without Django: a
@@ -15,6 +21,7 @@ a failure with its reason, and the run goes on with the next check.
 import hashlib
 import json
 import math
+import re
 import resource
 import subprocess
 import sys
@@ -25,6 +32,7 @@ from pathlib import Path
 from django.conf import settings
 
 from notes.checking.child import FIGURE_PREFIX, REPORT_PREFIX
+from notes.checking.quoted import NUMBERS_PREFIX
 
 
 @dataclass
@@ -45,6 +53,11 @@ def function_name(key: str, kind: str = "check") -> str:
     return f"{kind}_" + key.replace("-", "_")
 
 
+def numbers_functions(path: Path) -> list[str]:
+    """The numbers_ functions a checks file defines, read from its text (nothing is run here)."""
+    return sorted(set(re.findall(rf"^def ({NUMBERS_PREFIX}\w+)\(", path.read_text(), flags=re.M)))
+
+
 def _limit_child() -> None:  # runs in the child between fork and exec
     memory = settings.CHECK_MEMORY_BYTES
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
@@ -52,13 +65,14 @@ def _limit_child() -> None:  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
 
-def _run_child(path: Path, function: str, kind: str, prefix: str) -> tuple[str | None, str, float]:
-    """Run one function of a checks file in a limited child process: (its report line or
-    None, the reason there is none, seconds)."""
+def _run_child(path: Path, function: str, kind: str, prefix: str, note_text: str = "") -> tuple[str | None, str, float]:
+    """Run one function of a checks file in a limited child process, `note_text` on its stdin:
+    (its report line or None, the reason there is none, seconds)."""
     started = time.monotonic()
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "notes.checking.child", str(path), function, kind],
+            input=note_text,
             capture_output=True,
             text=True,
             timeout=settings.CHECK_TIMEOUT_SECONDS,
@@ -89,16 +103,20 @@ def _run_child(path: Path, function: str, kind: str, prefix: str) -> tuple[str |
     return None, reason, seconds
 
 
-def run_check(path: Path, function: str) -> Outcome:
-    """Run one check function in a limited child process and judge what it reports."""
-    report, reason, seconds = _run_child(path, function, "check", REPORT_PREFIX)
+def run_check(path: Path, function: str, note_text: str = "") -> Outcome:
+    """Run one check function in a limited child process and judge what it reports; a
+    numbers_ function is given `note_text`, the note's source, to compare against."""
+    report, reason, seconds = _run_child(path, function, "check", REPORT_PREFIX, note_text)
     if report is None:
         return Outcome("failed", reason, seconds=seconds)
     try:
         data = json.loads(report)
         error, tolerance = float(data["error"]), float(data["tolerance"])
+        detail = str(data.get("detail", ""))
     except (ValueError, KeyError, TypeError):
         return Outcome("failed", f"reported garbage: {report[:200]!r}", seconds=seconds)
+    if detail and not error <= tolerance:  # a numbers_ comparison says which number failed
+        return Outcome("failed", detail, error if math.isfinite(error) else None, tolerance, seconds)
     if not (math.isfinite(error) and math.isfinite(tolerance)) or error < 0 or tolerance < 0:
         return Outcome(
             "failed",
@@ -108,7 +126,8 @@ def run_check(path: Path, function: str) -> Outcome:
             seconds,
         )
     if error <= tolerance:
-        return Outcome("passed", f"error {error:.2e} ≤ tolerance {tolerance:.0e}", error, tolerance, seconds)
+        summary = f"error {error:.2e} ≤ tolerance {tolerance:.0e}"
+        return Outcome("passed", f"{detail}: {summary}" if detail else summary, error, tolerance, seconds)
     return Outcome("failed", f"error {error:.2e} exceeds tolerance {tolerance:.0e}", error, tolerance, seconds)
 
 

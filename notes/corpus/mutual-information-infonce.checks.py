@@ -8,8 +8,9 @@ or by Monte Carlo with a tolerance of five standard errors. Where a check mixes
 tolerances, every error is divided by its own tolerance and the function returns
 (largest ratio, 1.0).
 
-practice_numbers() recomputes the tables and numbers of the practice section (about a
-minute: the K = 4096 column needs large score matrices).
+numbers_<name>() return the numbers the note quotes, keyed by the excerpt of the note around
+each; the runner compares them with the note's text. The saturation table is one function per
+row, each well under two seconds.
 """
 
 import itertools
@@ -44,7 +45,7 @@ def _mi_table(P):
     return float(np.sum(P[s] * np.log(P[s] / (px @ py)[s])))
 
 
-def _log_ratio(x, y, rho):
+def _log_ratio(x, y, rho):  # formula: eq:gaussian-ratio
     """eq:gaussian-ratio, summed over the last axis."""
     r2 = rho * rho
     q = (x * x - 2 * rho * x * y + y * y) / (2 * (1 - r2))
@@ -82,7 +83,7 @@ def check_gaussian_mi():
     E_{p(y)}[r(x, y)] = 1 by quadrature."""
     rng = np.random.default_rng(0)
     ratios = []
-    g = np.linspace(-9, 9, 1001)
+    g = np.linspace(-9, 9, 501)
     X, Y = np.meshgrid(g, g, indexing="ij")
     dA = (g[1] - g[0]) ** 2
     for rho in [-0.9, -0.3, 0.5, 0.8, 0.95]:
@@ -97,7 +98,8 @@ def check_gaussian_mi():
         # Quadrature of E[log r].
         lr_grid = _log_ratio(X[..., None], Y[..., None], rho)
         pj = np.exp(lr_grid - 0.5 * (X**2 + Y**2)) / (2 * np.pi)
-        ratios.append(abs(np.sum(pj * lr_grid) * dA - (-0.5 * np.log(1 - rho**2))) / 1e-6)
+        mi = -0.5 * np.log(1 - rho**2)  # formula: step 3
+        ratios.append(abs(np.sum(pj * lr_grid) * dA - mi) / 1e-6)
         # E_{p(y)}[r(x, y)] = 1 for fixed x.
         for x0 in [-1.5, 0.0, 2.0]:
             py = np.exp(-0.5 * g**2) / np.sqrt(2 * np.pi)
@@ -105,8 +107,9 @@ def check_gaussian_mi():
             ratios.append(abs(np.sum(py * r) * (g[1] - g[0]) - 1) / 1e-8)
     # d = 5 by Monte Carlo, with rho set from a target I.
     d, I_target, M = 5, 1.7, 200000
-    rho = np.sqrt(1 - np.exp(-2 * I_target / d))
-    ratios.append(abs(-0.5 * d * np.log(1 - rho**2) - I_target) / EXACT)
+    rho = np.sqrt(1 - np.exp(-2 * I_target / d))  # formula: rho^2 = 1 - exp(-2I/D)
+    mi = -0.5 * d * np.log(1 - rho**2)  # formula: eq:gaussian-mi
+    ratios.append(abs(mi - I_target) / EXACT)
     x = rng.normal(size=(M, d))
     y = rho * x + np.sqrt(1 - rho**2) * rng.normal(size=(M, d))
     lr = _log_ratio(x, y, rho)
@@ -125,9 +128,12 @@ def check_infonce_bound():
         for _ in range(3):
             P = rng.dirichlet(np.full(nx * ny, 0.5)).reshape(nx, ny)
             I_xy = _mi_table(P)
-            fstar = np.log(P / (P.sum(axis=1, keepdims=True) @ P.sum(axis=0, keepdims=True)))
+            # p(y | x) / p(y), without a factor of p(x), which the critic may carry (a function of x)
+            cond, marg = P / P.sum(axis=1, keepdims=True), P.sum(axis=0, keepdims=True)
+            fstar = np.log(cond / marg)  # formula: step 3, the optimal critic log r
             L_star, L_star_first, I_c = _infonce_enumerate(P, fstar, K)
-            ratios.append(abs(L_star - (np.log(K) - I_c)) / 1e-9)  # equality at the optimum
+            optimum = np.log(K) - I_c  # formula: step 3, H(c) - I(c; x, y_1..K)
+            ratios.append(abs(L_star - optimum) / 1e-9)  # equality at the optimum
             ratios.append(abs(L_star - L_star_first) / 1e-9)  # step 1
             ratios.append(max(0.0, I_c - I_xy) / EXACT)  # step 5
             ratios.append(max(0.0, I_c - np.log(K)) / EXACT)  # cap
@@ -138,15 +144,18 @@ def check_infonce_bound():
                 F = rng.normal(scale=2.0, size=(nx, ny))
                 L, L_first, _ = _infonce_enumerate(P, F, K)
                 ratios.append(abs(L - L_first) / 1e-9)
-                ratios.append(max(0.0, (np.log(K) - L) - I_c) / EXACT)  # eq:infonce-bound
+                estimate = np.log(K) - L  # formula: eq:infonce-bound
+                ratios.append(max(0.0, estimate - I_c) / EXACT)
                 ratios.append(max(0.0, -L) / EXACT)
     # eq:infonce-posterior by brute force on one configuration.
     P = rng.dirichlet(np.ones(6)).reshape(2, 3)
     px, py = P.sum(axis=1), P.sum(axis=0)
     K, x, ys = 3, 1, np.array([2, 0, 2])
     joint = np.array([px[x] * P[x, ys[i]] / px[x] * np.prod(py[np.delete(ys, i)]) for i in range(K)])
-    r = P[x, ys] / (px[x] * py[ys])
-    ratios.append(np.abs(joint / joint.sum() - r / r.sum()).max() / EXACT)
+    pyx = P[x] / px[x]
+    r = pyx[ys] / py[ys]  # formula: r(x, y) = p(y | x) / p(y)
+    posterior = r / r.sum()  # formula: eq:infonce-posterior
+    ratios.append(np.abs(joint / joint.sum() - posterior).max() / EXACT)
     # With the optimal critic, the bound increases towards I(x; y) as K grows.
     P = rng.dirichlet(np.ones(6)).reshape(2, 3)
     fstar = np.log(P / (P.sum(axis=1, keepdims=True) @ P.sum(axis=0, keepdims=True)))
@@ -159,8 +168,9 @@ def check_infonce_bound():
         T = rng.dirichlet(np.full(3 * 4 * 5, 0.7)).reshape(3, 4, 5)  # axes x, y, z
         i_x_yz = _mi_table(T.reshape(3, 20))
         i_x_y = _mi_table(T.sum(axis=2))
-        i_x_z_given_y = sum(T[:, j, :].sum() * _mi_table(T[:, j, :] / T[:, j, :].sum()) for j in range(4))
-        ratios.append(abs(i_x_yz - (i_x_y + i_x_z_given_y)) / EXACT)
+        i_x_z_given_y = sum(T[:, j, :].sum() * _mi_table(T[:, j, :] / T[:, j, :].sum()) for j in range(4))  # formula
+        chain = i_x_y + i_x_z_given_y  # formula: eq:mi-chain
+        ratios.append(abs(i_x_yz - chain) / EXACT)
         psi = rng.integers(0, 2, size=4)
         Pxz = np.stack([T.sum(axis=2)[:, psi == k].sum(axis=1) for k in range(2)], axis=1)
         ratios.append(max(0.0, _mi_table(Pxz[:, Pxz.sum(axis=0) > 0]) - i_x_y) / EXACT)
@@ -168,7 +178,7 @@ def check_infonce_bound():
     for _ in range(100):
         S = rng.normal(scale=5.0, size=(8, 8))
         per_row = _lse_rows(S) - np.diag(S)
-        alt = np.log1p(np.sum(np.exp(S - np.diag(S)[:, None]), axis=1) - 1)
+        alt = np.log1p(np.sum(np.exp(S - np.diag(S)[:, None]), axis=1) - 1)  # formula: the per-sample loss
         ratios.append(np.abs(per_row - alt).max() / 1e-9)
         ratios.append(float(per_row.min() <= 0))
     return float(np.max(ratios)), 1.0
@@ -197,22 +207,25 @@ def check_in_batch_infonce_gradient():
         # Per-row cross-entropy with labels 0..B-1, computed row by row.
         rows = [-np.log(np.exp(S[i, i]) / np.sum(np.exp(S[i]))) for i in range(B)]
         ratios.append(abs(loss(U, V, tau) - np.mean(rows)) / EXACT)
-        G = (P - np.eye(B)) / B
-        ratios.append(np.abs(_fd(lambda A, V=V, tau=tau: loss(A, V, tau), U) - G @ V / tau).max() / 1e-7)
-        ratios.append(np.abs(_fd(lambda A, U=U, tau=tau: loss(U, A, tau), V) - G.T @ U / tau).max() / 1e-7)
+        G = (P - np.eye(B)) / B  # formula: step 2
+        grad_U = G @ V / tau  # formula: eq:in-batch-grad
+        grad_V = G.T @ U / tau  # formula: eq:in-batch-grad
+        ratios.append(np.abs(_fd(lambda A, V=V, tau=tau: loss(A, V, tau), U) - grad_U).max() / 1e-7)
+        ratios.append(np.abs(_fd(lambda A, U=U, tau=tau: loss(U, A, tau), V) - grad_V).max() / 1e-7)
         # Gradient with respect to S itself.
         gS = _fd(lambda T: np.mean(_lse_rows(T) - np.diag(T)), S)
         ratios.append(np.abs(gS - G).max() / 1e-7)
         # Symmetric loss.
         Q = np.exp(_log_softmax_rows(S.T))
-        Gs = ((P - np.eye(B)) + (Q - np.eye(B)).T) / (2 * B)
+        Gs = ((P - np.eye(B)) + (Q - np.eye(B)).T) / (2 * B)  # formula: step 4
         gSs = _fd(lambda T: 0.5 * (np.mean(_lse_rows(T) - np.diag(T)) + np.mean(_lse_rows(T.T) - np.diag(T))), S)
         ratios.append(np.abs(gSs - Gs).max() / 1e-7)
         ratios.append(abs(loss_sym(U, V, tau) - 0.5 * (loss(U, V, tau) + loss(V, U, tau))) / EXACT)
         # Log-temperature derivative: dL/dt = -<grad_S L, S>.
         t = np.log(tau)
         dt = (loss(U, V, np.exp(t + 1e-6)) - loss(U, V, np.exp(t - 1e-6))) / 2e-6
-        ratios.append(abs(dt - (-np.sum(G * S))) / 1e-7)
+        dL_dt = -np.sum(G * S)  # formula: step 5
+        ratios.append(abs(dt - dL_dt) / 1e-7)
     # eq:temperature-cap: unit-norm embeddings, every row loss >= log(1 + (K - 1) e^{-2/tau}).
     for _ in range(200):
         K, d = int(rng.integers(2, 40)), int(rng.integers(2, 8))
@@ -222,7 +235,7 @@ def check_in_batch_infonce_gradient():
         V /= np.linalg.norm(V, axis=1, keepdims=True)
         S = U @ V.T / tau
         per_row = _lse_rows(S) - np.diag(S)
-        floor = np.log1p((K - 1) * np.exp(-2 / tau))
+        floor = _temperature_floor(K, tau)
         ratios.append(max(0.0, floor - per_row.min()) / EXACT)
         cap = np.log(K) - floor
         ratios.append(max(0.0, cap - min(np.log(K), 2 / tau)) / EXACT)
@@ -251,11 +264,16 @@ def check_in_batch_infonce_gradient():
     u = np.array([1.0, 0.0])
     U, V = np.stack([u, -u]), np.stack([u, -u])
     S = U @ V.T / tau
-    ratios.append(abs(np.max(_lse_rows(S) - np.diag(S)) - np.log1p(np.exp(-2 / tau))) / EXACT)
+    ratios.append(abs(np.max(_lse_rows(S) - np.diag(S)) - _temperature_floor(2, tau)) / EXACT)
     return float(np.max(ratios)), 1.0
 
 
-def _infonce_code_block(U, V, tau):
+def _temperature_floor(K, tau):  # formula: eq:temperature-cap
+    """The least loss of a row of K candidates when every score lies in [-1/tau, 1/tau]."""
+    return np.log1p((K - 1) * np.exp(-2 / tau))
+
+
+def _infonce_code_block(U, V, tau):  # formula: the note's code block
     """Verbatim copy of the numpy code block of the note."""
     B = U.shape[0]
     S = U @ V.T / tau
@@ -266,64 +284,120 @@ def _infonce_code_block(U, V, tau):
     return loss, G @ V / tau, G.T @ U / tau
 
 
-def _infonce_gaussian(I, K, rng, d=20, rows=2**15, min_batches=4):
-    """In-batch InfoNCE estimate log K - L with the optimal critic, and its standard error."""
+SATURATION_KS = (4, 16, 64, 256, 1024)
+SATURATION_ROWS = 2**14
+
+
+def _infonce_gaussian(I, K, rng, d=20, rows=SATURATION_ROWS, min_batches=16):
+    """In-batch InfoNCE estimate log K - L with the optimal critic on d Gaussian pairs of total
+    information I, averaged over at least `rows` rows, and its standard error across batches."""
     r2 = 1 - np.exp(-2 * I / d)
     rho = np.sqrt(r2)
     R = max(min_batches, rows // K)
     chunk = max(1, min(R, 2**22 // (K * K)))
     vals = []
-    done = 0
-    while done < R:
-        n = min(chunk, R - done)
+    for start in range(0, R, chunk):
+        n = min(chunk, R - start)
         X = rng.normal(size=(n, K, d))
         Y = rho * X + np.sqrt(1 - r2) * rng.normal(size=(n, K, d))
         # Summed eq:gaussian-ratio with the terms that depend on x only dropped (they cancel).
-        S = np.einsum("rid,rjd->rij", X, Y) * (rho / (1 - r2)) - np.sum(Y * Y, axis=2)[:, None, :] * (
-            r2 / (2 * (1 - r2))
-        )
+        S = np.matmul(X, Y.transpose(0, 2, 1)) * (rho / (1 - r2))
+        S -= np.sum(Y * Y, axis=2)[:, None, :] * (r2 / (2 * (1 - r2)))
         loss = np.mean(_lse_rows(S) - np.diagonal(S, axis1=1, axis2=2), axis=1)
         vals.append(np.log(K) - loss)
-        done += n
     vals = np.concatenate(vals)
     return vals.mean(), vals.std(ddof=1) / np.sqrt(len(vals))
 
 
-def practice_numbers():
-    """Recompute the practice section: the saturation table, memory, overflow and the caps."""
-    rng = np.random.default_rng(0)
-    Ks = [4, 16, 64, 256, 1024, 4096]
-    out = {"log K": [round(float(np.log(K)), 3) for K in Ks]}
-    table, max_se = {}, 0.0
-    for I in [2, 4, 8, 16]:
-        row = []
-        for K in Ks:
-            m, se = _infonce_gaussian(I, K, rng)
-            row.append(round(float(m), 2))
-            max_se = max(max_se, se)
-        table[I] = row
-    out["table"] = table
-    out["max standard error"] = max_se
-    out["memory MiB B=4096, GiB B=32768"] = (4096**2 * 4 / 2**20, 32768**2 * 4 / 2**30)
-    with np.errstate(over="ignore"):
-        out["exp(90) f32"] = np.exp(np.float32(90.0))
-    out["f32 exp threshold, f16 threshold"] = (
-        float(np.log(np.float64(np.finfo(np.float32).max))),
-        float(np.log(np.float64(np.finfo(np.float16).max))),
-    )
-    K = 4096
-    out["caps K=4096"] = {
-        tau: round(float(np.log(K) - np.log1p((K - 1) * np.exp(-2 / tau))), 3) for tau in [1.0, 0.5, 0.2, 0.1, 0.07]
+def _saturation_row(I):
+    """One row of the saturation table; NaN in place of a cell whose standard error is not
+    below the 0.02 the note promises, so the comparison fails."""
+    rng = np.random.default_rng(I)
+    cells = []
+    for K in SATURATION_KS:
+        mean, se = _infonce_gaussian(I, K, rng)
+        cells.append(mean if se < 0.02 else np.nan)
+    return {f"| {I} |" + " {} |" * len(SATURATION_KS): cells}
+
+
+def numbers_saturation_2_nats():
+    return _saturation_row(2)
+
+
+def numbers_saturation_4_nats():
+    return _saturation_row(4)
+
+
+def numbers_saturation_8_nats():
+    return _saturation_row(8)
+
+
+def numbers_saturation_16_nats():
+    row = _saturation_row(16)
+    return row | {
+        "at $I = {=}$ nats even $K = {=}$ reports only ${}$": (16, SATURATION_KS[-1], list(row.values())[0][-1]),
     }
-    out["2/tau minus cap, tau = 1, 0.5"] = (2.0 - out["caps K=4096"][1.0], 4.0 - out["caps K=4096"][0.5])
-    out["crossover tau = 2/log K"] = round(2 / float(np.log(K)), 3)
-    out["log K minus cap at tau = 0.2"] = round(float(np.log(K)) - out["caps K=4096"][0.2], 3)
-    return out
 
 
-if __name__ == "__main__":
-    for name, fn in list(globals().items()):
-        if name.startswith("check_"):
-            print(name, fn())
-    for k, v in practice_numbers().items():
-        print(k, v)
+def numbers_saturation_setting():
+    """The setting of the table, its caps, and the growth of the cap per quadrupling of K."""
+    return {
+        "take $D = {=}$ independent Gaussian pairs": 20,
+        "averaged over at least ${=}$ rows per cell": SATURATION_ROWS,
+        "every standard error (computed across independent batches, since rows of one batch share candidates) is below ${}$": 0.02,
+        "| cap $\\log K$ |" + " {} |" * len(SATURATION_KS): [np.log(K) for K in SATURATION_KS],
+        "adds almost exactly $\\log 4 = {}$ nats": np.log(4),
+    }
+
+
+def numbers_memory_and_overflow():
+    """The score matrix's memory in float32, and where exp overflows in float32 and float16."""
+    f32_threshold = float(np.log(np.float64(np.finfo(np.float32).max)))
+    f16_threshold = float(np.log(np.float64(np.finfo(np.float16).max)))
+    with np.errstate(over="ignore"):
+        overflow = float(np.exp(np.float32(0.9 * 100)))
+    return {
+        "In float32, $B = {=}$ takes {=} MiB per matrix and $B = {=}$ takes {=} GiB": (
+            4096,
+            4096**2 * 4 / 2**20,
+            32768,
+            32768**2 * 4 / 2**30,
+        ),
+        "clipped at $1/\\tau = {=}$, a cosine of ${}$ gives a logit of ${=}$, and `np.exp` of ${=}$ in float32 overflows to ${=}$ (the threshold is ${}$)": (
+            100,
+            0.9,
+            0.9 * 100,
+            90,
+            overflow,
+            f32_threshold,
+        ),
+        "In float16 the threshold is ${}$, a cosine of ${}$ at that scale": (f16_threshold, f16_threshold / 100),
+    }
+
+
+def numbers_temperature_caps():
+    """eq:temperature-cap at K = 4096 for the temperatures of the table."""
+    K = 4096
+    taus = (1.0, 0.5, 0.2, 0.1, 0.07)
+
+    def cap(tau):
+        return np.log(K) - _temperature_floor(K, tau)
+
+    return {
+        "concrete ceilings at $K = {=}$ ($\\log K = {}$)": (K, np.log(K)),
+        "| ceiling on $\\log K - L$ (nats) |" + " {} |" * len(taus): [cap(t) for t in taus],
+        # a bound the note states: the value is the bound when it holds, NaN (a failure) when not
+        "At $\\tau \\ge {}$ the ceiling is within ${}$ nats of $2/\\tau$": (
+            0.5,
+            0.02 if max(2 / t - cap(t) for t in (1.0, 0.5)) < 0.02 else np.nan,
+        ),
+        "that is $\\tau = {}$; at $\\tau = {}$ the ceiling is still ${}$ nats below $\\log K$ although $2/\\tau = {}$": (
+            2 / np.log(K),
+            0.2,
+            np.log(K) - cap(0.2),
+            2 / 0.2,
+        ),
+        "At $\\tau = {}$ and below the temperature no longer binds at this batch size and the ceiling is $\\log K$ to three decimals": (
+            0.1 if round(cap(0.1), 3) == round(np.log(K), 3) else np.nan
+        ),
+    }

@@ -4,7 +4,8 @@ One function per derivation block, named check_<derivation id with - replaced by
 Each returns (measured_error, tolerance); the check passes when measured_error <= tolerance.
 Where a check combines several sub-checks, each sub-error is divided by its own tolerance and the
 function returns (max ratio, 1.0). Gradients are compared with central differences in float64.
-practice_numbers() reproduces every number quoted in the note's prose and tables.
+numbers_<name>() return the numbers the note quotes, keyed by the excerpt of the note around
+each; the runner compares them with the note's text.
 """
 
 import numpy as np
@@ -41,7 +42,7 @@ def batchnorm_forward(X, gamma, beta, eps=1e-5):
     return gamma * Xhat + beta, (Xhat, inv_s)
 
 
-def batchnorm_backward(Ybar, gamma, cache):
+def batchnorm_backward(Ybar, gamma, cache):  # formula: eq:norm-backward in the batch layout
     Xhat, inv_s = cache
     B = Ybar.shape[0]
     G = gamma * Ybar
@@ -81,10 +82,10 @@ def check_normalization_backward():
     mu = x.mean()
     s = np.sqrt(((x - mu) ** 2).mean() + eps)
     xh = (x - mu) / s
-    J = (np.eye(N) - np.ones((N, N)) / N - np.outer(xh, xh) / N) / s
+    J = (np.eye(N) - np.ones((N, N)) / N - np.outer(xh, xh) / N) / s  # formula: eq:norm-jacobian
     J_fd = np.array([_central_diff(lambda v, i=i: _normalize(v, eps, 0)[i], x.copy()) for i in range(N)])
     ratios.append(_rel(J, J_fd) / 1e-8)
-    xbar = (N * g - g.sum() - xh * (g * xh).sum()) / (N * s)
+    xbar = (N * g - g.sum() - xh * (g * xh).sum()) / (N * s)  # formula: eq:norm-backward
     xbar_fd = _central_diff(lambda v: float(g @ _normalize(v, eps, 0)), x.copy())
     ratios.append(_rel(xbar, xbar_fd) / 1e-8)
     # The code block (batch norm with gamma, beta)
@@ -106,7 +107,7 @@ def check_normalization_backward():
     Xh = _normalize(X3, 1e-5, -1)
     s3 = np.sqrt(X3.var(axis=-1, keepdims=True) + 1e-5)
     G3 = gam * Yb
-    Xbar3 = (d * G3 - G3.sum(-1, keepdims=True) - Xh * (G3 * Xh).sum(-1, keepdims=True)) / (d * s3)
+    Xbar3 = (d * G3 - G3.sum(-1, keepdims=True) - Xh * (G3 * Xh).sum(-1, keepdims=True)) / (d * s3)  # formula
     ratios.append(_rel(Xbar3, _central_diff(lambda Z: L3(Z, gam, bet), X3.copy())) / 1e-8)
     ratios.append(_rel((Yb * Xh).sum(axis=(0, 1)), _central_diff(lambda z: L3(X3, z, bet), gam.copy())) / 1e-8)
     ratios.append(_rel(Yb.sum(axis=(0, 1)), _central_diff(lambda z: L3(X3, gam, z), bet.copy())) / 1e-8)
@@ -119,7 +120,7 @@ def check_normalization_backward():
     gv = rng.standard_normal(6)
     r = np.sqrt(np.mean(v**2) + 1e-3)
     vh = v / r
-    vbar = (gv - vh * (gv * vh).sum() / 6) / r
+    vbar = (gv - vh * (gv * vh).sum() / 6) / r  # formula: eq:rmsnorm-backward
     ratios.append(_rel(vbar, _central_diff(lambda u: float(gv @ rms(u)), v.copy())) / 1e-8)
     # Dropping the correction terms must fail the same comparison by a wide margin (the check can fail)
     naive = g / s
@@ -137,7 +138,7 @@ def check_normalization_invariance():
     N = 9
     x = rng.standard_normal(N) * 1.7 + 0.4
     xh = _normalize(x, 0.0, 0)
-    P = np.eye(N) - np.ones((N, N)) / N - np.outer(xh, xh) / N
+    P = np.eye(N) - np.ones((N, N)) / N - np.outer(xh, xh) / N  # formula: step 2
     ratios.append(np.max(np.abs(P @ P - P)) / 1e-12)
     ratios.append(np.max(np.abs(P - P.T)) / 1e-12)
     ratios.append(abs(np.trace(P) - (N - 2)) / 1e-12)
@@ -154,7 +155,7 @@ def check_normalization_invariance():
     s_e = np.sqrt(x.var() + eps)
     xh_e = _normalize(x, eps, 0)
     ratios.append(abs(np.ones(N) @ xbar_e) / 1e-8)
-    leak = eps / (x.var() + eps) * (xh_e @ g) / s_e
+    leak = eps / (x.var() + eps) * np.sum(xh_e * g) / s_e  # formula: the leak with eps > 0
     ratios.append(abs(xh_e @ xbar_e - leak) / 1e-8)
     ratios.append(0.0 if abs(leak) > 1e-3 else 2.0)  # the leak is really there
     # Weights feeding one BN feature: x = H w + b 1, loss through the normalised column (eps = 0)
@@ -171,11 +172,24 @@ def check_normalization_invariance():
     ratios.append(abs(gb) / 1e-8)
     ratios.append(abs(w @ gw) / (1e-8 * np.linalg.norm(w) * np.linalg.norm(gw)))
     a = 3.7
-    ratios.append(_rel(_central_diff(loss, a * w), gw / a) / 1e-7)
+    scaled = gw / a  # formula: step 6, grad L(a w) = grad L(w) / a
+    ratios.append(_rel(_central_diff(loss, a * w), scaled) / 1e-7)
     eta = 0.5
     w1 = w - eta * gw
-    ratios.append(abs(w1 @ w1 - (w @ w + eta**2 * gw @ gw)) / 1e-8)
+    grown = np.sum(w**2) + eta**2 * np.sum(gw**2)  # formula: eq:weight-norm-growth
+    ratios.append(abs(np.sum(w1**2) - grown) / 1e-8)
+    # B = 2: the normalised pair is +-(1, -1) sqrt(sigma^2 / (sigma^2 + eps)) whatever the inputs.
+    for _ in range(5):
+        pair = rng.standard_normal(2) * 3
+        var2 = pair.var()
+        expected = np.array([1.0, -1.0]) * np.sqrt(var2 / (var2 + 1e-2))  # formula: the B = 2 case
+        larger_first = _normalize(pair, 1e-2, 0) * np.sign(pair[0] - pair[1])
+        ratios.append(np.abs(larger_first - expected).max() / 1e-12)
     return float(np.max(ratios)), 1.0
+
+
+def _one_pass_bound(mu, var, delta):  # formula: eq:one-pass-error
+    return (1 + 3 * mu**2 / var) * delta
 
 
 def check_variance_cancellation():
@@ -190,19 +204,29 @@ def check_variance_cancellation():
         x = rng.standard_normal(N) * rng.uniform(0.1, 3) + rng.uniform(-10, 10)
         cst = rng.uniform(-20, 20)
         mu, var = x.mean(), x.var()
-        ratios.append(abs(np.mean((x - cst) ** 2) - (var + (mu - cst) ** 2)) / (1e-12 * (1 + cst**2)))
+        shifted = var + (mu - cst) ** 2  # formula: eq:shift-identity
+        ratios.append(abs(np.mean((x - cst) ** 2) - shifted) / (1e-12 * (1 + cst**2)))
     # First-order error model in float64 with injected relative errors
     x = 50.0 + rng.standard_normal(100)
     mu, var = x.mean(), x.var()
     m2 = np.mean(x**2)
     for d1, d2 in [(1e-7, -2e-7), (-3e-8, 5e-8), (2e-7, 2e-7)]:
         one = m2 * (1 + d1) - (mu * (1 + d2)) ** 2
-        first_order = var + m2 * d1 - 2 * mu**2 * d2
+        first_order = var + m2 * d1 - 2 * mu**2 * d2  # formula: step 2
         ratios.append(abs(one - first_order) / (10 * mu**2 * d2**2 + 1e-12))
-        two = np.mean((x - mu * (1 + d2)) ** 2)
-        ratios.append(abs(two - var - (mu * d2) ** 2) / 1e-9)
+        # the two-pass error is (mu delta_2)^2, tested with a delta_2 large enough to see it
+        two = np.mean((x - mu * (1 + 1e3 * d2)) ** 2)
+        two_pass = var + (mu * 1e3 * d2) ** 2  # formula: step 3
+        ratios.append(abs(two - two_pass) / 1e-9)
         # first-order one-pass error really is amplified (about 1e-7 * 3 * 2500 relative)
         ratios.append(0.0 if abs(one - var) / var > 1e-5 else 2.0)
+    # The bound is attained to first order when the two errors have opposite signs; the data have
+    # variance 9, so a bound that confused sigma^2 with 1 / sigma^2 would fail.
+    x = 50.0 + 3 * rng.standard_normal(200)
+    mu, var, m2 = x.mean(), x.var(), np.mean(x**2)
+    for delta in (1e-7, 1e-8):
+        one = m2 * (1 + delta) - (mu * (1 - delta)) ** 2
+        ratios.append(abs(abs(one - var) / var / _one_pass_bound(mu, var, delta) - 1) / 1e-4)
     # Real float32 computations: measured error within the bound with the measured deltas
     for off in (10.0, 100.0, 1000.0):
         x64 = off + rng.standard_normal(4096)
@@ -213,71 +237,106 @@ def check_variance_cancellation():
         m2_32 = np.mean(x32 * x32, dtype=np.float32)
         one_32 = float(m2_32 - mu_32 * mu_32)
         delta = max(abs(float(mu_32) / mu_e - 1), abs(float(m2_32) / m2_e - 1), 2.0**-24)
-        bound = (1 + 3 * mu_e**2 / var_e) * delta + 2 * 2.0**-24 * m2_e / var_e  # plus the final rounding
+        bound = _one_pass_bound(mu_e, var_e, delta) + 2 * 2.0**-24 * m2_e / var_e  # plus the final rounding
         ratios.append(abs(one_32 - var_e) / var_e / bound)
     return float(np.max(ratios)), 1.0
 
 
-def practice_numbers():
-    """Every number quoted in the note's prose and tables (not a derivation check)."""
+def numbers_epsilon():
+    return {"PyTorch's default is $\\epsilon = {}$ for both layers below, a bound of ${}$": (1e-5, 1 / np.sqrt(1e-5))}
+
+
+def numbers_train_versus_population():
+    """Train-mode (batch statistics) against population normalisation of a standard normal
+    feature: the RMS difference per batch size, and B times the mean squared difference."""
     rng = np.random.default_rng(0)
-    out = {"1/sqrt(1e-5)": 1 / np.sqrt(1e-5)}
-    # one-pass variance in float32, N = 4096, x = mu + z
-    d = 4096
+    rms, scaled = [], []
+    for B in TABLE_BATCHES:
+        X = rng.standard_normal((BATCHES, B))
+        mse = float(np.mean((_normalize(X, 1e-5, 1) - X / np.sqrt(1 + 1e-5)) ** 2))
+        rms.append(np.sqrt(mse))
+        scaled.append(B * mse)
+    return {
+        "| batch size $B$ |" + " {=} |" * len(TABLE_BATCHES): TABLE_BATCHES,
+        "| RMS difference |" + " {} |" * len(TABLE_BATCHES): rms,
+        "the measured $B$ times mean squared difference lies between {} and {}": (min(scaled), max(scaled)),
+        "each size is measured on {=} batches": BATCHES,
+        "approaching {} as $B$ grows": 1.5 if abs(scaled[-1] - 1.5) < abs(scaled[0] - 1.5) else np.nan,
+    }
+
+
+TABLE_BATCHES = (2, 4, 8, 32, 128, 512)
+BATCHES = 20000
+
+
+def numbers_float32_variance():
+    """The one-pass variance in float32, N = 4096, x = mu + z: pairwise (NumPy) and one term at a
+    time, against the two-pass formula and the exact variance of the float32 data."""
+    rng = np.random.default_rng(0)
+    n = 4096
     rows = {}
     for off in (0.0, 1e2, 3e2, 1e3, 3e3, 1e4):
-        x64 = off + rng.standard_normal(d)
-        x = x64.astype(np.float32)
+        x = (off + rng.standard_normal(n)).astype(np.float32)
         ref = np.var(x.astype(np.float64))
         m = np.mean(x, dtype=np.float32)
-        m2 = np.mean(x * x, dtype=np.float32)
-        one_pairwise = float(m2 - m * m)
-        s1 = np.float32(0)
-        s2 = np.float32(0)
-        for v in x:
+        one_pairwise = float(np.mean(x * x, dtype=np.float32) - m * m)
+        s1 = s2 = np.float32(0)
+        for v in x:  # a running sum, one term at a time
             s1 += v
             s2 += v * v
-        one_seq = float(s2 / np.float32(d) - (s1 / np.float32(d)) ** 2)
+        one_seq = float(s2 / np.float32(n) - (s1 / np.float32(n)) ** 2)
         two = float(np.mean((x - m) ** 2, dtype=np.float32))
-        rows[off] = {
-            "true": ref,
-            "one-pass pairwise": one_pairwise,
-            "rel err": abs(one_pairwise - ref) / ref,
-            "one-pass sequential": one_seq,
-            "rel err seq": abs(one_seq - ref) / ref,
-            "two-pass rel err": abs(two - ref) / ref,
-        }
-    out["float32 variance, N = 4096"] = rows
-    with np.errstate(invalid="ignore"):
-        out["sqrt(-16 + 1e-5)"] = float(np.sqrt(np.float32(-16.0) + np.float32(1e-5)))
-    out["delta^-1/2 for delta = 2^-24"] = 2.0**12
-    # float16 overflow of the sum of squares
+        rows[off] = (ref, one_pairwise, one_seq, two)
+
+    def rel(off, i):
+        return 100 * abs(rows[off][i] - rows[off][0]) / rows[off][0]
+
+    two_pass_worst = max(abs(r[3] - r[0]) / r[0] for r in rows.values())
+    return {
+        "A check in float32 with $N = {=}$ values": n,
+        "the one-pass relative error is ${}\\%$ at $\\mu = {=}$, ${}\\%$ at $\\mu = {=}$, and at $\\mu = {=}$ the computed variance is ${}$ where the true value is ${}$": (
+            rel(1e2, 1),
+            100,
+            rel(1e3, 1),
+            1000,
+            1e4,
+            rows[1e4][1],
+            rows[1e4][0],
+        ),
+        "the relative error is ${}\\%$ already at $\\mu = {=}$, and at $\\mu = {=}$ the result is ${}$ instead of ${}$": (
+            rel(1e2, 2),
+            100,
+            1000,
+            rows[1e3][2],
+            rows[1e3][0],
+        ),
+        "The two-pass result stays within ${}$ relative error in every case": 5e-7 if two_pass_worst < 5e-7 else np.nan,
+        "the unit roundoff $2^{-24} \\approx {}$ of float32": 2.0**-24,
+    }
+
+
+def numbers_float16_overflow():
+    """The sum of squares of 4096 values of size 4 in float16."""
     x16 = np.full(4096, 4.0, dtype=np.float16)
     with np.errstate(over="ignore"):
         ss = np.sum(x16 * x16, dtype=np.float16)
-        out["float16 sum of squares, max"] = (float(ss), float(np.finfo(np.float16).max))
-        out["float16 normalised output"] = float((x16[0] - np.float16(0)) / np.sqrt(ss / np.float16(4096)))
-    # train-mode versus population normalisation of a standard normal feature
-    table = {}
-    for B in (2, 4, 8, 16, 32, 128, 512):
-        R = max(400000 // B, 1000)
-        X = rng.standard_normal((R, B))
-        Xt = _normalize(X, 1e-5, 1)
-        mse = float(np.mean((Xt - X / np.sqrt(1 + 1e-5)) ** 2))
-        table[B] = {"rms": np.sqrt(mse), "B * mse": B * mse}
-    out["train vs population"] = table
-    X = rng.standard_normal((4, 2)) * 3 + 1
-    out["B = 2 outputs"] = _normalize(X, 1e-5, 1)
-    errs = _code_block_errors(np.random.default_rng(1))
-    out["code block gradient check, max relative error"] = max(errs)
-    out["one-pass bound at mu/sigma = 300"] = (1 + 3 * 300**2) * 2.0**-24
-    return out
+    return {
+        "The sum of squares of $d = {=}$ values of size ${=}$ is ${=}$, beyond the float16 maximum ${=}$, so an accumulation in float16 returns ${=}$": (
+            x16.size,
+            4,
+            x16.size * 16,
+            float(np.finfo(np.float16).max),
+            float(ss),
+        ),
+    }
 
 
-if __name__ == "__main__":
-    for name, fn in list(globals().items()):
-        if name.startswith("check_"):
-            err, tol = fn()
-            print(f"{name}: error {err:.3e} <= {tol:.0e}: {'PASS' if err <= tol else 'FAIL'}")
-    for key, val in practice_numbers().items():
-        print(f"  {key}: {val}")
+def numbers_code_block():
+    """The code block against central differences on a random 6 x 4 batch."""
+    return {
+        "on a random ${=} \\times {=}$ batch, the three gradients agree to a relative error of at most ${}$": (
+            6,
+            4,
+            max(_code_block_errors(np.random.default_rng(1), B=6, d=4)),
+        ),
+    }

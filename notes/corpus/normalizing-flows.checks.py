@@ -6,7 +6,8 @@ by the change-of-variables formula are compared with quantities computed another
 exact CDFs (1-D), Monte Carlo frequencies of pushed-forward samples (2-D, tolerance of
 several standard errors), and Jacobians and determinants by central finite differences.
 
-practice_numbers() recomputes every number quoted in the note.
+numbers_<name>() return the numbers the note quotes, keyed by the excerpt of the note around
+each; the runner compares them with the note's text.
 """
 
 import math
@@ -37,11 +38,11 @@ def check_change_of_variables_1d():
     m = 0.4
     u = np.linspace(-11, 11, 400_001)
     x = np.sinh(u)  # a non-uniform grid in x, dense where the mass is
-    jac = 1 / np.sqrt(1 + x**2)  # |g'(x)| for g = +-asinh
+    jac = 1 / np.sqrt(1 + x**2)  # formula: |g'(x)| for g = +-asinh
     errs = []
     for sign in (1.0, -1.0):
         g = sign * np.arcsinh(x)
-        dens = np.exp(-0.5 * (g - m) ** 2 - 0.5 * LOG2PI) * jac
+        dens = np.exp(-0.5 * (g - m) ** 2 - 0.5 * LOG2PI) * jac  # formula: eq:cov-1d
         cum = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]) * np.diff(x))])
         errs.append(abs(cum[-1] - 1))
         for b in (-3.0, -0.5, 0.0, 0.7, 2.0, 10.0):
@@ -78,13 +79,13 @@ def check_change_of_variables():
     the Monte Carlo frequency of f(Z) in the boxes (errors in units of 5 standard errors);
     log|det J_g(x)| = -log|det J_f(g(x))| at random points (1e-6)."""
     rng = np.random.default_rng(0)
-    n = 400_000
+    n = 200_000
     xs = _f2(rng.standard_normal((n, 2)))
     errs = []
     boxes = [((-1.0, 0.5), (-1.0, 0.5)), ((0.0, 1.5), (-0.5, 1.0)), ((-2.0, 0.0), (0.0, 2.0))]
     for (a0, a1), (b0, b1) in boxes:
-        g0 = np.linspace(a0, a1, 301)
-        g1 = np.linspace(b0, b1, 301)
+        g0 = np.linspace(a0, a1, 201)
+        g1 = np.linspace(b0, b1, 201)
         X0, X1 = np.meshgrid(g0, g1, indexing="ij")
         pts = np.stack([X0.ravel(), X1.ravel()], axis=1)
         z = _g2(pts)
@@ -97,7 +98,7 @@ def check_change_of_variables():
             cols.append((_g2(pts + e) - _g2(pts - e)) / (2 * h))
         jac = np.stack(cols, axis=2)
         det = np.abs(jac[:, 0, 0] * jac[:, 1, 1] - jac[:, 0, 1] * jac[:, 1, 0])
-        dens = (np.exp(-0.5 * np.sum(z**2, axis=1) - LOG2PI) * det).reshape(X0.shape)
+        dens = (np.exp(-0.5 * np.sum(z**2, axis=1) - LOG2PI) * det).reshape(X0.shape)  # formula: eq:cov
         prob = np.trapezoid(np.trapezoid(dens, g1, axis=1), g0)
         inside = (xs[:, 0] > a0) & (xs[:, 0] < a1) & (xs[:, 1] > b0) & (xs[:, 1] < b1)
         freq = inside.mean()
@@ -108,8 +109,10 @@ def check_change_of_variables():
         x = _f2(z)
         ld_f = np.linalg.slogdet(_fd_jacobian(_f2, z))[1]
         ld_g = np.linalg.slogdet(_fd_jacobian(_g2, x))[1]
-        errs.append(abs(ld_f + ld_g) / 1e-6)
-        errs.append(np.max(np.abs(np.linalg.inv(_fd_jacobian(_f2, z)) - _fd_jacobian(_g2, x))) / 1e-6)
+        ld_g_pred = -ld_f  # formula: eq:cov-log, log|det J_g| = -log|det J_f|
+        errs.append(abs(ld_g - ld_g_pred) / 1e-6)
+        jg_pred = np.linalg.inv(_fd_jacobian(_f2, z))  # formula: eq:inverse-jacobian
+        errs.append(np.max(np.abs(jg_pred - _fd_jacobian(_g2, x))) / 1e-6)
     return float(np.max(errs)), 1.0
 
 
@@ -121,7 +124,7 @@ def _mlp(rng, n_in, n_out, width=16, scale=1.0):
     return lambda a: np.tanh(a @ w1.T + b1) @ w2.T + b2
 
 
-def _coupling(s_net, t_net, da):
+def _coupling(s_net, t_net, da):  # formula: eq:coupling, eq:coupling-inverse, eq:coupling-logdet
     def fwd(x):
         xa, xb = x[..., :da], x[..., da:]
         s = s_net(xa)
@@ -155,7 +158,7 @@ def check_affine_coupling_jacobian():
             errs.append(np.max(np.abs(jac[da:, da:] - np.diag(np.exp(s_net(x[:da]))))))
             # Lower-left block C = diag(x_b * exp(s)) J_s + J_t (step 2).
             xa, xb = x[:da], x[da:]
-            c_pred = np.diag(xb * np.exp(s_net(xa))) @ _fd_jacobian(s_net, xa) + _fd_jacobian(t_net, xa)
+            c_pred = np.diag(xb * np.exp(s_net(xa))) @ _fd_jacobian(s_net, xa) + _fd_jacobian(t_net, xa)  # formula
             errs.append(np.max(np.abs(jac[da:, :da] - c_pred)))
             errs.append(abs(np.linalg.slogdet(jac)[1] - ld))
             errs.append(np.max(np.abs(inv(y) - x)))
@@ -169,7 +172,7 @@ def check_affine_coupling_jacobian():
         total = 0.0
         for perm, fwd in layers:
             x, ld = fwd(x[..., perm])
-            total = total + ld
+            total = total + ld  # formula: eq:composition
         return x, total
 
     for _ in range(10):
@@ -189,70 +192,137 @@ def check_planar_logdet():
     for _ in range(100):
         d = int(rng.integers(1, 8))
         w, u, b = rng.normal(size=d), rng.normal(size=d) * 2, rng.normal()
-        m = -1 + np.logaddexp(0, w @ u)
-        u_hat = u + (m - w @ u) * w / (w @ w)
-        errs.append(max(0.0, -1 - w @ u_hat + 1e-12))
+        m = _planar_m(np.sum(w * u))
+        u_hat = u + (m - np.sum(w * u)) * w / np.sum(w**2)  # formula: eq:planar-constraint
+        errs.append(abs(np.sum(w * u_hat) - m))  # w^T u_hat = m(w^T u) ...
+        errs.append(max(0.0, -1 - np.sum(w * u_hat) + 1e-12))  # ... > -1
 
         def f(z, u=u_hat, w=w, b=b):
             return z + u * np.tanh(w @ z + b)
 
         z = rng.normal(size=d) * 2
         jac = _fd_jacobian(f, z)
-        predicted = 1 + (1 - np.tanh(w @ z + b) ** 2) * (w @ u_hat)
+        predicted = 1 + (1 - np.tanh(np.sum(w * z) + b) ** 2) * np.sum(w * u_hat)  # formula: eq:planar-det
         errs.append(abs(np.linalg.det(jac) - predicted))
         # Along the line z = t w / |w|^2, w^T f(z) = t + w^T u tanh(t + b) is increasing.
         t = np.linspace(-20, 20, 4001)
         along = t + (w @ u_hat) * np.tanh(t + b)
         errs.append(max(0.0, -np.min(np.diff(along))))
+    # m(a) > -1 everywhere, and -1 is its infimum (approached as a -> -inf), so the constraint
+    # w^T u >= -1 is met with nothing to spare; for large a, m(a) = a - 1 + O(e^-a).
+    a = np.linspace(-40, 40, 801)
+    errs.append(max(0.0, -1 - np.min(_planar_m(a)) + 1e-300))
+    errs.append(abs(_planar_m(-40.0) + 1))
+    errs.append(abs(_planar_m(40.0) - 39))
     return float(np.max(errs)), 1e-7
 
 
-def practice_numbers():
-    """Every number quoted in the note, recomputed."""
-    out = {}
+def _planar_m(a):  # formula: m(a) of eq:planar-constraint
+    return -1 + np.logaddexp(0, a)
+
+
+D_IMAGE = 3072  # coordinates of a 32 x 32 x 3 image
+
+
+def numbers_log_scales():
+    """Two couplings with swapped halves on d = 3072 coordinates, log-scales N(0.05, 0.1^2):
+    their sum and product in float32; a dense 1.1 x orthogonal matrix's det and slogdet."""
     rng = np.random.default_rng(0)
-    d = 3072
-    # Two couplings with swapped halves: every one of the d coordinates is scaled once.
-    s = rng.normal(0.05, 0.1, size=d).astype(np.float32)
+    s = rng.normal(0.05, 0.1, size=D_IMAGE).astype(np.float32)
     with np.errstate(over="ignore"):
-        out["d=3072: product of exp(s) in float32, sum of s"] = (
-            float(np.prod(np.exp(s))),
-            float(s.sum(dtype=np.float32)),
-        )
-    # Dense layer: det in float32 versus slogdet.
+        product = float(np.prod(np.exp(s)))
     n = 1024
     q, _ = np.linalg.qr(rng.normal(size=(n, n)))
     w = (1.1 * q).astype(np.float32)
     with np.errstate(all="ignore"):
-        out["1.1*orthogonal, n=1024: |det| float32, slogdet float32, exact"] = (
-            float(abs(np.linalg.det(w))),
-            float(np.linalg.slogdet(w)[1]),
-            n * np.log(1.1),
-        )
-    out["LU flops (2/3) d^3 at d=3072"] = 2 / 3 * 3072**3
-    # Accumulating a log-likelihood: d = 3072 base terms plus 32 layers of d log-scales.
+        det = float(abs(np.linalg.det(w)))
+        logdet = float(np.linalg.slogdet(w)[1])
+    largest = float(np.log(np.float64(np.finfo(np.float32).max)))
+    return {
+        "two coupling layers on $d = {=}$ coordinates": D_IMAGE,
+        "log-scales drawn from $\\Normal({}, {}^2)$: the ${=}$ log-scales sum to a log-determinant of ${}$ (float32 sum)": (
+            0.05,
+            0.1,
+            D_IMAGE,
+            float(s.sum(dtype=np.float32)),
+        ),
+        "would compute overflows to ${=}$ in float32, whose largest finite value is about $e^{{}}$": (product, largest),
+        "a random ${=} \\times {=}$ orthogonal matrix, `np.linalg.det` in float32 returns $\\pm{=}$ while `np.linalg.slogdet` returns ${}$, equal to ${=} \\log {}$ to the digits shown": (
+            n,
+            n,
+            det,
+            logdet if round(logdet, 4) == round(n * np.log(1.1), 4) else np.nan,
+            n,
+            1.1,
+        ),
+        "would take about $(2/3)d^3 \\approx {}$ floating-point operations": 2 / 3 * D_IMAGE**3,
+        "On all $d = {=}$ coordinates of a small image": D_IMAGE,
+    }
+
+
+def numbers_accumulation():
+    """A log-likelihood of d = 3072 base terms plus 32 layers of 3072 log-scales, accumulated one
+    term at a time in float32 and float16 (the generator continues after numbers_log_scales)."""
+    rng = np.random.default_rng(0)
+    rng.normal(0.05, 0.1, size=D_IMAGE)  # the draws of numbers_log_scales, in the same order
+    rng.normal(size=(1024, 1024))
     k = 32
-    logs = rng.normal(0, 0.1, size=(k, d))
-    z = rng.standard_normal(d)
+    logs = rng.normal(0, 0.1, size=(k, D_IMAGE))
+    z = rng.standard_normal(D_IMAGE)
     terms = np.concatenate([-0.5 * LOG2PI - 0.5 * z**2, logs.ravel()])
     exact = float(np.sum(terms))
-    out["exact log-likelihood (nats), and in bits/dim"] = (exact, -exact / (d * np.log(2)))
+    errors, spacing = {}, {}
     for dt in (np.float32, np.float16):
         acc = dt(0)
         for v in terms.astype(dt):
             acc = dt(acc + v)
-        err = float(acc) - exact
-        out[f"{dt.__name__} sequential accumulation error: nats, bits/dim"] = (err, err / (d * np.log(2)))
-        out[f"{dt.__name__} spacing at |exact|"] = float(np.spacing(dt(abs(exact))))
-    # Round trip of a randomly initialised 8-layer coupling stack, d = 16, large raw scales.
-    out.update(_roundtrip_table())
-    out["sigmoid(2)"] = 1 / (1 + np.exp(-2.0))
-    return out
+        errors[dt] = abs(float(acc) - exact)
+        spacing[dt] = float(np.spacing(dt(abs(exact))))
+    bits = D_IMAGE * np.log(2)
+    return {
+        "plus ${=}$ layers of ${=}$ log-scales from $\\Normal({=}, {}^2)$, about ${}$ terms with total ${}$ nats": (
+            k,
+            D_IMAGE,
+            0,
+            0.1,
+            terms.size,
+            exact,
+        ),
+        "Added one at a time in float32, the result is off by ${}$ nats, ${}$ bits per dimension": (
+            errors[np.float32],
+            errors[np.float32] / bits,
+        ),
+        "In float16 the spacing between representable numbers near ${}$ is ${}$, and one-at-a-time accumulation is off by ${}$ nats, ${}$ bits per dimension": (
+            round(abs(exact)),
+            spacing[np.float16],
+            errors[np.float16],
+            errors[np.float16] / bits,
+        ),
+    }
+
+
+def numbers_clamping():
+    """Where exp overflows, the round-trip table, and the Glow scale at initialisation."""
+    rows = _roundtrip_table()
+    return rows | {
+        "An output above ${}$ overflows `exp` in float32 (above ${}$ in float16)": (
+            float(np.log(np.float64(np.finfo(np.float32).max))),
+            float(np.log(np.float64(np.finfo(np.float16).max))),
+        ),
+        "$d = {=}$, eight couplings with random permutations": ROUNDTRIP_D,
+        "over ${=}$ standard normal inputs": ROUNDTRIP_INPUTS,
+        "starts near $\\operatorname{sigmoid}({=}) = {}$": (2, 1 / (1 + np.exp(-2.0))),
+    }
+
+
+ROUNDTRIP_D, ROUNDTRIP_INPUTS = 16, 2000
 
 
 def _roundtrip_table():
+    """Round trip of a randomly initialised 8-layer coupling stack, d = 16, with large raw
+    log-scales, per clamp: the largest |z|, and the worst error of inverse(forward(x)) - x."""
     rng = np.random.default_rng(0)
-    d, k, width, h = 16, 8, 32, 8
+    d, k, width, h = ROUNDTRIP_D, 8, 32, 8
     params = []
     for _ in range(k):
         w1 = rng.normal(size=(width, h)) / np.sqrt(h)
@@ -264,10 +334,12 @@ def _roundtrip_table():
 
     def st(p, xa, dt, c):
         w1, b1, ws, wt = [a.astype(dt) for a in p]
-        hid = np.tanh(xa @ w1.T + b1)
-        raw = hid @ ws.T
+        # einsum rather than @: its summation order does not depend on the BLAS library or its
+        # threads, and the round-trip errors below are sensitive to the last bits
+        hid = np.tanh(np.einsum("bi,oi->bo", xa, w1) + b1)
+        raw = np.einsum("bi,oi->bo", hid, ws)
         s = raw if c is None else dt(c) * np.tanh(raw / dt(c))
-        return s, hid @ wt.T
+        return s, np.einsum("bi,oi->bo", hid, wt)
 
     def fwd(x, c, dt):
         x = x.astype(dt)
@@ -284,21 +356,13 @@ def _roundtrip_table():
             y = np.concatenate([y[:, :h], (y[:, h:] - t) * np.exp(-s)], axis=1)[:, np.argsort(perms[i])]
         return y
 
-    x = rng.standard_normal((2000, d))
+    x = rng.standard_normal((ROUNDTRIP_INPUTS, d))
     out = {}
     with np.errstate(all="ignore"):
         for c in (None, 5.0, 3.0, 2.0, 1.0):
             z64 = fwd(x, c, np.float64)
             err32 = np.max(np.abs(inv(fwd(x, c, np.float32), c, np.float32) - x))
             err64 = np.max(np.abs(inv(z64, c, np.float64) - x))
-            out[f"clamp c={c}: max|z|, float32 round trip, float64 round trip"] = (
-                float(np.max(np.abs(z64))),
-                float(err32),
-                float(err64),
-            )
+            lead = "none" if c is None else f"{c:g}"
+            out[f"| {lead} | ${{}}$ | ${{}}$ | ${{}}$ |"] = (float(np.max(np.abs(z64))), float(err32), float(err64))
     return out
-
-
-if __name__ == "__main__":
-    for key, val in practice_numbers().items():
-        print(key, val)

@@ -7,7 +7,9 @@ and passes when measured_error <= tolerance. Seeded with np.random.default_rng(0
 - The 2^K-path expansion is compared with the ordered product.
 - Variance laws are compared with Monte Carlo means, with a tolerance of 4 standard errors.
 
-practice_numbers() reruns the depth-50 simulation quoted in the practice section (a few seconds).
+numbers_<name>() return the numbers the note quotes, keyed by the excerpt of the note around
+each; the runner compares them with the note's text. The depth-50 simulation is one function
+per stack, each about a second.
 """
 
 import numpy as np
@@ -43,7 +45,7 @@ def _norm_layer(h):
     return c / sig, sig
 
 
-def _norm_jac_apply(h, M):
+def _norm_jac_apply(h, M):  # formula: the LayerNorm Jacobian J_N
     """J_N(h) @ M for a single vector h, J_N = (P - y y^T / d) / sigma, P the centring projector."""
     y, sig = _norm_layer(h)
     Mc = M - M.mean(axis=0, keepdims=True)
@@ -81,7 +83,7 @@ def check_residual_gradient_paths():
     Js = [JF(k, hs[k]) for k in range(K)]  # J_k evaluated at the block input
     prod = np.eye(d)
     for k in range(K):
-        prod = (np.eye(d) + Js[k]) @ prod
+        prod = (np.eye(d) + Js[k]) @ prod  # formula: eq:residual-jacobian
     errs = [_rel(prod, _fd_jacobian(lambda z: stack(z)[-1], h0))]
     # path expansion: sum over subsets S of {0..K-1}, ordered product with larger indices on the left
     total = np.zeros((d, d))
@@ -89,18 +91,18 @@ def check_residual_gradient_paths():
         term = np.eye(d)
         for k in range(K):
             if mask >> k & 1:
-                term = Js[k] @ term
-        total += term
+                term = Js[k] @ term  # formula: eq:path-expansion, larger indices on the left
+        total += term  # formula: eq:path-expansion
     errs.append(_rel(total, prod))
     # backward recursion and telescoped form, loss L = c^T sin(h_K)
     c = rng.standard_normal(d)
     hbar = [None] * (K + 1)
     hbar[K] = c * np.cos(hs[K])
     for k in range(K, 0, -1):
-        hbar[k - 1] = hbar[k] + Js[k - 1].T @ hbar[k]
+        hbar[k - 1] = hbar[k] + Js[k - 1].T @ hbar[k]  # formula: eq:residual-backward
     fd = _fd_grad(lambda z: float(c @ np.sin(stack(z)[-1])), h0)
     errs.append(_rel(hbar[0], fd))
-    telescoped = hbar[K] + sum(Js[k - 1].T @ hbar[k] for k in range(1, K + 1))
+    telescoped = hbar[K] + sum(Js[k - 1].T @ hbar[k] for k in range(1, K + 1))  # formula: eq:residual-telescoped
     errs.append(_rel(telescoped, fd))
     # plain stack h_k = F_k(h_{k-1}): a single path, prod J_k
     hp = [h0]
@@ -119,14 +121,14 @@ def check_residual_gradient_paths():
     # post-activation block h' = relu(h + F(h)): Jacobian D (I + J)
     h = rng.standard_normal(d)
     s = h + F(0, h)
-    Jpost = (s > 0)[:, None] * (np.eye(d) + JF(0, h))
+    Jpost = (s > 0)[:, None] * (np.eye(d) + JF(0, h))  # formula: eq:jac-post-activation
     errs.append(_rel(Jpost, _fd_jacobian(lambda z: np.maximum(z + F(0, z), 0), h)))
     # post-norm block h' = N(h + F(h)): Jacobian J_N(s) (I + J)
-    Jpn = _norm_jac_apply(s, np.eye(d) + JF(0, h))
+    Jpn = _norm_jac_apply(s, np.eye(d) + JF(0, h))  # formula: eq:jac-post-norm
     errs.append(_rel(Jpn, _fd_jacobian(lambda z: _norm_layer(z + F(0, z))[0], h)))
     # pre-norm block h' = h + F(N(h)): Jacobian I + J_F(N(h)) J_N(h)
     z0 = _norm_layer(h)[0]
-    Jpre = np.eye(d) + JF(0, z0) @ _norm_jac_apply(h, np.eye(d))
+    Jpre = np.eye(d) + JF(0, z0) @ _norm_jac_apply(h, np.eye(d))  # formula: eq:jac-pre-norm
     errs.append(_rel(Jpre, _fd_jacobian(lambda z: z + F(0, _norm_layer(z)[0]), h)))
     return max(errs), 1e-8
 
@@ -139,8 +141,8 @@ def _mc_stream(rng, n, d, m, K, alpha, prenorm):
         W1 = rng.standard_normal((n, m, d)) * np.sqrt(2.0 / d)
         W2 = rng.standard_normal((n, d, m)) * np.sqrt(1.0 / m)
         z = _norm_layer(h)[0] if prenorm else h
-        a = np.einsum("nmd,nd->nm", W1, z)
-        h = h + alpha * np.einsum("ndm,nm->nd", W2, np.maximum(a, 0.0))
+        a = np.matmul(W1, z[:, :, None])[:, :, 0]
+        h = h + alpha * np.matmul(W2, np.maximum(a, 0.0)[:, :, None])[:, :, 0]
     return np.sum(h**2, axis=1), h0sq
 
 
@@ -152,17 +154,17 @@ def check_residual_stream_variance():
     errs = []
     d, m = 12, 16
     for K, alpha, prenorm in [(6, 1.0, False), (6, 1 / np.sqrt(6), False), (6, 1.0, True), (8, 0.5, True)]:
-        hK, h0 = _mc_stream(rng, 2500, d, m, K, alpha, prenorm)
-        pred = h0 + K * alpha**2 * d if prenorm else (1 + alpha**2) ** K * h0
+        hK, h0 = _mc_stream(rng, 1000, d, m, K, alpha, prenorm)
+        pred = h0 + K * alpha**2 * d if prenorm else (1 + alpha**2) ** K * h0  # formula: eq:stream-growth(-prenorm)
         ratio = hK / pred
         se = ratio.std() / np.sqrt(len(ratio))
         errs.append(float(abs(ratio.mean() - 1) / (4 * se)))  # <= 1 means within 4 standard errors
     # single block, fixed input z: E||W2 relu(W1 z)||^2 = ||z||^2 and E[h^T F] = 0
     z = rng.standard_normal(d)
-    n = 6000
+    n = 3000
     W1 = rng.standard_normal((n, m, d)) * np.sqrt(2.0 / d)
     W2 = rng.standard_normal((n, d, m)) * np.sqrt(1.0 / m)
-    Fz = np.einsum("ndm,nm->nd", W2, np.maximum(np.einsum("nmd,d->nm", W1, z), 0.0))
+    Fz = np.matmul(W2, np.maximum(W1 @ z, 0.0)[:, :, None])[:, :, 0]
     q = np.sum(Fz**2, axis=1) / (z @ z)
     errs.append(float(abs(q.mean() - 1) / (4 * q.std() / np.sqrt(n))))
     cross = Fz @ z / (z @ z)
@@ -172,6 +174,10 @@ def check_residual_stream_variance():
     vals = (1 + 1 / Ks) ** Ks
     errs.append(float(np.any(np.diff(vals) <= 0) or np.any(vals >= np.e)))
     return max(errs), 1.0
+
+
+def _w1_grad(W2, g, a, h):  # formula: step 3, the first layer's gradient D W2^T g h^T
+    return np.outer((W2.T @ g) * (a > 0), h)
 
 
 def check_zero_init_branch():
@@ -192,7 +198,7 @@ def check_zero_init_branch():
     a = W1 @ h
     gbar = c * (1 - np.tanh(h) ** 2)  # gradient at the block output, which equals h at init
     errs = []
-    gW2 = np.outer(gbar, np.maximum(a, 0.0))
+    gW2 = gbar[:, None] * np.maximum(a, 0.0)[None, :]  # formula: eq:zero-init-grads
     errs.append(_rel(gW2, _fd_grad(lambda V: loss(W1, V), W2)))
     errs.append(float(np.max(np.abs(_fd_grad(lambda V: loss(V, W2), W1)))))  # exactly zero up to rounding
     eta = 1e-5
@@ -200,11 +206,16 @@ def check_zero_init_branch():
     # W1 gradient after the step, by backpropagation through the block at the new weights
     out = h + W2s @ np.maximum(a, 0.0)
     gbar_new = c * (1 - np.tanh(out) ** 2)
-    gW1_after = np.outer((W2s.T @ gbar_new) * (a > 0), h)
+    gW1_after = _w1_grad(W2s, gbar_new, a, h)  # step 3 at the new weights
     errs.append(_rel(gW1_after, _fd_grad(lambda V: loss(V, W2s), W1, h=1e-6)) / 1e-3)  # FD noise ~ 1e-4 relative
-    pred = -eta * (gbar @ gbar) * np.outer(np.maximum(a, 0.0), h)
+    pred = -eta * np.sum(gbar**2) * np.outer(np.maximum(a, 0.0), h)  # formula: eq:zero-init-after-step
     errs.append(_rel(gW1_after, pred) / (100 * eta))  # first-order prediction: relative error O(eta)
-    return max(errs[0] / 1e-8, errs[1] / 1e-12, errs[2], errs[3]), 1.0
+    # Step 3's formula at a generic second layer, where the ReLU mask D matters.
+    W2r = rng.standard_normal((d, m))
+    out_r = h + W2r @ np.maximum(a, 0.0)
+    fd_r = _fd_grad(lambda V: loss(V, W2r), W1)
+    errs.append(_rel(_w1_grad(W2r, c * (1 - np.tanh(out_r) ** 2), a, h), fd_r) / 1e-3)
+    return max(errs[0] / 1e-8, errs[1] / 1e-12, *errs[2:]), 1.0
 
 
 # ----------------------------------------------------------------------------------------------
@@ -244,47 +255,104 @@ def _simulate(variant, K=50, d=256, seed=0):
     return (h @ h) / n0, J, np.array(maxabs), np.array(inv_sig), np.array(rel_update)
 
 
-def practice_numbers():
-    out = {}
-    K, d = 50, 256
-    theory = {
-        "plain": 1.0,
-        "res": 2.0**K,
-        "ressqrt": (1 + 1 / K) ** K,
-        "pre": 1.0 + K,
-        "presqrt": 2.0,
-        "post": 1.0,
+SIM_K, SIM_D = 50, 256
+
+
+def _stack_row(variant, lead, predicted):
+    """One row of the table for one draw of the stack: the predicted and measured forward ratio,
+    sigma_max, the count of singular values within a factor 100 of it, and the cosine between the
+    bottom and top adjoints for a random top adjoint. Also the singular values, the gradient
+    growth |bottom| / |top| and the per-block statistics of the simulation."""
+    ratio, J, maxabs, inv_sig, rel_update = _simulate(variant, SIM_K, SIM_D)
+    sv = np.linalg.svd(J, compute_uv=False)
+    top = np.random.default_rng(1).standard_normal(SIM_D)
+    bottom = J.T @ top
+    cosine = bottom @ top / np.linalg.norm(bottom) / np.linalg.norm(top)
+    row = [*predicted, ratio, sv[0], int(np.sum(sv > sv[0] / 100)), cosine]
+    stats = {"sv": sv, "grad": np.linalg.norm(bottom) / np.linalg.norm(top), "ratio": ratio}
+    return {lead: row}, row, stats | {"maxabs": maxabs, "inv_sig": inv_sig, "rel_update": rel_update}
+
+
+def numbers_plain_stack():
+    lead = "| plain, no skips | ${=}$ | ${}$ | ${}$ | {=} of {=} | ${}$ |"
+    _, row, _ = _stack_row("plain", lead, [1])
+    return {
+        lead: [*row[:4], SIM_D, row[4]],
+        "its Jacobian acts on only {=} of {=} directions": (row[3], SIM_D),
+        "compares six stacks of $K = {=}$ blocks of the form [[#eq:branch-mlp]] with $d = m = {=}$": (SIM_K, SIM_D),
     }
-    g = np.random.default_rng(1).standard_normal(d)
-    for v in ["plain", "res", "ressqrt", "pre", "presqrt", "post"]:
-        ratio, J, maxabs, inv_sig, rel_update = _simulate(v, K, d)
-        sv = np.linalg.svd(J, compute_uv=False)
-        g0 = J.T @ g
-        out[v] = {
-            "forward_theory": theory[v],
-            "forward_sim": float(ratio),
-            "sigma_max": float(sv[0]),
-            "sigma_median": float(np.median(sv)),
-            "n_sv_above_max_over_100": int(np.sum(sv > sv[0] / 100)),
-            "cos_grad_bottom_top": float(g0 @ g / np.linalg.norm(g0) / np.linalg.norm(g)),
-            "grad_norm_ratio": float(np.linalg.norm(g0) / np.linalg.norm(g)),
-        }
-        if v == "res":
-            over = np.nonzero(maxabs > 65504)[0]
-            out[v]["first_block_float16_overflow"] = int(over[0]) if len(over) else None
-            out[v]["sqrt_2_pow_K_over_2"] = 2.0 ** (K / 2)
-        if v == "post":
-            out[v]["identity_path_factor_prod_inv_sigma"] = float(np.prod(inv_sig))
-        if v == "pre":
-            out[v]["last_block_relative_update"] = float(rel_update[-1])
-            out[v]["first_block_relative_update"] = float(rel_update[0])
-    return out
+
+
+def numbers_residual_stack():
+    """alpha = 1, no normalisation: growth of the stream and of the gradient, the float16 overflow."""
+    lead = "| residual, $\\alpha = 1$ | $2^{50} = {}$ | ${}$ | ${}$ | {=} | ${}$ |"
+    table, row, stats = _stack_row("res", lead, [2.0**SIM_K])
+    grad = stats["grad"]
+    # maxabs[k] is the largest entry after block k
+    first_over = int(np.nonzero(stats["maxabs"] > np.finfo(np.float16).max)[0][0])
+    return table | {
+        "the simulation below measures a factor of ${}$ at $K = {=}$": (grad, SIM_K),
+        "measures a gradient growth of ${}$ over {=} blocks against the predicted $2^{25} = {}$": (
+            grad,
+            SIM_K,
+            2.0**25,
+        ),
+        "a Jacobian dominated by {=} directions": row[3],
+        "are more than ${=}$ times larger and drown it": 1e7 if grad > 1e7 else np.nan,
+        "first exceeds the float16 maximum of ${=}$ after block {=} in this simulation": (65504, first_over),
+        "sees inputs more than ${=}$ times larger": 1e7 if np.sqrt(stats["ratio"]) > 1e7 else np.nan,
+    }
+
+
+def numbers_residual_scaled_stack():
+    lead = "| residual, $\\alpha = 1/\\sqrt{50}$ | $({})^{50} = {}$ | ${}$ | ${}$ | {=} | ${}$ |"
+    table, row, stats = _stack_row("ressqrt", lead, [1 + 1 / SIM_K, (1 + 1 / SIM_K) ** SIM_K])
+    return table | {
+        "without normalisation $\\sigma_{\\max} = {}$, the median is ${}$ and the cosine between bottom and top adjoints is ${}$": (
+            stats["sv"][0],
+            np.median(stats["sv"]),
+            row[-1],
+        ),
+    }
+
+
+def numbers_prenorm_stack():
+    """alpha = 1 with normalised branch inputs, and the relative size of the first and last updates."""
+    lead = "| pre-norm, $\\alpha = 1$ | ${}$ | ${}$ | ${}$ | {=} | ${}$ |"
+    table, _, stats = _stack_row("pre", lead, [1 + SIM_K])
+    rel_update = stats["rel_update"]
+    return table | {
+        "in the simulation below, ${}$ for block 1 and ${}$ for block {=}, against ${}$ and ${}$": (
+            rel_update[0],
+            rel_update[-1],
+            SIM_K,
+            1.0,
+            1 / np.sqrt(SIM_K),
+        ),
+    }
+
+
+def numbers_prenorm_scaled_stack():
+    lead = "| pre-norm, $\\alpha = 1/\\sqrt{50}$ | ${}$ | ${}$ | ${}$ | {=} | ${}$ |"
+    table, row, stats = _stack_row("presqrt", lead, [2])
+    return table | {"with pre-norm they are ${}$, ${}$ and ${}$": (stats["sv"][0], np.median(stats["sv"]), row[-1])}
+
+
+def numbers_postnorm_stack():
+    """Post-norm: the forward ratio is 1 by construction; the skip-only path is the product of 1/sigma_k."""
+    lead = "| post-norm, $\\alpha = 1$ | ${=}$ (normalised) | ${}$ | ${}$ | {=} | ${}$ |"
+    table, _, stats = _stack_row("post", lead, [1])
+    return table | {
+        "the $1/\\sigma_k$ factors (each times a projection of rank $d - 2$), ${}$ in this draw": np.prod(
+            stats["inv_sig"]
+        ),
+    }
 
 
 # ---------------------------------------------------------------- figures
 def figure_adjoint_depth():
-    """The norm of the adjoint at every block, relative to the top, for four of the practice
-    table's stacks: the same draws as _simulate (seed 0) and the same output adjoint (seed 1).
+    """The norm of the adjoint at every block, relative to the top, for four of the table's
+    stacks: the same draws as _simulate (seed 0) and the same output adjoint (seed 1).
     The adjoint goes down block by block, through the transposed block Jacobian of _simulate:
     h̄ <- h̄ + J_z^T W1^T (relu'(a) * alpha W2^T h̄) (without the first h̄ for the plain stack);
     the LayerNorm Jacobian J_z is symmetric, so _norm_jac_apply applies its transpose."""
@@ -328,12 +396,3 @@ def figure_adjoint_depth():
         "y": {"label": "‖h̄ₖ‖ / ‖h̄₅₀‖", "scale": "log"},
         "series": series,
     }
-
-
-if __name__ == "__main__":
-    for name, fn in list(globals().items()):
-        if name.startswith("check_"):
-            print(name, fn())
-    import pprint
-
-    pprint.pprint(practice_numbers())

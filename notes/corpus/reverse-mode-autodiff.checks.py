@@ -35,7 +35,7 @@ def _forward(X, params):
     return 0.5 * np.sum(H**2) / len(X), tape, H
 
 
-def _backward(params, tape, H):
+def _backward(params, tape, H):  # formula: the code block's reverse pass
     Hbar = H / len(H)
     grads = []
     for (W, b), (H_in, mask) in zip(reversed(params), reversed(tape)):
@@ -65,18 +65,18 @@ def check_reverse_accumulation():
 
     x0 = rng.standard_normal(sizes[0])
     xs = layers(x0)
-    J = [(1 - xs[k + 1] ** 2)[:, None] * A[k] for k in range(3)]  # J_k, numerator layout
+    J = [(1 - xs[k + 1] ** 2)[:, None] * A[k] for k in range(3)]  # formula: J_k, numerator layout
     # Reverse mode: one sweep of VJPs
     xbar = c.copy()
     for k in reversed(range(3)):
-        xbar = J[k].T @ xbar
+        xbar = J[k].T @ xbar  # formula: eq:reverse-recursion
     grad_rev = xbar
     # Forward mode: one JVP per input coordinate
     grad_fwd = np.zeros(sizes[0])
     for j in range(sizes[0]):
         t = np.eye(sizes[0])[j]
         for k in range(3):
-            t = J[k] @ t
+            t = J[k] @ t  # formula: eq:jvp
         grad_fwd[j] = c @ t
     grad_fd = _central_diff(loss, x0.copy())
     err_chain = max(_rel(grad_rev, grad_fd), _rel(grad_fwd, grad_fd))
@@ -89,7 +89,7 @@ def check_reverse_accumulation():
     U = rng.standard_normal((Bl, ml))
     jvp = dXl @ Wl.T + Xl @ dWl.T + np.outer(np.ones(Bl), dbl)
     lhs = np.sum(U * jvp)
-    rhs = np.sum((U @ Wl) * dXl) + np.sum((U.T @ Xl) * dWl) + (U.T @ np.ones(Bl)) @ dbl
+    rhs = np.sum((U @ Wl) * dXl) + np.sum((U.T @ Xl) * dWl) + (U.T @ np.ones(Bl)) @ dbl  # formula
     err_adj = abs(lhs - rhs) / abs(lhs)
     # ... and the whole chain's forward sweep against its reverse sweep, u^T (J3 J2 J1 w) = (J1^T J2^T J3^T u)^T w
     u3, w0 = rng.standard_normal(sizes[-1]), rng.standard_normal(sizes[0])
@@ -97,7 +97,7 @@ def check_reverse_accumulation():
     for k in range(3):
         t = J[k] @ t
     for k in reversed(range(3)):
-        a = J[k].T @ a
+        a = J[k].T @ a  # formula: eq:vjp
     err_adj = max(err_adj, abs(u3 @ t - a @ w0) / abs(u3 @ t))
     # Fan-out: L = p(x) + q(x) with x used twice; adjoint of x is the sum of the two VJPs
     P = rng.standard_normal((3, 5))
@@ -108,7 +108,7 @@ def check_reverse_accumulation():
         return float(a3 @ np.sin(P @ x) + a2 @ np.tanh(Q @ x))
 
     x = rng.standard_normal(5)
-    xbar_fan = P.T @ (a3 * np.cos(P @ x)) + Q.T @ (a2 * (1 - np.tanh(Q @ x) ** 2))
+    xbar_fan = P.T @ (a3 * np.cos(P @ x)) + Q.T @ (a2 * (1 - np.tanh(Q @ x) ** 2))  # formula: eq:adjoint-sum
     err_fan = _rel(xbar_fan, _central_diff(fan, x.copy()))
     # Jacobians g * (orthogonal): the adjoint norm scales by g^K exactly
     K, n = 48, 16
@@ -119,25 +119,11 @@ def check_reverse_accumulation():
         for _ in range(K):
             Qk, _r = np.linalg.qr(rng.standard_normal((n, n)))
             ybar = (g * Qk).T @ ybar
-        ratios.append(abs(np.linalg.norm(ybar) / start - g**K) / g**K)
-    err_gain = max(ratios + [abs(0.9**48 - 0.00636268544113595), abs(1.1**48 - 97.01723378487254) / 97.0])
+        predicted = g**K  # formula
+        ratios.append(abs(np.linalg.norm(ybar) / start - predicted) / predicted)
+    err_gain = max(ratios)
     # The MLP code of the note: directional finite difference over all parameters
-    msizes = [5, 8, 8, 3]
-    params = [
-        (rng.standard_normal((m, nn)) / np.sqrt(nn), rng.standard_normal(m)) for nn, m in zip(msizes[:-1], msizes[1:])
-    ]
-    X = rng.standard_normal((4, msizes[0]))
-    _loss, tape, H = _forward(X, params)
-    grads = _backward(params, tape, H)
-    V = [(rng.standard_normal(W.shape), rng.standard_normal(b.shape)) for W, b in params]
-    h = 1e-6
-
-    def shifted(s):
-        return [(W + s * dW, b + s * db) for (W, b), (dW, db) in zip(params, V)]
-
-    fd = (_forward(X, shifted(h))[0] - _forward(X, shifted(-h))[0]) / (2 * h)
-    an = sum(np.sum(gW * dW) + np.sum(gb * db) for (gW, gb), (dW, db) in zip(grads, V))
-    err_mlp = abs(fd - an) / abs(an)
+    err_mlp = _mlp_code_block_error()
     return float(np.max([err_chain, err_adj, err_fan, err_gain, err_mlp])), 1e-8
 
 
@@ -155,17 +141,18 @@ def check_linear_layer_vjp():
         return float(np.sum(C * np.sin(Xv @ Wv.T + bv)))
 
     Ybar = C * np.cos(X @ W.T + b)
-    err_x = _rel(Ybar @ W, _central_diff(lambda Z: L(Z, W, b), X.copy()))
-    err_w = _rel(Ybar.T @ X, _central_diff(lambda Z: L(X, Z, b), W.copy()))
-    err_b = _rel(Ybar.T @ np.ones(B), _central_diff(lambda z: L(X, W, z), b.copy()))
-    # einsum spellings used in the note
-    err_es = max(
-        _rel(np.einsum("ik,kj->ij", Ybar, W), Ybar @ W),
-        _rel(np.einsum("ik,ij->kj", Ybar, X), Ybar.T @ X),
-        _rel(np.einsum("ik->k", Ybar), Ybar.T @ np.ones(B)),
-    )
+    Xbar = Ybar @ W  # formula: eq:vjp-x
+    Wbar = Ybar.T @ X  # formula: eq:vjp-w
+    bbar = Ybar.T @ np.ones(B)  # formula: eq:vjp-b
+    err_x = _rel(Xbar, _central_diff(lambda Z: L(Z, W, b), X.copy()))
+    err_w = _rel(Wbar, _central_diff(lambda Z: L(X, Z, b), W.copy()))
+    err_b = _rel(bbar, _central_diff(lambda z: L(X, W, z), b.copy()))
+    # einsum spellings used in the note, against the checked products
+    spelled = [np.einsum("ik,kj->ij", Ybar, W), np.einsum("ik,ij->kj", Ybar, X), np.einsum("ik->k", Ybar)]  # formula
+    err_es = max(_rel(e, r) for e, r in zip(spelled, [Xbar, Wbar, bbar]))
     # Outer-product form of eq:vjp-w: sum over examples of ybar_i x_i^T
-    err_outer = _rel(sum(np.outer(Ybar[i], X[i]) for i in range(B)), Ybar.T @ X)
+    outer = sum(np.outer(Ybar[i], X[i]) for i in range(B))  # formula
+    err_outer = _rel(outer, Wbar)
     # Sequence input (B, T, n): sums over batch and position axes
     T = 3
     X3 = rng.standard_normal((B, T, n))
@@ -175,7 +162,8 @@ def check_linear_layer_vjp():
         return float(np.sum(C3 * np.sin(X3 @ Wv.T + bv)))
 
     Ybar3 = C3 * np.cos(X3 @ W.T + b)
-    err_w3 = _rel(np.einsum("itk,itj->kj", Ybar3, X3), _central_diff(lambda Z: L3(Z, b), W.copy()))
+    Wbar3 = np.einsum("itk,itj->kj", Ybar3, X3)  # formula
+    err_w3 = _rel(Wbar3, _central_diff(lambda Z: L3(Z, b), W.copy()))
     err_b3 = _rel(Ybar3.sum(axis=(0, 1)), _central_diff(lambda z: L3(W, z), b.copy()))
 
     # Flops of a (p x q)(q x r) product are 2pqr; count them from the operand shapes, which must chain.
@@ -190,8 +178,8 @@ def check_linear_layer_vjp():
     err_flops = 0.0
     for Bs, ns, ms in [(B, n, m), (7, 2, 9), (65536, 4096, 4096)]:
         sX, sW, sY = (Bs, ns), (ms, ns), (Bs, ms)
-        fwd = mm_flops(sX, T(sW))
-        bwd = mm_flops(sY, sW) + mm_flops(T(sY), sX)
+        fwd = mm_flops(sX, T(sW))  # formula
+        bwd = mm_flops(sY, sW) + mm_flops(T(sY), sX)  # formula
         err_flops = max(err_flops, abs(bwd / fwd - 2.0))
     return float(np.max([err_x, err_w, err_b, err_es, err_outer, err_w3, err_b3, err_flops])), 1e-8
 
@@ -208,7 +196,7 @@ def check_elementwise_vjp():
     def sigmoid(z):
         return 1.0 / (1.0 + np.exp(-z))
 
-    cases = [
+    cases = [  # formula: eq:phi-prime-from-output
         (np.tanh, lambda H: 1 - H**2),
         (sigmoid, lambda H: H * (1 - H)),
         (lambda z: np.maximum(z, 0.0), lambda H: (H > 0).astype(float)),
@@ -221,12 +209,13 @@ def check_elementwise_vjp():
 
         H = phi(Z)
         Hbar = 2 * C * H  # gradient of sum(C * H^2) with respect to H
-        Zbar = Hbar * dphi_from_output(H)
+        Zbar = Hbar * dphi_from_output(H)  # formula: eq:vjp-elementwise
         errors.append(_rel(Zbar, _central_diff(L, Z.copy())))
     # The Jacobian of the elementwise map on vec is diagonal: VJP with diag equals Hadamard product
     Hbar = rng.standard_normal(shape)
     D = np.diag((1 - np.tanh(Z) ** 2).reshape(-1))
-    errors.append(_rel((D.T @ Hbar.reshape(-1)).reshape(shape), Hbar * (1 - np.tanh(Z) ** 2)))
+    hadamard = Hbar * (1 - np.tanh(Z) ** 2)  # formula: step 2
+    errors.append(_rel((D.T @ Hbar.reshape(-1)).reshape(shape), hadamard))
     return float(np.max(errors)), 1e-8
 
 
@@ -273,57 +262,90 @@ def check_checkpoint_memory():
     """M(k) = K/k + k (eq:checkpoint-memory), minimised at k = sqrt(K) with value 2 sqrt(K);
     a simulated schedule reproduces M(k) for every divisor k of K; K = 48 gives 14 versus 49."""
     K = 48
+
+    def M(k):  # formula: eq:checkpoint-memory
+        return K / k + k
+
     errors = []
     for k in [d for d in range(1, K + 1) if K % d == 0]:
         peak, extra = _simulate_checkpointing(K, k)
-        errors.append(abs(peak - (K / k + k)))
-        errors.append(abs(extra - (K - K / k)))  # recompute cost: K - K/k layer evaluations
+        recomputed = K - K / k  # formula: step 5
+        errors += [abs(peak - M(k)), abs(extra - recomputed)]
     peak_none, _ = _simulate_checkpointing(K, None)
     errors.append(abs(peak_none - (K + 1)))
-
     # Continuous minimum: M'(sqrt K) = 0, M(sqrt K) = 2 sqrt K, and it is the smallest value on a grid
-    def M(k):
-        return K / k + k
-
-    ks = np.sqrt(K)
+    ks = np.sqrt(K)  # formula: step 4
+    smallest = 2 * np.sqrt(K)  # formula: step 4
     h = 1e-5
     errors.append(abs((M(ks + h) - M(ks - h)) / (2 * h)))
-    errors.append(abs(M(ks) - 2 * np.sqrt(K)) / (2 * np.sqrt(K)))
+    errors.append(abs(M(ks) - smallest) / smallest)
     grid = np.linspace(1, K, 100_001)
     errors.append(max(0.0, M(ks) - M(grid).min()))
-    # Integer optimum for K = 48 over divisors: 14 at k = 6 and k = 8
-    best = min(_simulate_checkpointing(K, k)[0] for k in range(2, K + 1) if K % k == 0)
-    errors.append(abs(best - 14))
     return float(np.max(errors)), 1e-6
 
 
-def _practice_numbers():
-    """Numbers quoted in the practice sections (not a derivation check)."""
+def _grouped(n):
+    """An integer as the note prints it in math, thousands grouped with {,}."""
+    return f"{n:,}".replace(",", "{,}")
+
+
+def numbers_problem_and_compute():
+    """'The problem', 'The cheap gradient' and 'Compute': sizes and operation counts of the
+    running example. An excerpt that prints a grouped integer is built from the computed integer,
+    so it occurs in the note only while the two agree."""
     N, d, K = 32 * 2048, 4096, 48
-    act = N * d * 2  # one (N, d) bf16 tensor
     P = K * d * d
-    with np.errstate(all="ignore"):
-        x = np.zeros(3)
-        s = np.sum(x**2)
-        sbar = 1.0 / (2 * np.sqrt(s))
-        xbar = sbar * 2 * x
     return {
-        "one activation tensor (MiB)": act / 2**20,
-        "K+1 activations (GiB)": (K + 1) * act / 2**30,
-        "14 activations, checkpointed (GiB)": 14 * act / 2**30,
-        "parameters": P,
-        "parameters bf16 (GiB)": P * 2 / 2**30,
-        "forward FLOPs per layer": 2 * N * d * d,
-        "forward FLOPs all layers": 2 * N * d * d * K,
-        "6 N P": 6 * N * P,
-        "0.9^48, 1.1^48": (0.9**48, 1.1**48),
-        "sqrt at 0: sbar, xbar": (sbar, xbar),
-        "k=6: recomputed layers, fraction of a forward pass, step cost / 3": (
-            _simulate_checkpointing(K, 6)[1],
-            _simulate_checkpointing(K, 6)[1] / K,
-            (3 + _simulate_checkpointing(K, 6)[1] / K) / 3,
+        "finds {} TiB in float32": (512 * 4096) ** 2 * 4 / 2**40,
+        "for the {}-million-parameter model used below, forward mode would need {} million passes": (P / 1e6, P / 1e6),
+        f"so $N = {_grouped(N)}$ rows per activation": [],
+        "(a multiply and an add per term): ${}$ per layer": 2 * N * d * d,
+        f"With $P = Kd^2 = {_grouped(P)}$ weights": [],
+        "the familiar estimate of $6NP$ operations per step, here ${}$": 6 * N * P,
+    }
+
+
+def numbers_memory_and_checkpointing():
+    """'Memory' and the running example of the square-root rule, from the simulated schedule."""
+    N, d, K = 32 * 2048, 4096, 48
+    act = N * d * 2  # one (N, d) bfloat16 activation, bytes
+    peaks = {k: _simulate_checkpointing(K, k)[0] for k in range(2, K) if K % k == 0}
+    best = min(peaks.values())
+    recomputed = _simulate_checkpointing(K, 6)[1]
+    stored = _simulate_checkpointing(K, None)[0]
+    return {
+        "Each is $N \\times d$ numbers, {} MiB in bfloat16, and together they take {} GiB, about {} times the {} GiB": (
+            act / 2**20,
+            stored * act / 2**30,
+            stored * act / (K * d * d * 2),
+            K * d * d * 2 / 2**30,
         ),
-        "MLP code block: directional check relative error": _mlp_code_block_error(),
+        "the best divisors are $k = {=}$ and $k = {=}$, with $M = {=}$ activations instead of ${=}$: {} GiB instead of {} GiB": (
+            *[k for k, m in peaks.items() if m == best],
+            best,
+            stored,
+            best * act / 2**30,
+            stored * act / 2**30,
+        ),
+        "re-evaluates {=} of the {=} layers, about ${}$ of a forward pass, so a step costs about ${}$ forward passes instead of ${=}$, roughly {}% more time": (
+            recomputed,
+            K,
+            recomputed / K,
+            3 + recomputed / K,
+            3,
+            100 * recomputed / K / 3,
+        ),
+    }
+
+
+def numbers_depth_and_hazards():
+    """'Training dynamics', the NaN of the square root at 0, and the code block's check."""
+    with np.errstate(divide="ignore"):
+        sbar = 1.0 / (2 * np.sqrt(np.sum(np.zeros(3) ** 2)))
+    return {
+        "$g = 0.9$ gives a factor ${}$ and $g = 1.1$ a factor ${}$": (0.9**48, 1.1**48),
+        "the VJP of the square root at $0$ is $\\bar h/(2\\sqrt{0}) = {}$": sbar,
+        "to a relative error of ${}$ in float64": _mlp_code_block_error(),
     }
 
 
@@ -351,5 +373,6 @@ if __name__ == "__main__":
         if name.startswith("check_"):
             err, tol = fn()
             print(f"{name}: error {err:.3e} <= {tol:.0e}: {'PASS' if err <= tol else 'FAIL'}")
-    for key, val in _practice_numbers().items():
-        print(f"  {key}: {val}")
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

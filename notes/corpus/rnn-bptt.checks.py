@@ -9,7 +9,7 @@ and passes when measured_error <= tolerance. Float64, np.random.default_rng(0).
   implementation with the path sum restricted to pairs in the same chunk.
 - The clipping identities are compared with finite differences of the loss along the clipped step.
 
-practice_numbers() recomputes every number quoted in the practice section.
+The numbers_ functions recompute every number the note quotes, with the note's own settings.
 """
 
 import numpy as np
@@ -61,7 +61,7 @@ def _forward(P, W=None, U=None, b=None, V=None, h0=None):
     return L, hs, As, Y
 
 
-def _bptt(P):
+def _bptt(P):  # formula
     """eq:bptt-adjoint and eq:bptt-param-grads."""
     L, hs, As, Y = _forward(P)
     T = len(As)
@@ -83,7 +83,7 @@ def _bptt(P):
     return {"W": Wb, "U": Ub, "b": bb, "V": Vb, "h0": h0bar}, hs, As, G, abars
 
 
-def _jac(As, W, t, s):
+def _jac(As, W, t, s):  # formula: eq:jacobian-product
     """dh_t/dh_s = D_t W D_{t-1} W ... D_{s+1} W (times, 1-based; identity when t == s)."""
     J = np.eye(W.shape[0])
     for r in range(s + 1, t + 1):
@@ -99,8 +99,8 @@ def _path_terms(P, hs, As, G):
     for t in range(1, T + 1):
         for s in range(1, t + 1):
             Ds = 1 - np.tanh(As[s - 1]) ** 2
-            v = Ds * (_jac(As, W, t, s).T @ (V.T @ G[t - 1]))
-            terms[(t, s)] = np.outer(v, hs[s - 1])
+            v = Ds * (_jac(As, W, t, s).T @ (V.T @ G[t - 1]))  # formula: eq:bptt-path-sum
+            terms[(t, s)] = np.outer(v, hs[s - 1])  # formula
     return terms
 
 
@@ -137,9 +137,9 @@ def check_bptt_gradient():
     Wb = np.zeros((6, 6))
     for t in range(T - 1, -1, -1):
         Gt = Hs[t + 1] @ P["V"].T - np.stack([Q["Z"][t] for Q in Ps])
-        Hbar = Gt @ P["V"] + Abar_next @ P["W"]
-        Abar = (1 - Hs[t + 1] ** 2) * Hbar
-        Wb += Abar.T @ Hs[t]
+        Hbar = Gt @ P["V"] + Abar_next @ P["W"]  # formula: eq:bptt-adjoint, batch-first
+        Abar = (1 - Hs[t + 1] ** 2) * Hbar  # formula
+        Wb += Abar.T @ Hs[t]  # formula
         Abar_next = Abar
     errs.append(_rel(Wb, per_seq))
     return max(errs), 1e-8
@@ -152,7 +152,9 @@ def check_bptt_jacobian_bounds():
     rng = np.random.default_rng(0)
     errs = []
     P = _problem(rng, T=10, w_scale=1.5)
-    grads, hs, As, G, _ = _bptt(P)
+    grads = _bptt(P)[0]
+    _loss, hs, As, Y = _forward(P)
+    G = Y - P["Z"]  # the output gradients of the squared loss, computed apart from the recursion
     terms = _path_terms(P, hs, As, G)
     errs.append(_rel(sum(terms.values()), grads["W"]))
     # dh_t/dh_s against finite differences: run the recurrence from a perturbed h_s
@@ -166,23 +168,29 @@ def check_bptt_jacobian_bounds():
 
     Jfd = np.stack([(state_map(hs[s] + 1e-6 * e) - state_map(hs[s] - 1e-6 * e)) / 2e-6 for e in np.eye(6)], axis=1)
     errs.append(_rel(_jac(As, P["W"], t, s), Jfd))
+
     # spectral bound ||J(t, s)|| <= (gamma sigma_max)^(t-s), gamma = 1 for tanh; violations count as error
-    lam = np.linalg.norm(P["W"], 2)
+    def bound(W, t, s):  # formula: eq:spectral-bound, gamma = 1 for tanh and for the identity
+        return np.linalg.norm(W, 2) ** (t - s)
+
     worst = 0.0
     for t in range(1, 11):
         for s in range(0, t):
-            worst = max(worst, np.linalg.norm(_jac(As, P["W"], t, s), 2) / lam ** (t - s))
+            worst = max(worst, np.linalg.norm(_jac(As, P["W"], t, s), 2) / bound(P["W"], t, s))
     errs.append(max(0.0, worst - 1.0))
+    # its equality case: a linear RNN (D_r = I) with W a multiple of an orthogonal matrix, W^(t-s)
+    Wq = 1.3 * np.linalg.qr(rng.standard_normal((6, 6)))[0]
+    for t, s in ((5, 2), (9, 1), (4, 4)):
+        exact = np.linalg.norm(np.linalg.matrix_power(Wq, t - s), 2)
+        errs.append(abs(exact / bound(Wq, t, s) - 1))
     # linear RNN: J = W^j; along an eigenvector the growth is exactly |lambda|^j
     A = rng.standard_normal((5, 5))
     evals, evecs = np.linalg.eig(A)
     i = int(np.argmax(np.abs(evals)))
     v = evecs[:, i]
     j = 7
-    errs.append(
-        abs(np.linalg.norm(np.linalg.matrix_power(A, j) @ v) / np.linalg.norm(v) - np.abs(evals[i]) ** j)
-        / np.abs(evals[i]) ** j
-    )
+    growth = np.abs(evals[i]) ** j  # formula: step 5
+    errs.append(abs(np.linalg.norm(np.linalg.matrix_power(A, j) @ v) / np.linalg.norm(v) - growth) / growth)
     return max(errs), 1e-8
 
 
@@ -213,14 +221,26 @@ def _chunked_bptt_W(P, k):
     return Wb
 
 
+def _horizon_bound(T, k, lam, G, M):  # formula: eq:tbptt-horizon-bound
+    return T * G * M * lam**k / (1 - lam)
+
+
+def _chunk_bound(T, k, lam, G, M):  # formula: eq:tbptt-chunk-bound
+    return T / k * G * M * lam * (1 - lam**k) / (1 - lam) ** 2
+
+
 def check_truncated_bptt_error():
     """eq:tbptt-horizon-bound and eq:tbptt-chunk-bound hold (measured error / bound <= 1) for several k on a
-    contracting RNN; the chunked implementation equals the path sum restricted to same-chunk pairs."""
+    contracting RNN; the chunked implementation equals the path sum restricted to same-chunk pairs. Both
+    bounds are nearly attained (ratio above 0.9) by a scalar linear RNN whose every path term takes its
+    largest value, lam^(t-s) G M, on a long sequence."""
     rng = np.random.default_rng(0)
     T = 24
     P = _problem(rng, T=T, w_norm=0.8)
-    grads, hs, As, G, _ = _bptt(P)
+    _loss, hs, As, Y = _forward(P)
+    G = Y - P["Z"]
     terms = _path_terms(P, hs, As, G)
+    full = sum(terms.values())  # eq:bptt-path-sum, equal to the recursion (check_bptt_jacobian_bounds)
     lam = np.linalg.norm(P["W"], 2)  # gamma = 1 for tanh
     Gmax = max(np.linalg.norm(P["V"].T @ g) for g in G)
     Hmax = max(np.linalg.norm(h) for h in hs[:-1])
@@ -229,16 +249,24 @@ def check_truncated_bptt_error():
         horizon = _truncated(terms, k, T, chunked=False)
         chunk = _truncated(terms, k, T, chunked=True)
         errs.append(_rel(chunk, _chunked_bptt_W(P, k)) / 1e-10)
-        e_h = np.linalg.norm(grads["W"] - horizon)
-        e_c = np.linalg.norm(grads["W"] - chunk)
-        bound_h = T * Gmax * Hmax * lam**k / (1 - lam)
-        bound_c = (T / k + 1) * Gmax * Hmax * lam * (1 - lam**k) / (1 - lam) ** 2
-        errs.append(e_h / bound_h)
-        errs.append(e_c / bound_c)
+        e_h = np.linalg.norm(full - horizon)
+        e_c = np.linalg.norm(full - chunk)
+        errs.append(e_h / _horizon_bound(T, k, lam, Gmax, Hmax))
+        errs.append(e_c / _chunk_bound(T, k, lam, Gmax, Hmax))
+    # Nearly tight: term (t, s) = lam^(t-s) G M for s <= t (times 1..Tl), the path sum of eq:bptt-path-sum with
+    # d = 1, phi the identity (gamma = 1), constant states M and output gradients G; 0.9 <= error / bound <= 1.
+    Tl, lam, G1, M1 = 1024, 0.5, 1.7, 0.6
+    t, s = np.meshgrid(np.arange(1, Tl + 1), np.arange(1, Tl + 1), indexing="ij")
+    terms = np.where(s <= t, lam ** np.abs(t - s) * G1 * M1, 0.0)
+    for k in (1, 2, 3, 8, 16):
+        lost_h = terms[t - s >= k].sum()
+        lost_c = terms[(t - 1) // k != (s - 1) // k].sum()
+        for lost, bound in ((lost_h, _horizon_bound(Tl, k, lam, G1, M1)), (lost_c, _chunk_bound(Tl, k, lam, G1, M1))):
+            errs += [lost / bound, 0.9 * bound / lost]
     return max(errs), 1.0
 
 
-def _clip_norm(g, tau):
+def _clip_norm(g, tau):  # formula: eq:clip-norm
     return g * min(1.0, tau / np.linalg.norm(g))
 
 
@@ -258,33 +286,44 @@ def check_clipping_by_norm():
         c = _clip_norm(g, tau)
         errs.append((1 - c @ g / (np.linalg.norm(c) * np.linalg.norm(g))) / 1e-12)  # cosine exactly 1
         errs.append(max(0.0, np.linalg.norm(c) / tau - 1) / 1e-12)  # norm <= tau
-        errs.append(abs(c @ g - min(g @ g, tau * np.linalg.norm(g))) / (g @ g) / 1e-12)
+        inner = min(g @ g, tau * np.linalg.norm(g))  # formula: eq:clip-inner
+        errs.append(abs(c @ g - inner) / (g @ g) / 1e-12)
         # first-order decrease: (L(W - eta c) - L(W)) / eta -> -<c, g>
         eta = 1e-6
         Lp = _forward(P, W=P["W"] - eta * c.reshape(P["W"].shape))[0]
         Lm = _forward(P, W=P["W"] + eta * c.reshape(P["W"].shape))[0]
         slope = (Lp - Lm) / (2 * eta)
-        errs.append(abs(slope + min(g @ g, tau * np.linalg.norm(g))) / min(g @ g, tau * np.linalg.norm(g)) / 1e-6)
+        errs.append(abs(slope + inner) / inner / 1e-6)
     # eq:clip-decrease remainder: on a quadratic L = 0.5 th^T A th + c^T th the Hessian is A everywhere (beta = ||A||_2)
-    # and the remainder r = 0.5 eta^2 clip^T A clip must satisfy |r| <= 0.5 eta^2 beta tau^2
+    # and the remainder r = 0.5 eta^2 clip^T A clip must satisfy |r| <= 0.5 eta^2 beta tau^2, with equality when
+    # clipping is active and the gradient lies along the eigenvector of the eigenvalue of largest magnitude
     n = 20
     A = rng.standard_normal((n, n))
     A = A + A.T
-    cq, th = rng.standard_normal(n), rng.standard_normal(n)
+    th = rng.standard_normal(n)
     beta = np.linalg.norm(A, 2)
+    evals, evecs = np.linalg.eigh(A)
+    top = evecs[:, np.argmax(np.abs(evals))]
 
-    def quad(x):
-        return 0.5 * x @ A @ x + cq @ x
+    def remainder_bound(eta, tau):  # formula: eq:clip-decrease
+        return 0.5 * eta**2 * beta * tau**2
 
-    gq = A @ th + cq
-    for tau, eta in ((0.3 * np.linalg.norm(gq), 0.7), (3 * np.linalg.norm(gq), 0.05)):
-        c = _clip_norm(gq, tau)
-        r = quad(th - eta * c) - quad(th) + eta * min(gq @ gq, tau * np.linalg.norm(gq))
-        errs.append(abs(r) / (0.5 * eta**2 * beta * tau**2))
+    for cq, equality in ((rng.standard_normal(n), False), (2.0 * top - A @ th, True)):
+        gq = A @ th + cq
+
+        def quad(x, cq=cq):
+            return 0.5 * x @ A @ x + cq @ x
+
+        for tau, eta in ((0.3 * np.linalg.norm(gq), 0.7), (3 * np.linalg.norm(gq), 0.05)):
+            c = _clip_norm(gq, tau)
+            r = quad(th - eta * c) - quad(th) + eta * min(gq @ gq, tau * np.linalg.norm(gq))
+            ratio = abs(r) / remainder_bound(eta, tau)
+            errs.append(abs(ratio - 1) / 1e-9 if equality and tau < np.linalg.norm(gq) else ratio)
     # elementwise (value) clipping
     tau = np.quantile(np.abs(g), 0.8)
     cv = np.clip(g, -tau, tau)
-    errs.append(abs(cv @ g - np.sum(np.minimum(np.abs(g), tau) * np.abs(g))) / (g @ g) / 1e-12)
+    value_inner = np.sum(np.minimum(np.abs(g), tau) * np.abs(g))  # formula: eq:clip-value-inner
+    errs.append(abs(cv @ g - value_inner) / (g @ g) / 1e-12)
     cos_v = cv @ g / (np.linalg.norm(cv) * np.linalg.norm(g))
     errs.append(float(not (0 < cos_v < 1 - 1e-6)))
     # per-tensor clipping of (W, U) separately changes the direction of the concatenated gradient
@@ -303,7 +342,9 @@ def check_clipping_by_norm():
 # ----------------------------------------------------------------------------------------------
 
 
-def _jacobian_norms(g, d=128, n=32, T=200, seed=0, lags=(1, 10, 50, 100)):
+def _jacobian_norms(g, d=128, n=32, T=200, seed=0, lags=(10, 50, 100)):
+    """'Jacobian products': the table's row for gain g, the first lag from which the norm stays below
+    float32's unit roundoff, and the first from which it stays above float16's largest number."""
     rng = np.random.default_rng(seed)
     W = rng.standard_normal((d, d)) * g / np.sqrt(d)
     U = rng.standard_normal((d, n)) / np.sqrt(n)
@@ -314,26 +355,51 @@ def _jacobian_norms(g, d=128, n=32, T=200, seed=0, lags=(1, 10, 50, 100)):
         h = np.tanh(W @ h + U @ X[t])
         Ds.append(1 - h**2)
     J = np.eye(d)
-    norms = {}
-    first_over_f16 = None
-    first_below_eps32 = None
+    norms = []
     for j in range(1, T + 1):
-        J = J @ (Ds[T - j][:, None] * W)
-        nj = np.linalg.norm(J, 2)
-        if j in lags:
-            norms[j] = float(nj)
-        if first_over_f16 is None and nj > 65504:
-            first_over_f16 = j
-        if first_below_eps32 is None and nj < 2.0**-24:
-            first_below_eps32 = j
+        J = J @ (Ds[T - j][:, None] * W)  # dh_T/dh_(T-j), eq:jacobian-product
+        norms.append(np.linalg.norm(J, 2))
+    norms = np.array(norms)
+
+    def stays_from(condition):  # the first lag from which the condition holds up to lag T
+        failing = np.flatnonzero(~condition)
+        return int(failing[-1]) + 2 if len(failing) else 1
+
+    sigma = np.linalg.norm(W, 2)
     return {
-        "sigma_max": float(np.linalg.norm(W, 2)),
-        "sigma_max^50 (bound at lag 50)": float(np.linalg.norm(W, 2) ** 50),
-        "rho": float(np.max(np.abs(np.linalg.eigvals(W)))),
-        "mean_phi_prime_last50": float(np.mean(Ds[-50:])),
-        "norms": norms,
-        "first_lag_over_float16_max": first_over_f16,
-        "first_lag_below_2^-24": first_below_eps32,
+        "row": [sigma, np.max(np.abs(np.linalg.eigvals(W))), np.mean(Ds[-50:]), *(norms[j - 1] for j in lags)],
+        "bound at lag 50": sigma**50,
+        "below float32 roundoff from": stays_from(norms < 2.0**-24),
+        "above float16 max from": stays_from(norms > float(np.finfo(np.float16).max)),
+    }
+
+
+def numbers_jacobian_products_vanishing():
+    """'Jacobian products', the rows g = 0.5 and g = 1 and what is said of them."""
+    half, one = _jacobian_norms(0.5), _jacobian_norms(1.0)
+    return {
+        "| 0.5 | {} | {} | {} | ${}$ | ${}$ | ${}$ |": half["row"],
+        "| 1.0 | {} | {} | {} | ${}$ | ${}$ | ${}$ |": one["row"],
+        "for $g = 1$ it allows $1.97^{50} \\approx {}$ at lag 50": one["bound at lag 50"],
+        "float32's unit roundoff $2^{-24} \\approx {}$": 2.0**-24,
+        "that happens from lag {=} at $g = 0.5$, lag {=} at $g = 1$": (
+            half["below float32 roundoff from"],
+            one["below float32 roundoff from"],
+        ),
+    }
+
+
+def numbers_jacobian_products_growing():
+    """'Jacobian products', the rows g = 1.5 and g = 3 and what is said of them."""
+    mid, big = _jacobian_norms(1.5), _jacobian_norms(3.0)
+    return {
+        "| 1.5 | {} | {} | {} | ${}$ | ${}$ | ${}$ |": mid["row"],
+        "| 3.0 | {} | {} | {} | ${}$ | ${}$ | ${}$ |": big["row"],
+        "and lag {=} at $g = 1.5$": mid["below float32 roundoff from"],
+        "exceeds the float16 maximum of ${=}$ from lag {=} on": (
+            float(np.finfo(np.float16).max),
+            big["above float16 max from"],
+        ),
     }
 
 
@@ -369,23 +435,41 @@ def _truncation_table(g, T=200, d=64, n=16, seed=0, ks=(5, 10, 20, 40)):
             horizon[k] += A[lo:].T @ Hprev[lo : t + 1]
             c0 = (t // k) * k
             chunk[k] += A[c0:].T @ Hprev[c0 : t + 1]
-    out = {"horizon": {}, "chunked": {}, "sigma_max": float(np.linalg.norm(P["W"], 2))}
     nf = np.linalg.norm(full)
-    for k in ks:
-        out["horizon"][k] = float(np.linalg.norm(full - horizon[k]) / nf)
-        out["chunked"][k] = float(np.linalg.norm(full - chunk[k]) / nf)
-    ch = [out["chunked"][k] for k in ks]
-    out["chunked_ratio_per_doubling"] = [ch[i + 1] / ch[i] for i in range(len(ks) - 1)]
-    return out
+    return {
+        "horizon": [np.linalg.norm(full - horizon[k]) / nf for k in ks],
+        "chunked": [np.linalg.norm(full - chunk[k]) / nf for k in ks],
+        "sigma_max": np.linalg.norm(P["W"], 2),
+    }
 
 
-def practice_numbers():
-    out = {}
-    for g in (0.5, 1.0, 1.5, 3.0):
-        out[f"jac_g{g}"] = _jacobian_norms(g)
-    out["trunc_g0.9"] = _truncation_table(0.9)
-    out["trunc_g1.5"] = _truncation_table(1.5)
-    # clipping: one exploding RNN gradient (g = 3), clipped to tau = 1 by global norm and by value
+def numbers_truncation():
+    """'Truncation': the table, the two networks' spectral norms, the factor per doubling of k,
+    and the memory of the stored states."""
+    slow, fast = _truncation_table(0.9), _truncation_table(1.5)
+    rows = {
+        k: [slow["horizon"][i], slow["chunked"][i], fast["horizon"][i], fast["chunked"][i]]
+        for i, k in enumerate((5, 10, 20, 40))
+    }
+    per_doubling = [c[i + 1] / c[i] for c in (slow["chunked"], fast["chunked"]) for i in range(3)]
+    state_bytes = 64 * 1024 * 4  # one float32 state of width 1024 for a batch of 64
+    return {
+        "| 5 | ${}$ | ${}$ | ${}$ | ${}$ |": rows[5],
+        "| 10 | ${}$ | ${}$ | ${}$ | ${}$ |": rows[10],
+        "| 20 | ${}$ | ${}$ | ${}$ | ${}$ |": rows[20],
+        "| 40 | ${}$ | ${}$ | ${}$ | ${}$ |": rows[40],
+        "$\\sigma_{\\max}(\\bW)$ is ${}$ at $g = 0.9$ and ${}$ at $g = 1.5$": (slow["sigma_max"], fast["sigma_max"]),
+        "falls only by a factor between ${}$ and ${}$ per doubling": (min(per_doubling), max(per_doubling)),
+        "takes {} MiB per layer in float32; with chunks of $k = 100$ steps, {} MiB": (
+            1000 * state_bytes / 2**20,
+            100 * state_bytes / 2**20,
+        ),
+    }
+
+
+def numbers_clipping():
+    """'Clipping': one exploding gradient (the truncation section's network with g = 3, T = 100)
+    clipped to tau = 1 by global norm and by value."""
     rng = np.random.default_rng(0)
     P = {
         "W": rng.standard_normal((64, 64)) * 3.0 / 8.0,
@@ -398,36 +482,50 @@ def practice_numbers():
     }
     grads, *_ = _bptt(P)
     gvec = np.concatenate([grads[k].ravel() for k in ("W", "U", "b", "V")])
-    out["clip_grad_norm"] = float(np.linalg.norm(gvec))
+    norm = np.linalg.norm(gvec)
     cv = np.clip(gvec, -1.0, 1.0)
-    out["clip_value_fraction_clipped"] = float(np.mean(np.abs(gvec) > 1.0))
-    out["clip_value_cosine"] = float(cv @ gvec / (np.linalg.norm(cv) * np.linalg.norm(gvec)))
-    out["clip_value_norm"] = float(np.linalg.norm(cv))
-    # LSTM forget-gate products
-    sig = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
-    out["forget"] = {
-        "sigmoid(1)": float(sig(1.0)),
-        "sigmoid(1)^50": float(sig(1.0) ** 50),
-        "sigmoid(3)": float(sig(3.0)),
-        "sigmoid(3)^50": float(sig(3.0) ** 50),
-        "0.99^50": 0.99**50,
-        "0.99^200": 0.99**200,
+    return {
+        "the norm of the full gradient is ${}$": norm,
+        "scales it by about ${}$ and keeps its direction": np.linalg.norm(_clip_norm(gvec, 1.0)) / norm,
+        "changes {}% of the coordinates, leaves a vector of norm ${}$ and cosine ${}$": (
+            100 * np.mean(np.abs(gvec) > 1.0),
+            np.linalg.norm(cv),
+            cv @ gvec / (np.linalg.norm(cv) * norm),
+        ),
     }
-    # BPTT activation memory: hidden states only (tanh' = 1 - h^2), T = 1000 steps, batch 64, width 1024, float32
-    out["bptt_mem_GiB"] = 1000 * 64 * 1024 * 4 / 2**30
-    out["bptt_mem_k100_GiB"] = 100 * 64 * 1024 * 4 / 2**30
-    return out
+
+
+def numbers_forget_gates():
+    """'Forget gates': products of gate values over 50 and 200 steps."""
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    return {
+        "$f = \\sigma(1) = {}$ and the cell path retains ${}^{50} = {}$ over 50 steps": (
+            sigmoid(1.0),
+            sigmoid(1.0),
+            sigmoid(1.0) ** 50,
+        ),
+        "a gate value of $\\sigma(3) = {}$ it retains ${}$, and with ${}$ it retains ${}$ over 50 steps and ${}$ over 200": (
+            sigmoid(3.0),
+            sigmoid(3.0) ** 50,
+            0.99,
+            0.99**50,
+            0.99**200,
+        ),
+    }
 
 
 # ---------------------------------------------------------------- figures
 def figure_jacobian_lags():
     """The spectral norm of dh_T/dh_(T-j) for lags 1 to 100, from _jacobian_norms() (the
-    practice table's RNNs: d = 128, T = 200, seed 0) at the four gains of the table."""
+    table's RNNs: d = 128, T = 200, seed 0) at the four gains of the table."""
     lags = tuple(range(1, 101))
     series = []
     for g in (0.5, 1.0, 1.5, 3.0):
-        norms = _jacobian_norms(g, lags=lags)["norms"]
-        series.append({"label": f"g = {g:g}", "x": np.array(lags), "y": np.array([norms[j] for j in lags])})
+        norms = _jacobian_norms(g, lags=lags)["row"][3:]  # the row is sigma, rho, mean phi', then the lags
+        series.append({"label": f"g = {g:g}", "x": np.array(lags), "y": np.array(norms)})
     return {
         "title": "Norm of the Jacobian product across j steps of a tanh RNN",
         "summary": "At g = 0.5, 1 and 1.5 the norm decays geometrically with the lag, faster for smaller g; "
@@ -443,9 +541,9 @@ def figure_jacobian_lags():
 
 
 if __name__ == "__main__":
-    import pprint
-
     for name, fn in list(globals().items()):
         if name.startswith("check_"):
             print(name, fn())
-    pprint.pprint(practice_numbers())
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

@@ -6,7 +6,7 @@ float64 with np.random.default_rng(0). Expectations over minibatch sampling are 
 exactly by enumerating every minibatch of a small data set where possible, and otherwise by
 Monte Carlo with a tolerance of several standard errors.
 
-practice_numbers() recomputes every number quoted in the note's practice section.
+The numbers_ functions recompute every number the note quotes.
 """
 
 import itertools
@@ -42,26 +42,27 @@ def check_minibatch_variance():
         # Without replacement: all C(N, B) subsets, equally likely.
         means = np.array([G[list(s)].mean(0) for s in itertools.combinations(range(N), B)])
         errors.append(np.abs(means.mean(0) - g).max())
-        cov = _pop_cov(means)
-        errors.append(np.abs(cov - Sig / B * (N - B) / (N - 1)).max())
+        cov_formula = Sig / B * (N - B) / (N - 1)  # formula: eq:cov-without-replacement
+        errors.append(np.abs(_pop_cov(means) - cov_formula).max())
         sec = np.mean(np.sum(means**2, axis=1))
-        errors.append(abs(sec - (g @ g + np.trace(Sig) / B * (N - B) / (N - 1))))
+        errors.append(abs(sec - (g @ g + np.trace(cov_formula))))
     second_moment = {}
-    for B in [1, 2, 3]:
+    for B in [1, 2, 4]:
         # With replacement: all N^B ordered tuples, equally likely.
         means = np.array([G[list(s)].mean(0) for s in itertools.product(range(N), repeat=B)])
         errors.append(np.abs(means.mean(0) - g).max())
-        errors.append(np.abs(_pop_cov(means) - Sig / B).max())
+        cov_formula = Sig / B  # formula: eq:cov-with-replacement
+        errors.append(np.abs(_pop_cov(means) - cov_formula).max())
         sec = np.mean(np.sum(means**2, axis=1))
         second_moment[B] = sec
-        errors.append(abs(sec - (g @ g + np.trace(Sig) / B)))
+        errors.append(abs(sec - (g @ g + np.trace(cov_formula))))
     # eq:noise-estimator: the two-batch-size estimators, fed the enumerated expectations of
-    # |g_hat|^2 at B = 1 and B = 3, recover |grad L|^2 and sigma^2 (so they are unbiased).
-    b_s, b_b = 1, 3
+    # |g_hat|^2 at B = 2 and B = 4, recover |grad L|^2 and sigma^2 (so they are unbiased).
+    b_s, b_b = 2, 4
     e_small = second_moment[b_s]
     e_big = second_moment[b_b]
-    est_g2 = (b_b * e_big - b_s * e_small) / (b_b - b_s)
-    est_s2 = (e_small - e_big) / (1 / b_s - 1 / b_b)
+    est_g2 = (b_b * e_big - b_s * e_small) / (b_b - b_s)  # formula: eq:noise-estimator
+    est_s2 = (e_small - e_big) / (1 / b_s - 1 / b_b)  # formula: eq:noise-estimator
     errors.append(abs(est_g2 - g @ g) + abs(est_s2 - np.trace(Sig)))
     return float(np.max(errors)), 1e-12
 
@@ -97,9 +98,20 @@ def _logreg_problem(rng, N=200, P=5, reg=0.1):
     return loss, batch_grad, M, reg, sigma2, L_star, N, P
 
 
+def _constant_step_bound(t, eta, mu, M, sigma2, B, gap0):  # formula: eq:sgd-constant
+    return (1 - eta * mu) ** t * gap0 + eta * M * sigma2 / (2 * mu * B)
+
+
+def _decaying_step_bound(t, t0, mu, M, sigma2, B, gap0):  # formula: eq:sgd-decay
+    nu = max(2 * M * sigma2 / (mu**2 * B), t0 * gap0)
+    return nu / (t + t0)
+
+
 def check_sgd_convergence():
     """eq:sgd-constant and eq:sgd-decay: exact expected losses on a quadratic finite sum, and Monte
-    Carlo averages (with 4 standard errors of slack) on L2-regularised logistic regression."""
+    Carlo averages (with 4 standard errors of slack) on L2-regularised logistic regression. The
+    bounds are attained: with kappa = 1 and eta = 1/M the constant-step bound is an equality from
+    t = 1 on, and the decaying-step bound is reached within a factor 1.5 at some t."""
     rng = np.random.default_rng(0)
     errors = []
     # (a) Quadratic finite sum with theta-independent noise: l_i = e^T H e / 2 + a_i^T e, sum a_i = 0.
@@ -107,6 +119,7 @@ def check_sgd_convergence():
     # The case kappa = 1 with eta = 1/M makes the constant-step floor an equality and the
     # decaying-step bound tight within a factor 3, so a wrong constant in either bound fails here.
     cases = [(4, [0.2, 0.7, 1.5, 2.0], 1), (4, [0.2, 0.7, 1.5, 2.0], 4), (1, [1.3], 1), (1, [1.3], 8)]
+    tightest = 0.0
     for P, eigs, B in cases:
         N = 9
         H = _spd(rng, eigs)
@@ -125,21 +138,24 @@ def check_sgd_convergence():
                 m = Aeta @ m
                 S = Aeta @ S @ Aeta.T + eta**2 * C / B
                 gap = 0.5 * np.trace(H @ (S + np.outer(m, m)))
-                bound = (1 - eta * mu) ** t * gap0 + eta * M * sigma2 / (2 * mu * B)
-                errors.append(max(0.0, gap - bound))
+                bound = _constant_step_bound(t, eta, mu, M, sigma2, B, gap0)
+                equality = P == 1 and eta == 1 / M
+                errors.append(abs(gap - bound) if equality else max(0.0, gap - bound))
         # decaying steps eta_t = 2 / (mu (t + t0)), t0 >= 2 kappa
         t0 = 2 * M / mu
         m = rng.standard_normal(P) * 3
         S = np.zeros((P, P))
         gap0 = 0.5 * m @ H @ m
-        nu = max(2 * M * sigma2 / (mu**2 * B), t0 * gap0)
         for t in range(0, 600):
             eta = 2 / (mu * (t + t0))
             Aeta = np.eye(P) - eta * H
             m = Aeta @ m
             S = Aeta @ S @ Aeta.T + eta**2 * C / B
             gap = 0.5 * np.trace(H @ (S + np.outer(m, m)))
-            errors.append(max(0.0, gap - nu / (t + 1 + t0)))
+            bound = _decaying_step_bound(t + 1, t0, mu, M, sigma2, B, gap0)
+            errors.append(max(0.0, gap - bound))
+            tightest = max(tightest, gap / bound)
+    errors.append(max(0.0, 1 / 1.5 - tightest))
     # (b) Logistic regression, Monte Carlo over R independent runs.
     loss, batch_grad, M, mu, sigma2, L_star, N, P = _logreg_problem(rng)
     R, B = 300, 4
@@ -151,17 +167,21 @@ def check_sgd_convergence():
             th = th - eta * batch_grad(th, rng.integers(N, size=(R, B)))
             if t % 40 == 0:
                 gaps = loss(th) - L_star
-                bound = (1 - eta * mu) ** t * gap0 + eta * M * sigma2 / (2 * mu * B)
+                bound = _constant_step_bound(t, eta, mu, M, sigma2, B, gap0)
                 errors.append(max(0.0, gaps.mean() - 4 * gaps.std() / np.sqrt(R) - bound))
     t0 = np.ceil(2 * M / mu)
-    nu = max(2 * M * sigma2 / (mu**2 * B), t0 * gap0)
     th = np.tile(th0, (R, 1))
     for t in range(0, 250):
         th = th - 2 / (mu * (t + t0)) * batch_grad(th, rng.integers(N, size=(R, B)))
         if (t + 1) % 50 == 0:
             gaps = loss(th) - L_star
-            errors.append(max(0.0, gaps.mean() - 4 * gaps.std() / np.sqrt(R) - nu / (t + 1 + t0)))
+            bound = _decaying_step_bound(t + 1, t0, mu, M, sigma2, B, gap0)
+            errors.append(max(0.0, gaps.mean() - 4 * gaps.std() / np.sqrt(R) - bound))
     return float(np.max(errors)), 1e-12
+
+
+def _noise_floor(eta, B, s2, lam):  # formula: eq:noise-floor
+    return np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
 
 
 def check_quadratic_noise_floor():
@@ -184,21 +204,24 @@ def check_quadratic_noise_floor():
         K = np.eye(P * P) - np.kron(T, T)
         S = np.linalg.solve(K, (eta**2 * C / B).reshape(-1)).reshape(P, P)
         exact = 0.5 * np.trace(H @ S)
-        s2 = np.einsum("pi,pq,qi->i", U, C, U)
-        formula = np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
+        s2 = np.einsum("pi,pq,qi->i", U, C, U)  # formula: s_i^2 = u_i^T C u_i
+        formula = _noise_floor(eta, B, s2, lam)
         errors.append(abs(exact - formula) / formula)
     # (b) Monte Carlo: e_{t+1} = e_t - eta (H e_t + mean of a_i over a minibatch drawn with replacement).
-    eta, B, R = 0.2, 4, 10000
+    eta, B, R = 0.2, 4, 4000
     e = np.zeros((R, P))
-    for _ in range(150):  # from zero: the remaining transient is (1 - 0.2 * 0.5)^300 ~ 2e-14 of the gap
+    for _ in range(120):  # from zero: the remaining transient is (1 - 0.2 * 0.5)^240 ~ 1e-11 of the gap
         noise = A[rng.integers(N, size=(R, B))].mean(1)
         e = e - eta * (e @ H + noise)
     gaps = 0.5 * np.einsum("rp,pq,rq->r", e, H, e)
-    s2 = np.einsum("pi,pq,qi->i", U, C, U)
-    formula = np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
+    formula = _noise_floor(eta, B, np.einsum("pi,pq,qi->i", U, C, U), lam)
     se = gaps.std() / np.sqrt(R)
     errors.append(max(0.0, abs(gaps.mean() - formula) - 4 * se) / formula)
     return float(np.max(errors)), 1e-9
+
+
+def _scaling_gap_bound(eta, M_ex, G, k):  # formula: eq:linear-scaling-gap
+    return eta**2 * M_ex * G * k * (k - 1) / 2
 
 
 def check_linear_scaling():
@@ -230,10 +253,20 @@ def check_linear_scaling():
                 th = th - eta * gj
             big = th0 - k * eta * grad(th0, idx.reshape(-1))
             gap = np.linalg.norm(th - big)
-            errors.append(max(0.0, gap - eta**2 * M_ex * G * k * (k - 1) / 2) / 1e-12)
+            errors.append(max(0.0, gap - _scaling_gap_bound(eta, M_ex, G, k)) / 1e-12)
             gaps.append(gap)
         # second order in eta: halving eta divides the gap by about 4 (within 10 percent)
         errors.append(abs(gaps[1] / gaps[2] - 4) / 4 / 0.1)
+    # The bound is attained as eta -> 0 when every batch has the same loss (M_ex/2)|theta|^2 + a^T theta:
+    # then the k gradients point the same way and each differs from its value at the start by M_ex j eta G.
+    a = rng.standard_normal(P)
+    for k in (2, 3, 5):
+        eta = 1e-3
+        th = np.zeros(P)
+        for _ in range(k):
+            th = th - eta * (M_ex * th + a)
+        ratio = np.linalg.norm(th - (-k * eta * a)) / _scaling_gap_bound(eta, M_ex, np.linalg.norm(a), k)
+        errors.append(max(ratio - 1, 0.99 - ratio) / 1e-12)
     # Step 5, by exact enumeration of every sequence of k single-example batches drawn with
     # replacement (N = 5, B = 1, k = 3): the k small steps really move theta, so their result differs
     # from the big step. The big step has mean theta - k eta grad L and covariance k eta^2 Sigma / B
@@ -252,8 +285,10 @@ def check_linear_scaling():
             small.append(th)
             big.append(th0 - k * eta * grad(th0, list(s)))
         small, big = np.array(small), np.array(big)
-        errors.append(np.abs(big.mean(0) - (th0 - k * eta * g5.mean(0))).max() / 1e-12)
-        errors.append(np.abs(_pop_cov(big) - k * eta**2 * _pop_cov(g5)).max() / 1e-15)
+        mean_formula = th0 - k * eta * g5.mean(0)  # formula: step 5
+        cov_formula = k * eta**2 * _pop_cov(g5)  # formula: step 5, with B = 1
+        errors.append(np.abs(big.mean(0) - mean_formula).max() / 1e-12)
+        errors.append(np.abs(_pop_cov(big) - cov_formula).max() / 1e-15)
         diffs.append(
             (
                 np.linalg.norm(small.mean(0) - big.mean(0)),
@@ -284,9 +319,10 @@ def check_critical_batch():
     G = X * (X @ th - yv)[:, None]  # per-example gradients
     g = G.mean(0)
     Sig = _pop_cov(G)
-    eta_max = g @ g / (g @ H @ g)
-    B_noise = np.trace(H @ Sig) / (g @ H @ g)
-    dL_max = (g @ g) ** 2 / (2 * g @ H @ g)
+    slope, curvature, noise = g @ g, g @ H @ g, np.trace(H @ Sig)
+    eta_max = slope / curvature  # formula: eq:critical-batch
+    B_noise = noise / curvature  # formula: eq:critical-batch
+    dL_max = slope**2 / (2 * curvature)  # formula: eq:best-decrease
     for B in [1, 2, 3]:
         batches = np.array([G[list(s)].mean(0) for s in itertools.product(range(N), repeat=B)])
 
@@ -295,7 +331,7 @@ def check_critical_batch():
             return np.mean(0.5 * np.mean(r**2, axis=1)) - loss(th)
 
         for eta in [0.01, 0.1, 0.3]:
-            formula = -eta * g @ g + 0.5 * eta**2 * (g @ H @ g + np.trace(H @ Sig) / B)
+            formula = -eta * slope + 0.5 * eta**2 * (curvature + noise / B)  # formula: eq:expected-decrease
             errors.append(abs(expected_change(eta) - formula) / 1e-12)
         # golden-section search for the best eta on the enumerated expectation
         lo, hi = 0.0, 2 * eta_max
@@ -307,25 +343,48 @@ def check_critical_batch():
                 lo = a
         eta_best = (lo + hi) / 2
         # The minimum is flat, so a numerical argmin is only accurate to about sqrt(machine eps).
-        errors.append(abs(eta_best - eta_max / (1 + B_noise / B)) / eta_max / 1e-6)
-        errors.append(abs(-expected_change(eta_best) - dL_max / (1 + B_noise / B)) / dL_max / 1e-10)
+        eta_opt = eta_max / (1 + B_noise / B)  # formula: eq:critical-batch
+        dL_opt = dL_max / (1 + B_noise / B)  # formula: eq:best-decrease
+        errors.append(abs(eta_best - eta_opt) / eta_max / 1e-6)
+        errors.append(abs(-expected_change(eta_best) - dL_opt) / dL_max / 1e-10)
     # Each entry is (error / its own tolerance), so the check passes when the maximum is <= 1.
     return float(np.max(errors)), 1.0
 
 
-def practice_numbers():
-    """Every number quoted in the note's practice section, recomputed."""
-    out = {}
-    for N, B in [(50000, 4096), (50000, 25000), (1_281_167, 4096)]:
-        out[f"finite-population factor N={N}, B={B}"] = (N - B) / (N - 1)
+def _grouped_thin(n):
+    """An integer as the note prints it in math, thousands separated by thin spaces; an excerpt built
+    with it occurs in the note only while the note's integer and the code's agree."""
+    return f"{n:,}".replace(",", "\\,")
 
-    # Linear regression: noise scale along a gradient-descent trajectory, and the SGD noise floor.
+
+def numbers_finite_population():
+    """'Noise in numbers': the finite-population factor of eq:cov-without-replacement."""
+    imagenet = 1_281_167
+    return {
+        "is ${}$ for $B = 4096$ out of $N = 50000$, ${}$ for half of that data set, and ${}$ for $B = 4096$": (
+            (50000 - 4096) / (50000 - 1),
+            (50000 - 25000) / (50000 - 1),
+            (imagenet - 4096) / (imagenet - 1),
+        ),
+        f"out of the ${_grouped_thin(imagenet)}$ images": [],
+    }
+
+
+def _regression():
+    """The regression of 'Noise in numbers': N = 50000, d = 20, noise of standard deviation 0.5."""
     rng = np.random.default_rng(0)
     N, d = 50000, 20
     X = rng.standard_normal((N, d))
     y = X @ rng.standard_normal(d) + 0.5 * rng.standard_normal(N)
     th_star = np.linalg.lstsq(X, y, rcond=None)[0]
-    H = X.T @ X / N
+    return X, y, th_star, X.T @ X / N
+
+
+def numbers_noise_scale():
+    """'Noise in numbers': the noise scale along full-batch gradient descent, the relative noise at
+    the start, tr C at the optimum and the spread of H's eigenvalues."""
+    X, y, th_star, H = _regression()
+    N = len(X)
 
     def stats(th):
         r = X @ th - y
@@ -335,67 +394,114 @@ def practice_numbers():
         return 0.5 * np.mean(r**2), g @ g, np.trace(Sig), np.trace(H @ Sig) / (g @ H @ g)
 
     L_star = stats(th_star)[0]
-    th = np.zeros(d)
-    traj = {}
+    th = np.zeros(X.shape[1])
+    rows = {}
     for t in range(81):
         if t in (0, 20, 40, 80):
             L, g2, s2, bn = stats(th)
-            traj[t] = {"gap": L - L_star, "|grad|^2": g2, "sigma^2": s2, "B_noise": bn}
+            rows[t] = [L - L_star, g2, s2, bn]
         th = th - 0.05 * (X.T @ (X @ th - y) / N)
-    out["GD trajectory on regression (eta=0.05)"] = traj
-    out["relative noise sqrt(sigma^2 / B) / |grad| at theta = 0, B = 32, 4096"] = tuple(
-        float(np.sqrt(traj[0]["sigma^2"] / b) / np.sqrt(traj[0]["|grad|^2"])) for b in (32, 4096)
-    )
-    trC = stats(th_star)[2]
-    out["smallest and largest eigenvalue of H"] = tuple(float(v) for v in np.linalg.eigvalsh(H)[[0, -1]])
-    out["tr C at the optimum"] = trC
-    # Exact stationary second moment S = E[e e^T] of SGD with replacement on least squares, keeping
-    # both effects the approximation eta tr C / 4B drops: the factor 2 - eta lambda_i and the part of
-    # the gradient noise that grows with e = theta - theta*. Per-example gradient at theta* + e:
-    # x_i x_i^T e + x_i rho_i, so S = T S T + (eta^2 / B) (K4[S] - H S H + C), T = I - eta H,
-    # K4[S] = mean_i x_i x_i^T S x_i x_i^T, solved as a d^2 x d^2 linear system (row-major vec).
+    g2, s2 = rows[0][1], rows[0][2]
+    eigs = np.linalg.eigvalsh(H)
+    return {
+        "| 0 | {} | {} | {} | {} |": rows[0],
+        "| 20 | {} | {} | {} | {} |": rows[20],
+        "| 40 | {} | {} | {} | {} |": rows[40],
+        "| 80 | {} | {} | {} | {} |": rows[80],
+        "a batch of 32 has relative noise $\\sigma/(\\sqrt B\\norm{\\nabla L}) = {}$ and a batch of 4096 has ${}$": (
+            np.sqrt(s2 / 32 / g2),
+            np.sqrt(s2 / 4096 / g2),
+        ),
+        "$\\tr\\mathbf{C} = \\tr\\bSigma(\\btheta^\\star) = {}$": stats(th_star)[2],
+        "every eigenvalue of $\\bH$ lies between ${}$ and ${}$": (eigs[0], eigs[-1]),
+        "(${}$ relative for $B = 32$ in the regression above)": np.sqrt(s2 / 32 / g2),
+    }
+
+
+def _floor_row(eta, B, seed, problem):
+    """One row of the noise-floor table: the measured floor (loss gap averaged over steps 200 to 1000
+    of 50 runs started at the optimum) with its standard error across runs, the exact stationary
+    value and eta tr C / (4B).
+
+    The exact value keeps what eta tr C / (4B) drops: the factor 2 - eta lambda_i and the part of the
+    noise that grows with e = theta - theta*. The per-example gradient at theta* + e is
+    x_i x_i^T e + x_i rho_i, so S = E[e e^T] solves S = T S T + (eta^2 / B) (K4[S] - H S H + C) with
+    T = I - eta H and K4[S] = mean_i (x_i^T S x_i) x_i x_i^T. Its operator is close to
+    S -> S - T S T, whose eigenvalues lie in [a, b] with a, b = 1 - (1 - eta lambda)^2 at the extreme
+    eigenvalues of H, so Richardson iteration with step 2 / (a + b) converges fast."""
+    X, y, th_star, H = problem
+    N, d = X.shape
     rho = X @ th_star - y
     C = (X * rho[:, None] ** 2).T @ X / N
-    K4 = np.zeros((d * d, d * d))
-    for lo in range(0, N, 5000):
-        Z = (X[lo : lo + 5000, :, None] * X[lo : lo + 5000, None, :]).reshape(-1, d * d)
-        K4 += Z.T @ Z / N
-    floors = {}
-    for eta, B in [(0.01, 32), (0.02, 32), (0.02, 64)]:
-        T = np.eye(d) - eta * H
-        A = np.eye(d * d) - np.kron(T, T) - eta**2 / B * (K4 - np.kron(H, H))
-        S = np.linalg.solve(A, (eta**2 * C / B).reshape(-1)).reshape(d, d)
-        R = 100
-        TH = np.tile(th_star, (R, 1))
-        gaps = []
-        for t in range(2000):
-            idx = rng.integers(N, size=(R, B))
-            Xb = X[idx]
-            r = np.einsum("rbd,rd->rb", Xb, TH) - y[idx]
-            TH = TH - eta * np.einsum("rbd,rb->rd", Xb, r) / B
-            if t >= 500:
-                E = TH - th_star
-                gaps.append(0.5 * np.einsum("rd,de,re->r", E, H, E))
-        per_run = np.mean(gaps, axis=0)  # time average of each of the R independent runs
-        floors[(eta, B)] = (
-            float(per_run.mean()),
-            float(per_run.std(ddof=1) / np.sqrt(R)),
-            0.5 * float(np.trace(H @ S)),
-            eta * trC / (4 * B),
-        )
-    out["SGD floor (measured, its standard error, exact stationary, eta trC / 4B)"] = floors
+    T = np.eye(d) - eta * H
 
-    # Gradient accumulation over micro-batches with unequal token counts.
-    tokens = np.array([100, 900])
-    means = np.array([2.0, 1.0])
-    out["mean of micro-batch means, token mean"] = (means.mean(), (tokens * means).sum() / tokens.sum())
-    out["weight per token: micro-batch 1, micro-batch 2, correct"] = (
-        1 / (2 * tokens[0]),
-        1 / (2 * tokens[1]),
-        1 / tokens.sum(),
-    )
+    def operator(S):
+        k4 = (X * np.sum((X @ S) * X, axis=1)[:, None]).T @ X / N
+        return S - T @ S @ T - eta**2 / B * (k4 - H @ S @ H)
 
-    # Summation order in float32: B per-example gradients with mean 0.1 and spread 1.
+    lam = np.linalg.eigvalsh(H)
+    a, b = 1 - (1 - eta * lam[0]) ** 2, 1 - (1 - eta * lam[-1]) ** 2
+    rhs = eta**2 / B * C
+    S = np.zeros((d, d))
+    for _ in range(12):  # the error shrinks by (b - a) / (b + a) < 0.05 per iteration
+        S = S + 2 / (a + b) * (rhs - operator(S))
+    rng = np.random.default_rng(seed)
+    R = 50
+    TH = np.tile(th_star, (R, 1))
+    gaps = []
+    for t in range(1000):
+        idx = rng.integers(N, size=(R, B))
+        Xb = X[idx]
+        r = (Xb @ TH[:, :, None])[:, :, 0] - y[idx]
+        TH = TH - eta * (r[:, None, :] @ Xb)[:, 0, :] / B
+        if t >= 200:
+            E = TH - th_star
+            gaps.append(0.5 * np.sum((E @ H) * E, axis=1))
+    per_run = np.mean(gaps, axis=0)  # time average of each of the R independent runs
+    measured, se = per_run.mean(), per_run.std(ddof=1) / np.sqrt(R)
+    exact = 0.5 * np.trace(H @ S)
+    return [measured, se, exact, eta * np.trace(C) / (4 * B)], abs(measured - exact) / se
+
+
+def numbers_noise_floor():
+    """The noise-floor table, and the largest gap between measured and exact floors in standard
+    errors (each row's simulation has its own seed)."""
+    problem = _regression()
+    rows, gaps = {}, []
+    for seed, (eta, B) in enumerate([(0.01, 32), (0.02, 32), (0.02, 64)], 1):
+        row, gap = _floor_row(eta, B, seed, problem)
+        rows[(eta, B)] = [row[0] * 1e4, row[1] * 1e4, *row[2:]]
+        gaps.append(gap)
+    return {
+        "| 0.01 | 32 | $({} \\pm {}) \\times 10^{-4}$ | ${}$ | ${}$ |": rows[(0.01, 32)],
+        "| 0.02 | 32 | $({} \\pm {}) \\times 10^{-4}$ | ${}$ | ${}$ |": rows[(0.02, 32)],
+        "| 0.02 | 64 | $({} \\pm {}) \\times 10^{-4}$ | ${}$ | ${}$ |": rows[(0.02, 64)],
+        "up to differences of at most {} standard errors": max(gaps),
+    }
+
+
+def numbers_accumulation():
+    """'Mean of means is not the mean': two micro-batches of 100 and 900 tokens."""
+    tokens, means = np.array([100, 900]), np.array([2.0, 1.0])
+    return {
+        "give a mean of means of ${}$, while the mean over all {=} tokens is ${}$": (
+            means.mean(),
+            tokens.sum(),
+            (tokens * means).sum() / tokens.sum(),
+        ),
+        "gets weight $1/{=} = {}$ instead of $1/{=}$, {=} times too much, and each token of the long one $1/{=} \\approx {}$": (
+            2 * tokens[0],
+            1 / (2 * tokens[0]),
+            tokens.sum(),
+            round(tokens.sum() / (2 * tokens[0])),
+            2 * tokens[1],
+            1 / (2 * tokens[1]),
+        ),
+    }
+
+
+def numbers_summation_order():
+    """'Summation order and nondeterminism': float32 sums of 4096 values per coordinate."""
     rng = np.random.default_rng(0)
     B, P = 4096, 1000
     G = (0.1 + rng.standard_normal((B, P))).astype(np.float32)
@@ -413,20 +519,21 @@ def practice_numbers():
     accum = sequential(np.stack([G[k * 512 : (k + 1) * 512].sum(0) for k in range(8)]))
 
     def rel(v):
-        return float(np.median(np.abs(v.astype(np.float64) - ref) / np.abs(ref)))
+        return np.median(np.abs(v.astype(np.float64) - ref) / np.abs(ref))
 
-    out["median rel. error vs float64: forward, reversed, pairwise, 8 micro-batches"] = (
-        rel(fwd),
-        rel(rev),
-        rel(pairwise),
-        rel(accum),
-    )
-    out["fraction of entries differing: forward vs reversed, pairwise vs micro-batches"] = (
-        float(np.mean(fwd != rev)),
-        float(np.mean(pairwise != accum)),
-    )
-    out["unit roundoff float32"] = 2.0**-24
-    return out
+    return {
+        "(so the sum, about {}, is much smaller": round(B * 0.1, -1),
+        "| one term at a time, forward | ${}$ |": rel(fwd),
+        "| one term at a time, reversed | ${}$ |": rel(rev),
+        "| pairwise (NumPy along a contiguous axis) | ${}$ |": rel(pairwise),
+        "| 8 micro-batches of 512, accumulated | ${}$ |": rel(accum),
+        "The forward and reversed sums differ in {}% of the coordinates, and the pairwise and accumulated sums in {}%": (
+            100 * np.mean(fwd != rev),
+            100 * np.mean(pairwise != accum),
+        ),
+        "the unit roundoff $2^{-24} \\approx {}$": 2.0**-24,
+        "at every one of its {=} additions": B - 1,
+    }
 
 
 # ---------------------------------------------------------------- figures
@@ -451,7 +558,7 @@ def figure_noise_floor():
             gaps.append(0.5 * np.sum(lam * (mean**2 + var)))
             mean, var = (1 - eta * lam) * mean, (1 - eta * lam) ** 2 * var + eta**2 * s2 / B
         series.append({"label": f"exact, B = {B}", "x": t, "y": np.array(gaps)})
-        floor = np.sum(eta * s2 / (2 * B * (2 - eta * lam)))
+        floor = _noise_floor(eta, B, s2, lam)
         rules.append({"axis": "y", "at": floor, "label": f"floor, B = {B}"})
     R, B = 4000, 4
     e = np.tile(U @ np.ones(P), (R, 1))
@@ -470,3 +577,12 @@ def figure_noise_floor():
         "series": series,
         "rules": rules,
     }
+
+
+if __name__ == "__main__":
+    for name, fn in list(globals().items()):
+        if name.startswith("check_"):
+            print(name, fn())
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

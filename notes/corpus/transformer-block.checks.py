@@ -4,12 +4,11 @@ One check_<derivation id> function per derivation block. Each returns
 (measured_error, tolerance) and passes when measured_error <= tolerance. Everything is
 float64 with seeded random inputs: backward passes against central finite differences,
 parameter and FLOP counts against an instrumented forward pass, rotation identities at
-random points. Numbers quoted in the note are compared after rounding to the precision
-quoted.
-
-practice_numbers() recomputes every number quoted in the note's practice sections
-(pre-norm versus post-norm gradients, cost tables, float16/bfloat16 effects).
+random points. The numbers_ functions recompute every number the note quotes (pre-norm versus
+post-norm gradients, cost figures, float16/bfloat16 effects) for comparison with its text.
 """
+
+from fractions import Fraction
 
 import numpy as np
 
@@ -27,7 +26,7 @@ def _ln_f(x, eps=EPS):
     return y, (y, sig)
 
 
-def _ln_b(ybar, cache):
+def _ln_b(ybar, cache):  # formula: the VJP of eq:ln-jacobian
     """VJP of LayerNorm: (1/sigma) (ybar - mean(ybar) - y mean(ybar * y))."""
     y, sig = cache
     return (ybar - ybar.mean(axis=-1, keepdims=True) - y * (ybar * y).mean(axis=-1, keepdims=True)) / sig
@@ -74,7 +73,9 @@ def _mlp_b(ybar, p, cache):
     return ((ybar @ w2) * (z > 0)) @ w1
 
 
-_SUB = {"attn": (_attn_f, _attn_b), "mlp": (_mlp_f, _mlp_b)}
+def _sublayer(kind):
+    """(forward, backward) of a sublayer kind."""
+    return {"attn": (_attn_f, _attn_b), "mlp": (_mlp_f, _mlp_b)}[kind]
 
 
 def _init(rng, blocks, d, dff, branch_scale=1.0):
@@ -94,7 +95,7 @@ def _stack(x, subs, mode):
     """Forward pass of a stack of sublayers; mode 'pre' or 'post'. Returns streams and caches."""
     xs, caches = [x], []
     for kind, p in subs:
-        f = _SUB[kind][0]
+        f = _sublayer(kind)[0]
         if mode == "pre":
             u, cn = _ln_f(x)
             y, cf = f(u, p)
@@ -111,12 +112,12 @@ def _stack_backward(subs, caches, mode, xbar_top):
     """Adjoints of every stream x_0..x_L, given the adjoint of the top stream."""
     xbar, out = xbar_top, [xbar_top]
     for (kind, p), (cn, cf) in zip(reversed(subs), reversed(caches)):
-        b = _SUB[kind][1]
+        b = _sublayer(kind)[1]
         if mode == "pre":
-            xbar = xbar + _ln_b(b(xbar, p, cf), cn)
+            xbar = xbar + _ln_b(b(xbar, p, cf), cn)  # formula: eq:prenorm-step
         else:
             r = _ln_b(xbar, cn)
-            xbar = r + b(r, p, cf)
+            xbar = r + b(r, p, cf)  # formula: the post-norm step, (I + A_k)^T N_k^T
         out.append(xbar)
     return out[::-1]
 
@@ -218,7 +219,7 @@ def check_prenorm_identity_path():
         d = 6
         x = rng.normal(scale=2.0, size=d)
         y, (yy, sig) = _ln_f(x, eps)
-        jac = (np.eye(d) - np.ones((d, d)) / d - np.outer(y, y) / d) / sig
+        jac = (np.eye(d) - np.ones((d, d)) / d - np.outer(y, y) / d) / sig  # formula: eq:ln-jacobian
         fd = np.stack([(_ln_f(x + 1e-6 * e, eps)[0] - _ln_f(x - 1e-6 * e, eps)[0]) / 2e-6 for e in np.eye(d)], 1)
         errors.append(np.abs(fd - jac).max())
         g = rng.normal(size=d)
@@ -227,7 +228,8 @@ def check_prenorm_identity_path():
             proj = sig * jac  # orthogonal projection of rank d - 2
             errors.append(np.abs(proj @ proj - proj).max() + np.abs(proj - proj.T).max())
             ev = np.sort(np.linalg.eigvalsh(jac))
-            errors.append(np.abs(ev - np.r_[0.0, 0.0, np.full(d - 2, 1 / sig)]).max())
+            spectrum = np.r_[0.0, 0.0, np.full(d - 2, 1 / sig)]  # formula: step 4
+            errors.append(np.abs(ev - spectrum).max())
 
     t, d, dff, blocks = 3, 4, 8, 2
     for mode in ("pre", "post"):
@@ -245,9 +247,9 @@ def check_prenorm_identity_path():
                 kind, p = subs[kk]
 
                 def branch(x, kind=kind, p=p, w=xbars[kk + 1]):
-                    return float(np.sum(w * _SUB[kind][0](_ln_f(x)[0], p)[0]))
+                    return float(np.sum(w * _sublayer(kind)[0](_ln_f(x)[0], p)[0]))
 
-                total = total + _fd_grad(branch, xs[kk])
+                total = total + _fd_grad(branch, xs[kk])  # formula: eq:prenorm-adjoint
                 errors.append(np.abs(total - xbars[kk]).max())
 
     # Zero branches: pre-norm passes the adjoint unchanged; post-norm multiplies by the
@@ -261,39 +263,31 @@ def check_prenorm_identity_path():
     xb = _stack_backward(subs, caches, "post", g)[0]
     ref = g.copy()
     for kk in range(len(subs) - 1, -1, -1):
-        ref = _ln_b(ref, _ln_f(xs[kk])[1])
+        ref = _ln_b(ref, _ln_f(xs[kk])[1])  # formula: eq:postnorm-adjoint with A_k = 0
     errors.append(np.abs(xb - ref).max())
     errors.append(max(0.0, 0.5 - np.abs(xb - g).max()))  # and this is not the identity
     return float(np.max(errors)), 1e-7
 
 
+def _block_params_formula(d):  # formula: eq:block-params
+    return 12 * d * d + 13 * d
+
+
+def _block_flops_formula(t, d, dff):  # formula: eq:block-flops, general d_ff, per token
+    return 2 * (4 * d * d + 2 * d * dff) + 4 * t * d
+
+
 def check_block_cost():
     """eq:block-params and eq:block-flops: parameter count from explicit arrays, forward
-    FLOPs from an instrumented pass, the GPT-2 small total, and the quoted figures."""
+    FLOPs from an instrumented pass."""
     errors = []
     for d, heads in ((8, 2), (16, 4), (768, 12), (4096, 32)):
-        n = _block_params(d, 4 * d)
-        errors.append(abs(n - (12 * d * d + 13 * d)))
+        errors.append(abs(_block_params(d, 4 * d) - _block_params_formula(d)))
     for d, heads, t in ((8, 2, 5), (16, 4, 7), (32, 4, 3)):
         x = np.random.default_rng(0).normal(size=(t, d))
-        _, flops = _counted_block_forward(x, d, 4 * d, heads)
-        errors.append(abs(flops - t * (24 * d * d + 4 * t * d)))
-        _, flops_wide = _counted_block_forward(x, d, 3 * d, heads)  # general d_ff
-        errors.append(abs(flops_wide - t * (2 * (4 * d * d + 2 * d * 3 * d) + 4 * t * d)))
-    # GPT-2 small: 12 blocks of width 768, vocabulary 50257, 1024 positions, final LayerNorm.
-    d = 768
-    total = 12 * _block_params(d, 4 * d) + 50257 * d + 1024 * d + 2 * d
-    errors.append(abs(total - 124_439_808))
-    errors.append(abs(_block_params(768, 3072) - 7_087_872))
-    nums = _cost_numbers()
-    errors.append(abs(nums["d=4096 block params"] - 201_379_840))
-    errors.append(abs(nums["d=4096 T=4096 fwd FLOPs/token/block"] - 469_762_048))
-    errors.append(abs(round(nums["32 blocks params (billions)"], 2) - 6.44))
-    errors.append(abs(round(nums["32 blocks fwd FLOPs/token (1e10)"], 2) - 1.50))
-    errors.append(abs(round(nums["32 blocks train FLOPs/token (1e10)"], 1) - 4.5))
-    errors.append(abs(nums["block params bf16 (MiB)"] - 384.1))
-    for t, r in ((4096, 1 / 6), (32768, 4 / 3)):
-        errors.append(abs(t / (6 * 4096) - r))
+        for dff in (4 * d, 3 * d):
+            _, flops = _counted_block_forward(x, d, dff, heads)
+            errors.append(abs(flops - t * _block_flops_formula(t, d, dff)))
     return float(np.max(errors)), 1e-9
 
 
@@ -310,12 +304,13 @@ def check_sinusoid_relative():
         r = np.zeros((d, d))
         for i, w in enumerate(omega):
             c, s = np.cos(k * w), np.sin(k * w)
-            r[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = [[c, s], [-s, c]]
+            r[2 * i : 2 * i + 2, 2 * i : 2 * i + 2] = [[c, s], [-s, c]]  # formula: eq:sinusoid-shift
         errors.append(np.abs(_sinusoid(t + k, d) - r @ _sinusoid(t, d)).max())
         errors.append(np.abs(r.T @ r - np.eye(d)).max())
         t2 = rng.uniform(0, 5000)
         errors.append(np.abs(_sinusoid(t2 + k, d) - r @ _sinusoid(t2, d)).max())
-        errors.append(abs(_sinusoid(t, d) @ _sinusoid(t + k, d) - np.cos(k * omega).sum()))
+        dot = np.cos(k * omega).sum()  # formula: eq:sinusoid-dot
+        errors.append(abs(_sinusoid(t, d) @ _sinusoid(t + k, d) - dot))
         errors.append(abs(np.linalg.norm(_sinusoid(t, d)) ** 2 - d / 2))
     # Without positions and without a mask, a block is permutation-equivariant.
     d, dff = 8, 16
@@ -346,19 +341,22 @@ def check_rope_relative():
         theta = 10000.0 ** (-np.arange(0, dk, 2) / dk)
         a, b = rng.uniform(-50, 50, size=2)
         ra, rb = _rot_matrix(a * theta), _rot_matrix(b * theta)
-        errors.append(np.abs(ra.T @ rb - _rot_matrix((b - a) * theta)).max())
+        relative = _rot_matrix((b - a) * theta)  # formula: step 2
+        errors.append(np.abs(ra.T @ rb - relative).max())
         errors.append(np.abs(ra @ rb - rb @ ra).max())
         q, k = rng.normal(size=dk), rng.normal(size=dk)
         m, n = rng.integers(0, 2000, size=2)
         errors.append(np.abs(_rope(q, m) - _rot_matrix(m * theta) @ q).max())
         score = _rope(q, m) @ _rope(k, n)
-        errors.append(abs(score - q @ _rot_matrix((n - m) * theta) @ k) / (1 + abs(score)))
+        score_formula = np.sum(q * (_rot_matrix((n - m) * theta) @ k))  # formula: eq:rope-score
+        errors.append(abs(score - score_formula) / (1 + abs(score)))
         for c in rng.integers(-(10**4), 10**4, size=3):
             errors.append(abs(_rope(q, m + c) @ _rope(k, n + c) - score) / (1 + abs(score)))
         errors.append(abs(np.linalg.norm(_rope(q, m)) - np.linalg.norm(q)))
         # Complex form: Re sum qc_i conj(kc_i) exp(i (m - n) theta_i).
         qc, kc = q[0::2] + 1j * q[1::2], k[0::2] + 1j * k[1::2]
-        errors.append(abs(score - np.real(np.sum(qc * np.conj(kc) * np.exp(1j * (m - n) * theta)))))
+        complex_form = np.real(np.sum(qc * np.conj(kc) * np.exp(1j * (m - n) * theta)))  # formula: step 4
+        errors.append(abs(score - complex_form))
         # Split halves pairing: coordinates (i, i + dk/2); equal to interleaved after a permutation.
         half = dk // 2
         perm = np.empty(dk, dtype=int)
@@ -370,139 +368,189 @@ def check_rope_relative():
         rot_half = np.concatenate([x1 * np.cos(ang) - x2 * np.sin(ang), x2 * np.cos(ang) + x1 * np.sin(ang)])
         errors.append(np.abs(rot_half[perm] - _rope(q, m)).max())
 
-    # The quoted low-precision figures, after rounding to the precision quoted.
-    nums = _precision_numbers()
-    errors.append(float(nums["distinct positions 0..8191: bf16, fp16"][0] != 897))
-    errors.append(float(nums["first integer not exact: bf16, fp16"] != (257, 2049)))
-    errors.append(float(nums["bf16 of 4096..4112, 4113"] != ([4096.0], 4128.0)))
-    errors.append(float(nums["spacing at 4096: fp16, bf16"] != (4.0, 32.0)))
-    runs = nums["longest run of positions < 8192 sharing a bf16 value; run lengths in 4096..8191"]
-    errors.append(float(runs != (33, [31, 33])))
-    errors.append(abs(round(nums["score std"], 1) - 11.2))
-    errors.append(abs(round(nums["float32 angle error at position 1e5"], 4) - 0.0052))
-    quoted = {0: 6.2e-6, 10**3: 3.7e-4, 10**4: 3.2e-3, 10**5: 0.029, 10**6: 0.18}
-    for c, val in quoted.items():
-        got = nums["float32 RoPE max abs score error by offset"][c]
-        errors.append(abs(float(f"{got:.2g}") - val) / val)
-    errors.append(float(nums["bf16: 100 + 0.2, 100 + 0.3"] != (100.0, 100.5)))
-    var, normed, sq255, sq256 = nums["float16 variance of +-300 row, normalised output, 255^2, 256^2"]
-    errors.append(float(var != np.inf or normed != [0.0] or sq255 != 65024.0 or sq256 != np.inf))
     return float(np.max(errors)), 1e-9
 
 
-# ---------------------------------------------------------------- practice numbers
+# ---------------------------------------------------------------- quoted numbers
 
 
-def _cost_numbers():
+def _placement_row(blocks, init, seeds=3, t=32, d=128):
+    """One row of the norm-placement table: per placement, the means over three seeds of
+    |x0bar|/|xKbar|, the coefficient of xKbar in x0bar and the top stream's standard deviation."""
+    scale = 1.0 if init == "standard" else 1 / np.sqrt(2 * blocks)
+    vals = {"pre": [], "post": []}
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        subs = _init(rng, blocks, d, 4 * d, scale)
+        x0 = rng.normal(size=(t, d))
+        g = rng.normal(size=(t, d))
+        for mode in ("pre", "post"):
+            xs, caches = _stack(x0, subs, mode)
+            xb0 = _stack_backward(subs, caches, mode, g)[0]
+            vals[mode].append((np.linalg.norm(xb0) / np.linalg.norm(g), np.sum(xb0 * g) / np.sum(g * g), xs[-1].std()))
+    pre, post = np.mean(vals["pre"], axis=0), np.mean(vals["post"], axis=0)
+    return [pre[0], pre[1], pre[2], post[0], post[1]]
+
+
+def numbers_placement_6_blocks():
+    """The norm-placement table: 6 blocks, standard initialisation."""
+    row = _placement_row(6, "standard")
+    return {"| 6 | standard | {} | {} | {} | {} | {} |": row, "($c = {}$ at 6 blocks": row[4]}
+
+
+def numbers_placement_24_blocks():
+    """The norm-placement table: 24 blocks, standard initialisation."""
+    row = _placement_row(24, "standard")
+    return {"| 24 | standard | {} | {} | {} | {} | {} |": row, "at 6 blocks, ${}$ from 24 on)": row[4]}
+
+
+def numbers_placement_48_blocks():
+    """The norm-placement table: 48 blocks, standard initialisation."""
+    row = _placement_row(48, "standard")
+    return {"| 48 | standard | {} | {} | {} | {} | {} |": row, "from 1 at the input to ${}$ after 48 blocks": row[2]}
+
+
+def numbers_placement_6_blocks_scaled():
+    """The norm-placement table: 6 blocks, scaled output projections."""
+    return {"| 6 | scaled | {} | {} | {} | {} | {} |": _placement_row(6, "scaled")}
+
+
+def numbers_placement_48_blocks_scaled():
+    """The norm-placement table: 48 blocks, scaled output projections."""
+    row = _placement_row(48, "scaled")
+    return {"| 48 | scaled | {} | {} | {} | {} | {} |": row, "and $c$ rises to about ${}$": row[4]}
+
+
+def numbers_cost():
+    """'Two checks make the formula concrete': GPT-2 small, and a block of width 4096."""
+    d = 768
+    gpt2_block = _block_params(d, 4 * d)
+    gpt2 = 12 * gpt2_block + 50257 * d + 1024 * d + 2 * d  # blocks, shared token embedding, positions, final LN
     d, t, blocks = 4096, 4096, 32
     per_block = _block_params(d, 4 * d)
-    fwd = 24 * d * d + 4 * t * d
+    fwd = _block_flops_formula(t, d, 4 * d)
+    ratio, long_ratio = Fraction(t, 6 * d), Fraction(32768, 6 * d)
     return {
-        "d=4096 block params": per_block,
-        "d=4096 T=4096 fwd FLOPs/token/block": fwd,
-        "weight part, score part": (24 * d * d, 4 * t * d),
-        "32 blocks params (billions)": blocks * per_block / 1e9,
-        "32 blocks fwd FLOPs/token (1e10)": blocks * fwd / 1e10,
-        "32 blocks train FLOPs/token (1e10)": 3 * blocks * fwd / 1e10,
-        "block params bf16 (MiB)": round(per_block * 2 / 2**20, 1),
+        "gives {=} parameters per block": gpt2_block,
+        "and the final LayerNorm gives {=}, the count": gpt2,
+        "one block has {=} parameters ({} MiB in bfloat16) and costs ${}$ forward FLOPs per token, of which ${}$ are weight products and ${}$ attention": (
+            per_block,
+            per_block * 2 / 2**20,
+            fwd,
+            24 * d * d,
+            4 * t * d,
+        ),
+        "the ratio $T/(6d)$ is ${=}/{=}$, and rises to ${=}/{=}$ at $T = 32768$": (
+            ratio.numerator,
+            ratio.denominator,
+            long_ratio.numerator,
+            long_ratio.denominator,
+        ),
+        "Thirty-two such blocks hold {} billion parameters and cost ${}$ FLOPs per token forward": (
+            blocks * per_block / 1e9,
+            blocks * fwd,
+        ),
+        "training costs about ${}$ FLOPs per token": 3 * blocks * fwd,
     }
 
 
-def _norm_placement_table(depths=(6, 24, 48), seeds=3, t=32, d=128):
-    rows = {}
-    for blocks in depths:
-        for init in ("standard", "scaled"):
-            scale = 1.0 if init == "standard" else 1 / np.sqrt(2 * blocks)
-            for mode in ("pre", "post"):
-                vals = []
-                for seed in range(seeds):
-                    rng = np.random.default_rng(seed)
-                    subs = _init(rng, blocks, d, 4 * d, scale)
-                    x0 = rng.normal(size=(t, d))
-                    g = rng.normal(size=(t, d))
-                    xs, caches = _stack(x0, subs, mode)
-                    xb0 = _stack_backward(subs, caches, mode, g)[0]
-                    vals.append(
-                        (
-                            np.linalg.norm(xb0) / np.linalg.norm(g),
-                            float(np.sum(xb0 * g) / np.sum(g * g)),
-                            float(xs[-1].std()),
-                        )
-                    )
-                rows[(blocks, init, mode)] = tuple(np.mean(vals, axis=0).round(2).tolist())
-    return rows
+def numbers_rope_check():
+    """'A numerical check in float64': the largest relative error of the shifted rotary score and
+    of the complex form over random heads of width up to 64 and shifts up to 10^4."""
+    rng = np.random.default_rng(0)
+    worst = 0.0
+    for _ in range(30):
+        dk = 2 * int(rng.integers(1, 33))
+        theta = 10000.0 ** (-np.arange(0, dk, 2) / dk)
+        q, k = rng.normal(size=dk), rng.normal(size=dk)
+        m, n = rng.integers(0, 2000, size=2)
+        score = q @ _rot_matrix((n - m) * theta) @ k
+        qc, kc = q[0::2] + 1j * q[1::2], k[0::2] + 1j * k[1::2]
+        complex_form = np.real(np.sum(qc * np.conj(kc) * np.exp(1j * (m - n) * theta)))
+        for c in rng.integers(-(10**4), 10**4, size=3):
+            shifted = _rope(q, m + c) @ _rope(k, n + c)
+            worst = max(worst, abs(shifted - score) / abs(score), abs(complex_form - score) / abs(score))
+    return {"reproduces [[#eq:rope-score]] to a relative error of at most about ${}$": worst}
 
 
-def _precision_numbers():
-    """The float16/bfloat16/float32 figures of the practice section (fast)."""
-    out = {}
-    # Positions in low precision.
+def numbers_positions():
+    """'Positions': integers in float16 and bfloat16, and rotary scores in float32."""
     pos = np.arange(8192, dtype=np.float64)
-    out["distinct positions 0..8191: bf16, fp16"] = (
-        len(np.unique(_bf16(pos))),
-        len(np.unique(pos.astype(np.float16))),
-    )
-    out["first integer not exact: bf16, fp16"] = (
-        next(i for i in range(1, 5000) if float(_bf16(i)) != i),
-        next(i for i in range(1, 5000) if float(np.float16(i)) != i),
-    )
-    out["bf16 of 4096..4112, 4113"] = (sorted(set(_bf16(np.arange(4096, 4113)).tolist())), float(_bf16(4113)))
-    runs = np.unique(_bf16(pos), return_counts=True)
-    out["longest run of positions < 8192 sharing a bf16 value; run lengths in 4096..8191"] = (
-        int(runs[1].max()),
-        sorted(set(runs[1][(runs[0] > 4096) & (runs[0] < 8160)].tolist())),
-    )
-    out["spacing at 4096: fp16, bf16"] = (float(np.spacing(np.float16(4096))), float(_bf16(4128) - _bf16(4096)))
-
-    # RoPE relative-position property in float32 at growing absolute offsets.
+    bf = _bf16(pos)
+    values, counts = np.unique(bf, return_counts=True)
+    inner = counts[(values > 4096) & (values < 8160)]
     rng = np.random.default_rng(0)
     dk = 128
     q, k = rng.normal(size=(1000, dk)), rng.normal(size=(1000, dk))
     ref = np.sum(_rope(q, 10) * _rope(k, 3), axis=-1)
-    out["score std"] = float(ref.std())
-    rope_err = {}
+    errors = []
     for c in (0, 10**3, 10**4, 10**5, 10**6):
         s32 = np.sum(_rope(q, 10 + c, dtype=np.float32) * _rope(k, 3 + c, dtype=np.float32), axis=-1)
-        rope_err[c] = float(np.abs(s32.astype(np.float64) - ref).max())
-    out["float32 RoPE max abs score error by offset"] = rope_err
+        errors.append(np.abs(s32.astype(np.float64) - ref).max())
     theta = 10000.0 ** (-np.arange(0, dk, 2) / dk)
-    out["float32 angle error at position 1e5"] = float(
-        np.abs((np.float32(1e5) * theta.astype(np.float32)).astype(np.float64) - 1e5 * theta).max()
-    )
+    angle_error = np.abs((np.float32(1e5) * theta.astype(np.float32)).astype(np.float64) - 1e5 * theta).max()
+    return {
+        "Float16 represents every integer exactly only up to {=}; bfloat16, with {=} significant bits, only up to {=}": (
+            next(i for i in range(1, 5000) if float(np.float16(i + 1)) != i + 1),
+            np.finfo(np.float32).nmant + 1 - 16,
+            next(i for i in range(1, 5000) if float(_bf16(i + 1)) != i + 1),
+        ),
+        "bfloat16 can represent just {=} distinct values: every position from 4096 to {=} rounds to {=}, and {=} rounds to {=}, because the spacing there is {=} (in float16 it is {=})": (
+            len(values),
+            max(i for i in range(4096, 4200) if float(_bf16(i)) == 4096),
+            4096,
+            4113,
+            float(_bf16(4113)),
+            float(_bf16(4128) - _bf16(4096)),
+            float(np.spacing(np.float16(4096))),
+        ),
+        "runs of up to {=} consecutive positions below 8192 (ties round to even, so between 4096 and 8191 the runs alternate between {=} and {=} positions)": (
+            counts.max(),
+            inner.min(),
+            inner.max(),
+        ),
+        "the float32 angle at position $10^5$ is off by up to ${}$ radians": angle_error,
+        "against scores with standard deviation {}, is ${}$ at offset 0, ${}$ at $10^3$, ${}$ at $10^4$, ${}$ at $10^5$ and ${}$ at $10^6$": (
+            ref.std(),
+            *errors,
+        ),
+    }
 
-    # bfloat16 residual stream: small updates vanish.
-    out["bf16: 100 + 0.2, 100 + 0.3"] = (
-        float(_bf16(_bf16(100.0) + _bf16(0.2))),
-        float(_bf16(_bf16(100.0) + _bf16(0.3))),
-    )
-    # float16 LayerNorm statistics: squares overflow from 256 on.
+
+def numbers_stream_and_statistics():
+    """'The residual stream' and 'Normalisation statistics'."""
+    bits = int(np.array(100.0, dtype=np.float32).view(np.uint32))  # 100 is a bfloat16 number
+    below, above = (np.array(bits + step, dtype=np.uint32).view(np.float32) for step in (-(1 << 16), 1 << 16))
+    small, large = float(_bf16(_bf16(100.0) + _bf16(0.2))), float(_bf16(_bf16(100.0) + _bf16(0.3)))
     with np.errstate(over="ignore"):
         x = np.array([300.0, -300.0] * 8, dtype=np.float16)
         xc = x - np.mean(x)
         var = np.mean(xc * xc)
-        out["float16 variance of +-300 row, normalised output, 255^2, 256^2"] = (
-            float(var),
-            np.unique(xc / np.sqrt(var)).tolist(),
-            float(np.float16(255) * np.float16(255)),
-            float(np.float16(256) * np.float16(256)),
-        )
-    return out
-
-
-def practice_numbers():
-    """Every number quoted in the note; the norm-placement table takes a while."""
-    out = {}
-    out["(blocks, init, mode): |x0bar|/|xLbar|, coefficient on xLbar, top stream std"] = _norm_placement_table()
-    out.update(_cost_numbers())
-    d = 768
-    out["GPT-2 small total"] = 12 * _block_params(d, 4 * d) + 50257 * d + 1024 * d + 2 * d
-    out.update(_precision_numbers())
-    return out
+        normed = xc / np.sqrt(var)
+        sq255, sq256 = np.float16(255) * np.float16(255), np.float16(256) * np.float16(256)
+    variance = "an infinite" if np.isinf(var) else "a finite"
+    extra_bits = ["no", "one", "two", "three", "four"][np.finfo(np.float16).nmant - 7]  # bfloat16 stores 7
+    output = "exactly zero" if not normed.any() else "nonzero"
+    return {
+        "the numbers next to 100 are {} and {}, so $100 + 0.2$ returns exactly {=}": (
+            float(below),
+            float(above),
+            small,
+        ),
+        "And $100 + 0.3$ returns {}, an update {}% too large": (large, 100 * ((large - 100) / 0.3 - 1)),
+        f"Float16 has {extra_bits} more significant bits but overflows at {{=}}": float(np.finfo(np.float16).max),
+        f"In float16, $255^2 = {{=}}$ rounds to the finite ${{=}}$ but $256^2$ {'overflows' if np.isinf(sq256) else 'does not'}": (
+            255**2,
+            float(sq255),
+        ),
+        f"gets {variance} variance and a normalised output of {output}": [],
+    }
 
 
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):
             print(name, fn())
-    for key, val in practice_numbers().items():
-        print(key, val)
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

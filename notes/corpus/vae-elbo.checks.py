@@ -6,7 +6,7 @@ are tested in float64 on a linear-Gaussian latent variable model, where log p(x)
 posterior and the ELBO all have closed forms that are computed independently of each
 other. Monte Carlo claims are tested with a tolerance of several standard errors.
 
-practice_numbers() recomputes every number quoted in the note.
+The numbers_ functions recompute every number the note quotes.
 """
 
 import numpy as np
@@ -42,12 +42,12 @@ def _posterior(x, w, b, s2):
     return mean, cov
 
 
-def _elbo_closed(x, w, b, s2, m, logvar):
+def _elbo_closed(x, w, b, s2, m, logvar):  # formula: eq:elbo-rec-kl for the linear-Gaussian model
     """E_q[log p(x|z)] - KL(q || N(0, I)) for q = N(m, diag(exp(logvar)))."""
     var = np.exp(logvar)
     dx = b.size
     r = x - w @ m - b
-    rec = -0.5 * dx * np.log(2 * np.pi * s2) - (r @ r + np.sum(w**2 * var)) / (2 * s2)
+    rec = -0.5 * dx * np.log(2 * np.pi * s2) - (np.sum(r**2) + np.sum(w**2 * var)) / (2 * s2)
     kl = 0.5 * np.sum(var + m**2 - 1 - logvar)
     return rec, kl
 
@@ -90,9 +90,9 @@ def check_elbo_jensen():
         pm, pc = _posterior(x, w, b, s2)
         # (a) importance identity, q slightly wider than the posterior for finite variance.
         m, logvar = pm + 0.05 * rng.normal(size=pm.size), np.log(1.3 * np.diag(pc))
-        n = 50_000
+        n = 20_000
         z = m + np.exp(0.5 * logvar) * rng.normal(size=(n, m.size))
-        ratio = np.exp(_log_joint(x, z, w, b, s2) - _log_q(z, m, logvar) - logpx)
+        ratio = np.exp(_log_joint(x, z, w, b, s2) - _log_q(z, m, logvar) - logpx)  # formula: eq:importance-identity
         worst = max(worst, abs(ratio.mean() - 1) / (ratio.std() / np.sqrt(n)) / 5)
         # (c) Monte Carlo ELBO against the closed form.
         terms = _log_joint(x, z, w, b, s2) - _log_q(z, m, logvar)
@@ -120,7 +120,7 @@ def check_elbo_gap():
         m = rng.normal(size=w.shape[1])
         logvar = rng.normal(size=w.shape[1])
         rec, kl = _elbo_closed(x, w, b, s2, m, logvar)
-        gap = _log_marginal(x, w, b, s2) - (rec - kl)
+        gap = _log_marginal(x, w, b, s2) - (rec - kl)  # formula: eq:elbo-gap
         pm, pc = _posterior(x, w, b, s2)
         kl_post = _kl_gauss_full(m, np.diag(np.exp(logvar)), pm, pc)
         errs.append(abs(gap - kl_post) / (1 + abs(gap)))
@@ -133,6 +133,14 @@ def check_elbo_gap():
     lj = _log_joint(x, z, w, b, s2)
     errs.append(np.max(np.abs(lj - lq - _log_marginal(x, w, b, s2))))
     return float(np.max(errs)), 1e-9
+
+
+def _one_dimensional_variances(mu, sig):  # formula: eq:var-score, eq:var-baseline, eq:var-reparam
+    return mu**4 / sig**2 + 14 * mu**2 + 15 * sig**2, 8 * mu**2 + 10 * sig**2, 4 * sig**2
+
+
+def _var_baseline_dz(mu, sig):  # formula: eq:var-baseline-dz
+    return 8 * mu[0] ** 2 + 10 * sig**2 + np.sum(4 * mu[1:] ** 2 + 2 * sig**2)
 
 
 def check_reparam_variance():
@@ -154,12 +162,8 @@ def check_reparam_variance():
 
     for mu1, sig in [(1.0, 0.1), (1.0, 0.5), (-0.7, 1.3), (2.3, 0.05), (0.0, 2.0)]:
         z = mu1 + sig * nodes
-        estimators = [
-            (z**2 * nodes / sig, mu1**4 / sig**2 + 14 * mu1**2 + 15 * sig**2),
-            ((z**2 - (mu1**2 + sig**2)) * nodes / sig, 8 * mu1**2 + 10 * sig**2),
-            (2 * z, 4 * sig**2),
-        ]
-        for values, var in estimators:
+        estimators = [z**2 * nodes / sig, (z**2 - (mu1**2 + sig**2)) * nodes / sig, 2 * z]  # formula: step 3
+        for values, var in zip(estimators, _one_dimensional_variances(mu1, sig)):
             mean, v = moments(values, weights)
             errs.append(abs(mean - 2 * mu1) / (1 + abs(2 * mu1)) / 1e-9)
             errs.append(abs(v - var) / var / 1e-9)
@@ -173,16 +177,16 @@ def check_reparam_variance():
         f = np.sum((mu + sig * eps) ** 2, axis=1)
         base = (f - np.sum(mu**2 + sig**2)) * eps[:, 0] / sig
         mean, v = moments(base, wt)
-        target = 8 * mu[0] ** 2 + 10 * sig**2 + np.sum(4 * mu[1:] ** 2 + 2 * sig**2)
+        target = _var_baseline_dz(mu, sig)
         errs.append(abs(mean - 2 * mu[0]) / (1 + abs(2 * mu[0])) / 1e-9)
         errs.append(abs(v - target) / target / 1e-9)
     # Monte Carlo: the sampled estimators have the stated mean and variance (d_z = 20).
-    dz, sig, n = 20, 0.5, 200_000
+    dz, sig, n = 20, 0.5, 100_000
     mu = rng.normal(size=dz)
     eps = rng.standard_normal((n, dz))
     f = np.sum((mu + sig * eps) ** 2, axis=1)
     base = (f - np.sum(mu**2 + sig**2)) * eps[:, 0] / sig
-    target = 8 * mu[0] ** 2 + 10 * sig**2 + np.sum(4 * mu[1:] ** 2 + 2 * sig**2)
+    target = _var_baseline_dz(mu, sig)
     c = base - base.mean()
     errs.append(abs(base.mean() - 2 * mu[0]) / (5 * base.std() / np.sqrt(n)))
     errs.append(abs(c.var() - target) / (5 * np.sqrt((np.mean(c**4) - np.mean(c**2) ** 2) / n)))
@@ -197,13 +201,13 @@ def check_gaussian_kl_logvar():
     rng = np.random.default_rng(0)
     errs = []
 
-    def kl(mu, lv):
+    def kl(mu, lv):  # formula: eq:kl-standard
         return 0.5 * np.sum(np.exp(lv) + mu**2 - 1 - lv)
 
-    for _ in range(20):
+    for _ in range(10):
         dz = int(rng.integers(1, 9))
         mu, lv = rng.normal(size=dz), rng.normal(size=dz)
-        n = 50_000
+        n = 20_000
         eps = rng.standard_normal((n, dz))
         z = mu + np.exp(0.5 * lv) * eps
         logq = -0.5 * np.sum(LOG2PI + lv + eps**2, axis=1)
@@ -216,14 +220,16 @@ def check_gaussian_kl_logvar():
             e[j] = h
             g_mu = (kl(mu + e, lv) - kl(mu - e, lv)) / (2 * h)
             g_lv = (kl(mu, lv + e) - kl(mu, lv - e)) / (2 * h)
-            errs.append(abs(g_mu - mu[j]) / 1e-6)
-            errs.append(abs(g_lv - 0.5 * (np.exp(lv[j]) - 1)) / 1e-6)
+            grad_mu, grad_lv = mu[j], 0.5 * (np.exp(lv[j]) - 1)  # formula: eq:kl-grads
+            errs.append(abs(g_mu - grad_mu) / 1e-6)
+            errs.append(abs(g_lv - grad_lv) / 1e-6)
             dz_dl = (np.exp(0.5 * (lv[j] + h)) - np.exp(0.5 * (lv[j] - h))) * eps[0, j] / (2 * h)
-            errs.append(abs(dz_dl - 0.5 * np.exp(0.5 * lv[j]) * eps[0, j]) / 1e-6)
+            pathwise = 0.5 * np.exp(0.5 * lv[j]) * eps[0, j]  # formula: step 1
+            errs.append(abs(dz_dl - pathwise) / 1e-6)
     return float(np.max(errs)), 1.0
 
 
-def _beta_objective(w, a, v, lam, s2, beta):
+def _beta_objective(w, a, v, lam, s2, beta):  # formula: eq:linear-objective
     """Expected beta-ELBO of the 1-D linear VAE (eq:linear-objective): data variance lam,
     decoder noise variance s2."""
     rec = -0.5 * np.log(2 * np.pi * s2) - ((1 - w * a) ** 2 * lam + w**2 * v) / (2 * s2)
@@ -243,7 +249,7 @@ def check_linear_collapse():
     # The expected objective against Monte Carlo, at a random point.
     lam, s2, beta = 1.3, 0.4, 1.7
     w, a, v = 0.7, 0.3, 0.5
-    n = 1_000_000
+    n = 100_000
     x = rng.normal(0, np.sqrt(lam), n)
     eps = rng.standard_normal(n)
     z = a * x + np.sqrt(v) * eps
@@ -270,7 +276,7 @@ def check_linear_collapse():
             return np.mean(-0.5 * dx * np.log(2 * np.pi * var) - sq / (2 * var)) - b * kl
 
         consts.append(elbo(s2, beta) - beta * elbo(beta * s2))
-    expected = -0.5 * dx * np.log(2 * np.pi * s2) + 0.5 * beta * dx * np.log(2 * np.pi * beta * s2)
+    expected = 0.5 * dx * (beta * np.log(2 * np.pi * beta * s2) - np.log(2 * np.pi * s2))  # formula: eq:beta-rescale
     errs.append(np.max(np.abs(np.array(consts) - expected)) / 1e-9)
     # eq:linear-encoder and eq:linear-reduced at arbitrary w: the encoder (a*, v*) is a
     # stationary point in (a, v) (central differences) and J there equals the reduced form.
@@ -278,9 +284,9 @@ def check_linear_collapse():
         c = beta * s2
         for w in rng.normal(scale=1.5, size=10):
             u = w**2 + c
-            a, v = w / u, c / u
+            a, v = w / u, c / u  # formula: eq:linear-encoder
             j = _beta_objective(w, a, v, lam, s2, beta)
-            reduced = -0.5 * np.log(2 * np.pi * s2) - 0.5 * beta * (lam / u + np.log(u) - np.log(c))
+            reduced = -0.5 * np.log(2 * np.pi * s2) - 0.5 * beta * (lam / u + np.log(u) - np.log(c))  # formula
             errs.append(abs(j - reduced) / 1e-12)
             h = 1e-6
             ga = (_beta_objective(w, a + h, v, lam, s2, beta) - _beta_objective(w, a - h, v, lam, s2, beta)) / (2 * h)
@@ -290,23 +296,20 @@ def check_linear_collapse():
     for lam, s2, beta in [(1.3, 0.4, 1.7), (1.0, 0.5, 1.0), (1.0, 0.5, 2.5), (2.0, 0.3, 3.0)]:
         p = np.array([0.5, 0.1, 0.0])
         h = 1e-6
+        steps = np.concatenate([h * np.eye(3), -h * np.eye(3)])  # the six central-difference points
         for _ in range(3000):
-            g = np.zeros(3)
-            for i in range(3):
-                d = np.zeros(3)
-                d[i] = h
-                fp = _beta_objective(p[0] + d[0], p[1] + d[1], np.exp(p[2] + d[2]), lam, s2, beta)
-                fm = _beta_objective(p[0] - d[0], p[1] - d[1], np.exp(p[2] - d[2]), lam, s2, beta)
-                g[i] = (fp - fm) / (2 * h)
-            p += (0.4 / beta) * g
+            q = p + steps
+            f = _beta_objective(q[:, 0], q[:, 1], np.exp(q[:, 2]), lam, s2, beta)
+            p += (0.4 / beta) * (f[:3] - f[3:]) / (2 * h)
         w, a, v = p[0], p[1], np.exp(p[2])
         c = beta * s2
-        w2 = max(lam - c, 0.0)
+        w2 = max(lam - c, 0.0)  # formula: eq:collapse-threshold
         errs.append(abs(w**2 - w2) / 1e-4)
         errs.append(abs(abs(a) - np.sqrt(w2) / (w2 + c)) / 1e-4)
         errs.append(abs(v - c / (w2 + c)) / 1e-4)
         rate = 0.5 * (a**2 * lam + v - 1 - np.log(v))
-        errs.append(abs(rate - 0.5 * max(np.log(lam / c), 0.0)) / 1e-4)
+        rate_formula = 0.5 * max(np.log(lam / c), 0.0)  # formula: eq:collapse-threshold
+        errs.append(abs(rate - rate_formula) / 1e-4)
         # Reduced objective: -beta/2 (lam/u + log u - log c) + const at u = w^2 + c.
         u = w2 + c
         const = -0.5 * np.log(2 * np.pi * s2)
@@ -315,76 +318,109 @@ def check_linear_collapse():
     return float(np.max(errs)), 1.0
 
 
-# ---------------------------------------------------------------- practice numbers
-def practice_numbers():
-    """Every number quoted in the note, recomputed."""
-    out = {}
-    # Estimator variances for d/dmu E[z^2], mu = 1.
-    for sig in (0.1, 0.5):
-        out[f"var score / baseline / reparam, sigma={sig}"] = (
-            1 / sig**2 + 14 + 15 * sig**2,
-            8 + 10 * sig**2,
-            4 * sig**2,
-        )
-    out["ratio score/reparam and baseline/reparam at sigma=0.1"] = (
-        (1 / 0.01 + 14 + 0.15) / 0.04,
-        (8 + 0.1) / 0.04,
-    )
-    # d_z growth with baseline, mu = 1, sigma = 0.5: 10.5 + 4.5 (d_z - 1).
-    out["baseline variance at d_z = 1, 10, 100"] = [10.5 + 4.5 * (d - 1) for d in (1, 10, 100)]
+# ---------------------------------------------------------------- quoted numbers
+def numbers_estimator_variances():
+    """'Gradients through a sampling step': eq:var-baseline-dz at mu_j = 1, sigma = 0.5, with a
+    Monte Carlo measurement of 50,000 samples per dimension, and the 1-D variances at sigma = 0.1."""
     rng = np.random.default_rng(0)
-    measured = []
+    formula, measured = [], []
     for d in (1, 10, 100):
         mu = np.ones(d)
-        eps = rng.standard_normal((200_000, d))
-        z = mu + 0.5 * eps
-        f = np.sum(z**2, axis=1)
-        measured.append(float(np.var((f - np.sum(mu**2 + 0.25)) * eps[:, 0] / 0.5)))
-    out["measured baseline variance at d_z = 1, 10, 100"] = measured
-    # An oscillating integrand where reparameterization loses: f(z) = sin(10 z), q = N(0.3, 1).
+        formula.append(_var_baseline_dz(mu, 0.5))
+        eps = rng.standard_normal((50_000, d))
+        f = np.sum((mu + 0.5 * eps) ** 2, axis=1)
+        measured.append(np.var((f - np.sum(mu**2 + 0.25)) * eps[:, 0] / 0.5))
+    score, baseline, reparam = _one_dimensional_variances(1.0, 0.1)
+    return {
+        "this is ${}$, ${}$ and ${}$ for $d_z = 1, 10, 100$ (measured by Monte Carlo with 50,000 samples each: ${}$, ${}$, ${}$), against a constant ${}$ for reparameterization": (
+            *formula,
+            *measured,
+            _one_dimensional_variances(1.0, 0.5)[2],
+        ),
+        "in one dimension the variances are ${}$, ${}$ and ${}$: the plain score function needs about ${}$ times": (
+            score,
+            baseline,
+            reparam,
+            score / reparam,
+        ),
+    }
+
+
+def numbers_oscillating_integrand():
+    """'Not a theorem for every integrand': exact variances for f(z) = sin(10 z), q = N(0.3, 1),
+    from the Gaussian expectations E[e^{itz}] = phi(t), E[e^{itz} eps] = i sigma t phi(t) and
+    E[e^{itz} eps^2] = (1 - sigma^2 t^2) phi(t)."""
     k, mu, sig = 10.0, 0.3, 1.0
-    eps = rng.standard_normal(2_000_000)
-    z = mu + sig * eps
-    base = np.sin(k * mu) * np.exp(-0.5 * k**2 * sig**2)  # E_q[f], exact
-    out["sin(10z): var reparam, var baselined score"] = (
-        float(np.var(k * np.cos(k * z))),
-        float(np.var((np.sin(k * z) - base) * eps / sig)),
-    )
-    # Collapse example: lambda = 1, s^2 = 0.5.
-    out["rate at beta=1, lambda=1, s2=0.5"] = 0.5 * np.log(1 / 0.5)
-    # float32 / float16 overflow of exp(logvar).
+
+    def phi(t):
+        return np.exp(1j * t * mu - 0.5 * t**2 * sig**2)
+
+    # Reparameterization: k cos(k z).
+    mean_r = k * np.real(phi(k))
+    var_r = k**2 * (0.5 + 0.5 * np.real(phi(2 * k))) - mean_r**2
+    # Score function with the exact baseline c = E[sin(k z)]: (sin(k z) - c) eps / sigma.
+    c = np.imag(phi(k))
+    f2_eps2 = 0.5 - 0.5 * np.real((1 - 4 * sig**2 * k**2) * phi(2 * k))
+    f_eps2 = np.imag((1 - sig**2 * k**2) * phi(k))
+    second = (f2_eps2 - 2 * c * f_eps2 + c**2) / sig**2
+    var_s = second - (k * np.real(phi(k))) ** 2
+    return {"its single-sample variance is ${}$, against ${}$ for the score-function estimator": (var_r, var_s)}
+
+
+def numbers_collapse_and_units():
+    """'Beta and posterior collapse' and 'Units'."""
+    D = 784
+    ln2 = np.log(2)
+    lam, s2 = 1.0, 0.5
+    return {
+        "for $D = 784$, a noise variance of ${=}$ on data": D / 2,
+        "at most $D/4 = {=}$ for $D = 784$, well below the implied $s^2 = {=}$": (D / 4, D / 2),
+        "give a rate of $\\tfrac12 \\log 2 = {}$ nats, which drops to zero for every $\\beta \\ge {=}$": (
+            0.5 * max(np.log(lam / (1.0 * s2)), 0.0),
+            lam / s2,
+        ),
+        "a model reporting $90$ nats per example is at ${}$ nats or ${}$ bits per dimension": (90 / D, 90 / (D * ln2)),
+        "In bits per dimension the correction is $+{}$": np.log(256) / ln2,
+        "$-5000/(3072\\log 2) + 8 = {}$ bits per dimension": -5000 / (3072 * ln2) + np.log(256) / ln2,
+        "$3.0$ bits per dimension at $D = 3072$ is ${}$ nats per image": 3.0 * 3072 * ln2,
+    }
+
+
+def numbers_float32():
+    """'Practice: where float32 bites': overflow of exp and the sigmoid's tails in float32."""
+    last = []
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        for dtype, lo in [(np.float16, 11.0), (np.float32, 88.0)]:
+        for dtype, lo in ((np.float32, 88.72), (np.float16, 11.0)):
             x = np.array(lo, dtype=dtype)
             while np.isfinite(np.exp(x)):
-                last = x.copy()
+                previous = x.copy()
                 x = np.nextafter(x, np.array(np.inf, dtype=dtype))
-            out[f"exp finite up to, {dtype.__name__}"] = float(last)
-        # Bernoulli log-likelihood: naive through the sigmoid versus from logits.
+            last.append(float(previous))
         f32 = np.float32
         eta = f32(-89.0)
-        naive = np.log(f32(1) / (f32(1) + np.exp(-eta)))
-        stable = -np.logaddexp(f32(0), -eta)
-        out["log sigmoid(-89): naive, stable"] = (float(naive), float(stable))
-        eta = f32(17.0)
-        sig = f32(1) / (f32(1) + np.exp(-eta))
-        out["float32 sigmoid(17) == 1"] = bool(sig == f32(1))
-        out["log(1 - sigmoid(17)): naive, stable"] = (float(np.log(f32(1) - sig)), float(-np.logaddexp(f32(0), eta)))
-        # Smallest positive eta at which float32 sigmoid rounds to 1.
-        e = f32(16.5)
+        naive_low = np.log(f32(1) / (f32(1) + np.exp(-eta)))
+        stable_low = -np.logaddexp(f32(0), -eta)
+        e = f32(16.63)  # just below the float32 value from which the sigmoid is 1
         while f32(1) / (f32(1) + np.exp(-e)) < f32(1):
             e = np.nextafter(e, f32(np.inf))
-        out["float32 sigmoid(eta) == 1 from eta ="] = float(e)
-    # Mean-over-pixels MSE + KL is the negative ELBO of a Gaussian decoder with sigma^2 = D/2;
-    # for data in [0, 1]^D the largest covariance eigenvalue is at most the trace <= D/4.
-    out["D=784: implied sigma^2, largest possible eigenvalue D/4"] = (784 / 2, 784 / 4)
-    # Units.
-    ln2 = np.log(2)
-    out["binarized D=784, 90 nats: nats/dim, bits/dim"] = (90 / 784, 90 / (784 * ln2))
-    out["D=3072, -ELBO=-5000 nats on [0,1] data: bits/dim"] = -5000 / (3072 * ln2) + 8
-    out["D=3072, 3.0 bits/dim in nats per image"] = 3.0 * 3072 * ln2
-    out["bits per dim of uniform 8-bit model"] = np.log(256) / ln2
-    return out
+        eta = f32(17.0)
+        naive_high = np.log(f32(1) - f32(1) / (f32(1) + np.exp(-eta)))
+        stable_high = -np.logaddexp(f32(0), eta)
+    return {
+        "In float32, $\\exp(\\ell)$ is finite up to $\\ell = {}$; in float16 only up to ${}$": last,
+        "pushes an encoder output past ${}$ in a float16 region": last[1],
+        "$\\log \\pi$ at $\\eta = -89$ evaluates to ${}$ because $e^{89}$ overflows, while the true value is ${}$": (
+            naive_low,
+            stable_low,
+        ),
+        "$\\pi$ rounds to exactly ${=}$ from $\\eta = {}$ upward, so $\\log(1 - \\pi)$ at $\\eta = 17$ is ${}$ instead of ${}$": (
+            1.0,
+            float(e),
+            naive_high,
+            stable_high,
+        ),
+        "written with a stable softplus returns ${}$ and ${}$": (stable_low, stable_high),
+    }
 
 
 # ---------------------------------------------------------------- figures
@@ -426,5 +462,9 @@ def figure_collapse_threshold():
 
 
 if __name__ == "__main__":
-    for k, v in practice_numbers().items():
-        print(k, v)
+    for name, fn in list(globals().items()):
+        if name.startswith("check_"):
+            print(name, fn())
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

@@ -15,6 +15,7 @@ from django.db import transaction
 from notes.editorial.services import note_publish
 from notes.graph.order import cycle_message, find_cycle
 from notes.importing import Conversion, convert_batch
+from notes.importing.macros import MacrosFileError, read_macros
 from notes.models import Note, Topic
 from notes.rendering import Problem, RenderResult, outline, render
 from notes.rendering.frontmatter import SLUG, SLUG_RULE
@@ -71,10 +72,17 @@ def read_note_files(paths: list[Path]) -> list[NoteFile]:
 
 
 def read_converted_files(
-    paths: list[Path], *, dialect: str, topic: str | None, known_topics: set[str] | None
+    paths: list[Path],
+    *,
+    dialect: str,
+    topic: str | None,
+    known_topics: set[str] | None,
+    macros: list | None = None,
+    links: dict[str, str] | None = None,
 ) -> tuple[list[NoteFile], list[Conversion]]:
     """Files in another dialect, converted (notes.importing): each NoteFile holds the platform
-    Markdown under the slug its file name gives; the conversions carry the reports."""
+    Markdown under the slug its file name gives; the conversions carry the reports. `macros`
+    and `links` (wikilink names of the site's notes) go to notes.importing.convert_batch."""
     texts, unreadable = [], []
     for path in paths:
         try:
@@ -83,9 +91,30 @@ def read_converted_files(
             note = NoteFile(path, "", path.stem)
             note.problems.append(Problem(1, 1, f"file is not UTF-8 ({exc.reason} at byte {exc.start})"))
             unreadable.append(note)
-    conversions = convert_batch(texts, dialect=dialect, topic=topic, known_topics=known_topics)
+    conversions = convert_batch(
+        texts, dialect=dialect, topic=topic, known_topics=known_topics, macros=macros, links=links
+    )
     notes = [NoteFile(Path(c.name), c.text, c.slug) for c in conversions]
+    for note, conversion in zip(notes, conversions, strict=True):
+        if conversion.error:
+            note.problems.append(Problem(1, 1, conversion.error))
     return notes + unreadable, conversions
+
+
+def read_macros_file(raw: str) -> tuple[list, list[str]]:
+    """A site's macros file (`--macros`; notes.importing.macros): (definitions, what could not
+    be read). ValueError, saying what to fix, when nothing can be read."""
+    path = Path(raw)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ValueError(f"{raw}: cannot read the macros file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{raw}: macros file is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    try:
+        return read_macros(text)
+    except MacrosFileError as exc:
+        raise ValueError(f"{raw}: {exc}") from exc
 
 
 def read_topics(paths: list[str]) -> list[dict] | None:

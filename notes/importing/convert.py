@@ -2,11 +2,17 @@
 
 from dataclasses import dataclass, field
 
+from notes.rendering.macros import MacroDefinition
+
+from .citations import footnotes
 from .dialects import DIALECTS, detect, pipeline
 from .frontmatter import convert_front, is_native, slug_from_name, split
+from .macros import add_macros
+from .notebook import NotebookError, notebook_markdown
 from .report import LEFT, Context, Entry
+from .wikilinks import link_key, link_names
 
-READ_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd")
+READ_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".ipynb")
 
 
 @dataclass
@@ -17,12 +23,30 @@ class Conversion:
     reason: str  # why this dialect: "chosen with --from" or what auto detection found
     text: str
     entries: list[Entry] = field(default_factory=list)
+    error: str | None = None  # the file could not be read (a broken notebook): nothing converted
 
 
 def convert(
-    text: str, *, name: str, dialect: str = "auto", topic: str | None = None, known_topics: set[str] | None = None
+    text: str,
+    *,
+    name: str,
+    dialect: str = "auto",
+    topic: str | None = None,
+    known_topics: set[str] | None = None,
+    macros: list[MacroDefinition] | None = None,
+    links: dict[str, str] | None = None,
 ) -> Conversion:
-    """`text` (a whole file) in the platform's Markdown, with every change reported."""
+    """Long because a file's conversion is one sequence: read, passes, front matter, layout.
+
+    `text` (a whole file) in the platform's Markdown, with every change reported. `macros`:
+    a site's macros (notes.importing.macros), given to the notes that use them; `links`:
+    {name key: slug} for wikilinks (notes.importing.wikilinks; convert_batch adds the batch's)."""
+    notebook_entries: list[Entry] = []
+    if name.lower().endswith(".ipynb"):
+        try:
+            text, notebook_entries = notebook_markdown(text)
+        except NotebookError as exc:
+            return Conversion(name, slug_from_name(name), "notebook", "a .ipynb file", "", error=str(exc))
     if dialect == "auto":
         dialect, reason = detect(text, name)
     elif dialect in DIALECTS or dialect == "markdown":
@@ -32,14 +56,17 @@ def convert(
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     slug = slug_from_name(name)
     raw, data, body, front_lines = split(text)
-    ctx = Context(dialect=dialect, original=text.split("\n"))
+    ctx = Context(dialect=dialect, original=text.split("\n"), links=links, entries=notebook_entries)
     ctx.origin = list(range(front_lines + 1, front_lines + 1 + len(body.split("\n"))))
     native, untouched = is_native(data) and not topic, body
-    for step in pipeline(dialect):
+    for step in [*pipeline(dialect), footnotes]:
         new = step(body, ctx)
         ctx.follow(body, new)
         body = new
-    front, body = convert_front(ctx, raw, data, body, name=slug, topic=topic, known=known_topics)
+    front, new = convert_front(ctx, raw, data, body, name=slug, topic=topic, known=known_topics)
+    ctx.follow(body, new)
+    # After the summary is taken: its formulas are typeset after the body's, seeing their macros.
+    body = add_macros(new, ctx, definitions=macros) if macros else new
     if not native or body != untouched:
         body = _tidy(_demote_headings(body, ctx))
     entries = sorted(ctx.entries, key=lambda e: (e.line, e.col))
@@ -86,26 +113,33 @@ def convert_batch(
     dialect: str = "auto",
     topic: str | None = None,
     known_topics: set[str] | None = None,
+    macros: list[MacroDefinition] | None = None,
+    links: dict[str, str] | None = None,
 ) -> list[Conversion]:
-    """Each (name, text) converted; a slug two files would share gets -2, -3... and a report line."""
-    out, seen = [], {}
-    for name, text in files:
-        conversion = convert(text, name=name, dialect=dialect, topic=topic, known_topics=known_topics)
-        base, n = conversion.slug, 1
-        while conversion.slug in seen:
+    """Each (name, text) converted; a slug two files would share gets -2, -3... and a report
+    line. Wikilinks resolve to the files of the batch (by file name, title or alias) before
+    `links`, {title or alias: slug} of the notes the caller knows (the site's)."""
+    slugs, seen = [], {}
+    for name, _ in files:
+        base = slug = slug_from_name(name)
+        n = 1
+        while slug in seen:
             n += 1
-            conversion.slug = f"{base}-{n}"[:100]
-        if n > 1:
-            conversion.entries.insert(
-                0,
-                Entry(
-                    1,
-                    1,
-                    LEFT,
-                    "slug.collision",
-                    f"slug {base!r} is also {seen[base]}'s: this one is {conversion.slug!r}",
-                ),
-            )
-        seen[conversion.slug] = name
+            slug = f"{base}-{n}"[:100]
+        seen[slug] = name
+        slugs.append((base, slug))
+    names = {
+        **{link_key(k): v for k, v in (links or {}).items()},
+        **link_names([(n, t, slug) for (n, t), (_, slug) in zip(files, slugs, strict=True)]),
+    }
+    out = []
+    for (name, text), (base, slug) in zip(files, slugs, strict=True):
+        conversion = convert(
+            text, name=name, dialect=dialect, topic=topic, known_topics=known_topics, macros=macros, links=names
+        )
+        conversion.slug = slug
+        if slug != base:
+            message = f"slug {base!r} is also {seen[base]}'s: this one is {slug!r}"
+            conversion.entries.insert(0, Entry(1, 1, LEFT, "slug.collision", message))
         out.append(conversion)
     return out

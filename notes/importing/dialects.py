@@ -10,11 +10,11 @@ import re
 from collections.abc import Callable
 from functools import partial
 
-from . import markup, math, syntax
+from . import citations, markup, math, syntax
 from .containers import convert_containers
 from .labels import latex_labels, references
-from .markup import NATIVE_TARGET
 from .report import Context
+from .wikilinks import NATIVE_TARGET
 
 Pass = Callable[[str, Context], str]
 
@@ -24,7 +24,7 @@ def containers(text: str, ctx: Context) -> str:
 
 
 def shared_head() -> list[Pass]:
-    return [math.roles_and_liquid, markup.comments, markup.html, math.brackets]
+    return [math.roles_and_liquid, markup.comments, markup.details, markup.html, math.brackets]
 
 
 def shared_tail(*, kramdown: bool = False) -> list[Pass]:
@@ -43,6 +43,7 @@ def pipeline(dialect: str) -> list[Pass]:
         return [
             markup.liquid_highlight,
             math.roles_and_liquid,
+            citations.scholar,
             markup.liquid_tags,
             markup.kramdown_ial,
             containers,
@@ -64,7 +65,7 @@ def pipeline(dialect: str) -> list[Pass]:
     if dialect == "d2l":
         return [syntax.code_chunks, containers, *head, syntax.d2l_labels, syntax.d2l_roles, *tail]
     if dialect == "quarto":
-        return [syntax.code_chunks, containers, markup.shortcodes, *head, syntax.quarto, *tail]
+        return [syntax.code_chunks, containers, markup.shortcodes, *head, syntax.quarto, citations.pandoc, *tail]
     if dialect == "obsidian":
         return [containers, *head, markup.obsidian, *tail]
     return [containers, *head, *tail]  # plain Markdown, or a note already native

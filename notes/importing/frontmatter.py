@@ -12,7 +12,7 @@ import unicodedata
 
 import yaml
 
-from notes.rendering.frontmatter import KNOWN_KEYS, MAX_SUMMARY, MAX_TITLE
+from notes.rendering.frontmatter import KNOWN_KEYS, MAX_ALIAS, MAX_ALIASES, MAX_SUMMARY, MAX_TITLE
 
 from .report import CONVERTED, DROPPED, LEFT, Context, Entry
 
@@ -21,7 +21,7 @@ TOML_BLOCK = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.S)
 DATE_PREFIX = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}[-_ ]+")
 SUMMARY_KEYS = ("summary", "description", "excerpt", "abstract", "subtitle")
 TOPIC_KEYS = ("topics", "categories", "tags", "category", "keywords")
-MAPPED = {"title", *SUMMARY_KEYS, *TOPIC_KEYS, "short_title", "prerequisites", "slug"}
+MAPPED = {"title", *SUMMARY_KEYS, *TOPIC_KEYS, "short_title", "prerequisites", "slug", "aliases", "alias"}
 
 
 def slug_from_name(path_name: str) -> str:
@@ -77,10 +77,12 @@ def topics_for(data: dict, topic: str | None, known: set[str] | None) -> list[st
 
 
 def plain_summary(paragraph: str) -> str:
-    """A paragraph as a summary: links become their text, display math and markup go."""
+    """A paragraph as a summary: links become their text; images, footnote references, display
+    math and markup go."""
     text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", paragraph)
     text = re.sub(r"\[\[[^\]|]*\|([^\]]*)\]\]|\[\[([^\]]*)\]\]", lambda m: m.group(1) or m.group(2), text)
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"\[\^[^\]\s]+\]", "", text)  # footnote references (citations)
     text = " ".join(text.split())
     if len(text) > MAX_SUMMARY:
         cut = text[: MAX_SUMMARY - 1]
@@ -115,7 +117,8 @@ def render_front(title: str, summary: str, topics: list[str], extra: dict) -> st
         return yaml.safe_dump(value, allow_unicode=True, width=10**6).removesuffix("\n...\n").strip()
 
     lines = ["---", f"title: {scalar(title)}", f"summary: {scalar(summary)}", f"topics: [{', '.join(topics)}]"]
-    lines += [f"{key}: [{', '.join(value)}]" for key, value in extra.items()]
+    flow = {"default_flow_style": True, "allow_unicode": True, "width": 10**6}
+    lines += [f"{key}: {yaml.safe_dump(value, **flow).strip()}" for key, value in extra.items()]
     return "\n".join(lines) + "\n---\n"
 
 
@@ -154,9 +157,35 @@ def convert_front(
     prereq = data.get("prerequisites")
     if isinstance(prereq, list) and all(isinstance(p, str) for p in prereq):
         extra["prerequisites"] = [slug_from_name(p) for p in prereq]
+    aliases = _aliases(ctx, raw, data, title)
+    if aliases:
+        extra["aliases"] = aliases
     for key in sorted(set(data) - MAPPED - {"__error__"}):
         ctx.entries.append(_entry(ctx, raw, key, DROPPED, f"front matter key {key!r} has no place in a note"))
     return render_front(title, summary, topics, extra), body
+
+
+def _aliases(ctx: Context, raw: str, data: dict, title: str) -> list[str]:
+    """Obsidian's `aliases` (or `alias`) as the platform's: names readers search by, within its
+    limits (notes.rendering.frontmatter); the rest reported."""
+    value = data.get("aliases", data.get("alias"))
+    names = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    kept: list[str] = []
+    for name in names:
+        name = " ".join(str(name).split()) if isinstance(name, str | int | float) else ""
+        if not name or len(name) > MAX_ALIAS or len(kept) == MAX_ALIASES or name.casefold() == title.casefold():
+            ctx.entries.append(
+                _entry(
+                    ctx,
+                    raw,
+                    "alias",
+                    DROPPED,
+                    f"alias {name[:40]!r} dropped (empty, too long, the title, or past {MAX_ALIASES})",
+                )
+            )
+        elif name.casefold() not in {k.casefold() for k in kept}:
+            kept.append(name)
+    return kept
 
 
 def _entry(ctx: Context, raw: str, key: str, action: str, message: str) -> Entry:

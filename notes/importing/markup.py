@@ -5,9 +5,13 @@ text). Only prose is touched, never code or TeX.
 """
 
 import re
+import textwrap
+from functools import partial
 
+from .containers import admonition
 from .report import CONVERTED, DROPPED, LEFT, Context
 from .scan import TEXT, outside_fences, rewrite
+from .wikilinks import wikilink
 
 HIGHLIGHT = re.compile(r"^\{%-?\s*highlight\s+(\w+)[^%]*%\}[ \t]*$|^\{%-?\s*endhighlight\s*-?%\}[ \t]*$", re.M)
 LIQUID_TAG = re.compile(r"\{%-?\s*(\w+)[^%]*?-?%\}")
@@ -29,8 +33,12 @@ IAL = re.compile(r"\{::?[^}\n]*\}")
 KRAMDOWN_COMMENT = re.compile(r"\{::comment\}.*?\{:/comment\}", re.S)
 SHORTCODE = re.compile(r"\{\{([<%])\s*(/?)\s*([\w/.-]+)([^}]*?)\s*[>%]\}\}")
 COMMENT = re.compile(r"<!--.*?-->", re.S)
-# [[slug]], [[slug#anchor|text]]: the platform's own links, left for its checker to resolve.
-NATIVE_TARGET = r"[a-z0-9]+(?:-[a-z0-9]+)*(?:#[\w:.-]+)?(?:\|[^\]\n]*)?\]\]"
+NATIVE_OWN = r"#(?:[a-z0-9][a-z0-9-]*|eq:[\w.:-]+)(?:\|[^\]\n]*)?\]\]"  # [[#anchor]] in the note itself
+DETAILS = re.compile(
+    r"^([ \t]*)<details\b[^>]*>[ \t]*\n?(?:[ \t]*<summary\b[^>]*>((?:(?!<details\b|</summary>).)*)</summary>)?[ \t]*\n?"
+    r"((?:(?!<details\b).)*?)\n?[ \t]*</details>[ \t]*$",
+    re.S | re.M | re.I,
+)
 HTML_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*?/?>")
 
 
@@ -133,6 +141,27 @@ def html(text: str, ctx: Context) -> str:
     return rewrite(text, (TEXT,), prose)
 
 
+def details(text: str, ctx: Context) -> str:
+    """`<details><summary>S</summary>...</details>` (innermost first) -> a note admonition
+    titled S with the body kept: the platform has no collapsible box, so it shows open."""
+
+    def fix(piece: str, offset: int) -> str:
+        def one(m: re.Match) -> str:
+            title = re.sub(r"<[^>]*>|[*_`]", "", m.group(2) or "") or "Details"
+            body = textwrap.dedent(m.group(3)).split("\n")
+            what = "<details> -> note admonition titled by its summary (shown open: no collapsible box here)"
+            ctx.add(text, offset + m.start(), CONVERTED, "html.details", what, "<details")
+            return "\n" + "\n".join(m.group(1) + ln if ln else "" for ln in admonition("note", title, body))
+
+        while True:
+            new = DETAILS.sub(one, piece)
+            if new == piece:
+                return piece
+            piece = new
+
+    return outside_fences(text, fix)
+
+
 def comments(text: str, ctx: Context) -> str:
     """HTML comments go (the platform would print them)."""
 
@@ -183,7 +212,7 @@ def _html_pairs(piece: str, text: str, offset: int, ctx: Context) -> str:
 
 
 def obsidian(text: str, ctx: Context) -> str:
-    """Obsidian `%%comments%%`, `![[embeds]]`, `[[wikilinks]]` and `==highlights==`."""
+    """Obsidian `%%comments%%`, `![[embeds]]`, `[[wikilinks]]` (notes.importing.wikilinks) and `==highlights==`."""
 
     def prose(piece: str, seg) -> str:
         def report(m: re.Match, action: str, kind: str, message: str) -> None:
@@ -197,16 +226,12 @@ def obsidian(text: str, ctx: Context) -> str:
             report(m, DROPPED, "obsidian.embed", f"embedded note {target!r} removed: import it and link it")
             return ""
 
-        def wikilink(m: re.Match) -> str:
-            target, _, alias = m.group(1).partition("|")
-            report(m, LEFT, "obsidian.wikilink", f"link to {target!r} kept as plain text")
-            return alias or target.split("#")[0] or target
-
         piece = re.sub(
             r"%%.*?%%", lambda m: report(m, DROPPED, "obsidian.comment", "comment removed") or "", piece, flags=re.S
         )
         piece = re.sub(r"!\[\[([^\]\n]+)\]\]", embed, piece)
-        piece = re.sub(r"\[\[(?!#)(?!" + NATIVE_TARGET + r")([^\]\n]+)\]\]", wikilink, piece)
+        link = partial(wikilink, ctx=ctx, report=report)
+        piece = re.sub(r"\[\[(?!" + NATIVE_OWN + r")([^\]\n]+)\]\]", link, piece)
         return re.sub(
             r"==([^=\n]+)==",
             lambda m: report(m, CONVERTED, "obsidian.highlight", "highlight -> bold") or f"**{m.group(1)}**",

@@ -8,6 +8,10 @@ came from, so an entry made by a late pass still points at the author's own line
 import difflib
 from dataclasses import dataclass, field
 
+from notes.rendering.leftovers import MESSAGES as LEFTOVERS
+
+from .scan import MATH, scan
+
 CONVERTED, DROPPED, LEFT = "converted", "dropped", "left"
 
 
@@ -32,6 +36,8 @@ class Context:
     origin: list[int] = field(default_factory=list)  # 1-based original line of each current line
     entries: list[Entry] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)  # equation labels defined, as eq:name
+    links: dict[str, str] | None = None  # wikilink names -> slug (notes.importing.wikilinks)
+    citations: list[str] = field(default_factory=list)  # keys cited, in order (notes.importing.citations)
 
     def at(self, text: str, pos: int, snippet: str = "") -> tuple[int, int]:
         """The original line and column of `pos` in `text`, the current text of the pass."""
@@ -65,3 +71,45 @@ class Context:
                 else:  # replaced or inserted lines belong to the nearest old line
                     origin[k] = self.origin[min(i1 + (k - j1), max(i2 - 1, i1), len(self.origin) - 1)]
         self.origin = origin
+
+
+def untypeset(text: str, problems) -> list[str]:
+    """Each formula of a converted note the renderer did not typeset, as
+    "line:col: untypeset: `first 60 characters`: why": KaTeX's errors (problems whose message
+    starts "math:") and delimiters left as text (notes.rendering.leftovers).
+    Lines and columns are the converted file's."""
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    segments = [s for s in scan(text) if s.kind in MATH]
+    out = []
+    for problem in sorted(problems, key=lambda p: (p.line, p.col)):
+        math_error = problem.message.startswith("math: ")
+        if not math_error and problem.message not in LEFTOVERS:
+            continue
+        offset = starts[min(problem.line, len(lines)) - 1] + problem.col - 1
+        if math_error:
+            # A display's problem points at its first line; one on one line at the failing character.
+            found = [s for s in segments if s.start <= offset < s.end or s.start >= offset]
+            formula = text[found[0].start : found[0].end] if found else lines[problem.line - 1]
+            why = problem.message.removeprefix("math: ")
+        else:
+            formula, why = text[offset:].split("\n\n", 1)[0], f"left as text: {problem.message}"
+        out.append(f"{problem.line}:{problem.col}: untypeset: `{' '.join(formula.split())[:60]}`: {why}")
+    return out
+
+
+def report_text(conversions, rendered: dict | None = None) -> str:
+    """The import report: per file the dialect and why, every entry as line:col of the original,
+    then (given `rendered`: {name: problems of its render}) every formula left untypeset, as
+    line:col of the converted file."""
+    lines = []
+    for c in conversions:
+        lines.append(f"{c.name} -> {c.slug}.md ({c.dialect}: {c.reason})")
+        if c.error:
+            lines.append(f"{c.name}:1:1: error: {c.error}")
+        lines += [f"{c.name}:{e}" for e in c.entries]
+        if rendered is not None:
+            lines += [f"{c.slug}.md:{u}" for u in untypeset(c.text, rendered.get(c.name, []))]
+    return "\n".join(lines) + "\n"

@@ -5,6 +5,7 @@
 
 import re
 
+from .citations import citation_message, cite
 from .labels import label_after_display, label_before_display
 from .report import CONVERTED, DROPPED, LEFT, Context
 from .scan import TEXT, outside_fences, rewrite
@@ -17,7 +18,6 @@ MYST_TRAILING = re.compile(r"[ \t]*\(([\w:.-]+)\)[ \t]*(?=\n|\Z)")
 QUARTO_LABEL = re.compile(r"[ \t]*\{#(eq-[\w:.-]+)\}[ \t]*(?=\n|\Z)")
 QUARTO_REF = re.compile(r"(?<![\w@])\[?-?@(eq-[\w:-]*\w)\]?")
 QUARTO_OTHER_REF = re.compile(r"(?<![\w@])-?@((?:fig|tbl|sec|thm|lem|def|cor|prp|exm|lst)-[\w:-]*\w)")
-CITATION = re.compile(r"\[(-?@[\w:.-]+(?:\s*;\s*-?@[\w:.-]+)*)\]")
 D2L_EQLABEL = re.compile(r"[ \t]*\n(?:[ \t]*\n)?[ \t]*:eqlabel:`([^`]+)`[ \t]*(?=\n|\Z)")
 D2L_ROLE = re.compile(r":(eqref|numref|ref|cite|label|eqlabel|begin_tab|end_tab):`([^`]*)`")
 CODE_CHUNK = re.compile(r"^([ \t]*`{3,})\{\.?([\w+-]+)[^}\n]*\}[ \t]*$", re.M)
@@ -52,7 +52,7 @@ def myst_targets(text: str, ctx: Context) -> str:
 
 
 def myst_roles(text: str, ctx: Context) -> str:
-    """{eq} a reference; other roles their text, citations reported."""
+    """{eq} a reference; {cite} footnotes (notes.importing.citations); other roles their text."""
 
     def fix(piece: str, offset: int) -> str:
         def role(m: re.Match) -> str:
@@ -60,13 +60,20 @@ def myst_roles(text: str, ctx: Context) -> str:
             ref, shown = _name_and_text(body)
             if name == "eq":
                 return f"\\eqref{{{ref}}}"
-            action, kind = (LEFT, "role.cite") if name.startswith("cite") else (CONVERTED, "role.text")
-            ctx.add(text, offset + m.start(), action, kind, f"{{{name}}} role kept as its text", m.group(0))
-            return f"[{ref}]" if name.startswith("cite") else shown or ref
+            if name.startswith("cite"):
+                return _cite(body, m, text, offset, ctx)
+            ctx.add(text, offset + m.start(), CONVERTED, "role.text", f"{{{name}}} role kept as its text", m.group(0))
+            return shown or ref
 
         return MYST_ROLE.sub(role, piece)
 
     return outside_fences(text, fix)
+
+
+def _cite(keys: str, m: re.Match, text: str, offset: int, ctx: Context) -> str:
+    refs = cite(keys.split(","), ctx)
+    ctx.add(text, offset + m.start(), CONVERTED, "citation", citation_message(m.group(0), refs), m.group(0))
+    return refs
 
 
 def myst_comments(text: str, ctx: Context) -> str:
@@ -93,7 +100,7 @@ def d2l_labels(text: str, ctx: Context) -> str:
 
 
 def d2l_roles(text: str, ctx: Context) -> str:
-    """`:eqref:` a reference; `:label:` and tabs go; `:numref:`/`:cite:` kept as text, reported."""
+    """`:eqref:` a reference; `:cite:` footnotes; `:label:` and tabs go; `:numref:` kept as text, reported."""
 
     def fix(piece: str, offset: int) -> str:
         def role(m: re.Match) -> str:
@@ -103,8 +110,10 @@ def d2l_roles(text: str, ctx: Context) -> str:
             if name in ("label", "eqlabel", "begin_tab", "end_tab"):
                 ctx.add(text, offset + m.start(), DROPPED, "d2l.directive", f":{name}: removed", m.group(0))
                 return ""
+            if name == "cite":
+                return _cite(body, m, text, offset, ctx)
             ctx.add(text, offset + m.start(), LEFT, f"d2l.{name}", f":{name}: kept as text", m.group(0))
-            return f"[{body}]" if name == "cite" else body
+            return body
 
         return re.sub(r"(?m)^[ \t]+$", "", D2L_ROLE.sub(role, piece))
 
@@ -112,18 +121,10 @@ def d2l_roles(text: str, ctx: Context) -> str:
 
 
 def quarto(text: str, ctx: Context) -> str:
-    """`{#eq-x}` onto its formula; `@eq-x` a reference; other cross-references and citations text."""
+    """`{#eq-x}` onto its formula; `@eq-x` a reference; other cross-references text (citations: notes.importing.citations)."""
     text = label_after_display(text, ctx, QUARTO_LABEL, "label.quarto")
 
     def prose(piece: str, seg) -> str:
-        def cite(m: re.Match) -> str:
-            if "@eq-" in m.group(1):
-                return m.group(0)
-            ctx.add(
-                text, seg.start + m.start(), LEFT, "quarto.citation", f"citation {m.group(0)} kept as text", m.group(0)
-            )
-            return "[" + m.group(1).replace("@", "").replace("-", "", 1 if m.group(1).startswith("-") else 0) + "]"
-
         def other(m: re.Match) -> str:
             ctx.add(
                 text,
@@ -135,7 +136,6 @@ def quarto(text: str, ctx: Context) -> str:
             )
             return m.group(1)
 
-        piece = CITATION.sub(cite, piece)
         piece = QUARTO_OTHER_REF.sub(other, piece)
         return QUARTO_REF.sub(lambda m: f"\\eqref{{{m.group(1)}}}", piece)
 

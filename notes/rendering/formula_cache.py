@@ -2,7 +2,7 @@
 everything that can change what it becomes, and the formulas it lacks typeset on every core.
 
 The key (`formula_keys`) hashes: the key format; RENDERER_VERSION; KaTeX's version and the
-digests of katex.min.js, katex_host.js, site_macros.tex, the sanitizer's allow-lists
+digests of katex.min.js, katex_host.js, katex_clean.js, site_macros.tex, the sanitizer's allow-lists
 (sanitize.py) and fragments.py (the blank test); the KaTeX options the caller renders with
 (NOTE_OPTIONS, ANNOTATION_OPTIONS: equal today, so notes and annotations share entries, and
 never if they come to differ); display or inline; the formula as KaTeX gets it (labels
@@ -21,8 +21,10 @@ scope; that note is then typeset the old way, in one scope, and nothing of it is
 
 Misses are split into runs of consecutive formulas, one task each on the engine pool
 (notes.rendering.katex.engine_pool); each run is preceded by the defining formulas before it,
-only parsed for their macros. Each task's output is sanitized (nh3) in the engine's thread as
-it returns, while the other engines still work.
+only parsed for their macros. Each formula's HTML is proven clean by the engine that typeset
+it (katex_clean.js: well-nested, only allowed elements and attributes, no URLs), in V8 without
+the GIL, so the engines work side by side; one it cannot prove is sanitized (nh3) in the
+engine's thread as the task returns.
 
 Failures: KaTeX's own errors are facts about a formula and are cached like its HTML. A task
 the engine could not finish (time, heap: KatexFailure) is retried one formula at a time on
@@ -157,11 +159,12 @@ def current_store() -> FormulaStore:
 class Timings:
     """Seconds spent per stage, summed over threads (set `formula_cache.timings` to collect)."""
 
-    katex: float = 0.0  # inside engine calls, every engine's summed
-    sanitize: float = 0.0  # nh3 and the blank test, in the engines' threads
+    katex: float = 0.0  # inside engine calls (KaTeX and the clean proof), every engine's summed
+    sanitize: float = 0.0  # nh3 (for formulas not proven clean) and the blank test, in the engines' threads
     cache: float = 0.0  # keys, the store's reads and writes
     wait: float = 0.0  # the caller waiting for the engines (wall time)
     typeset: int = 0  # formulas the engines typeset
+    unproven: int = 0  # of them, formulas the engine could not prove clean (sanitized by nh3)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def add(self, stage: str, seconds: float) -> None:
@@ -186,7 +189,14 @@ def _digest(text: str) -> str:
 
 @lru_cache(maxsize=8)
 def _base(options: str) -> str:
-    files = (katex.KATEX_JS, katex.HOST_JS, katex.SITE_MACROS, HERE / "sanitize.py", HERE / "fragments.py")
+    files = (
+        katex.KATEX_JS,
+        katex.HOST_JS,
+        katex.CLEAN_JS,
+        katex.SITE_MACROS,
+        HERE / "sanitize.py",
+        HERE / "fragments.py",
+    )
     parts = [KEY_FORMAT, str(RENDERER_VERSION), katex.katex_version(), f"em={katex.MAX_OUTPUT_EM}", options]
     parts += [_digest(path.read_text(encoding="utf-8")) for path in files]
     return _digest("\0".join(parts))
@@ -277,7 +287,8 @@ def _entry(out: dict) -> Typeset:
         return Typeset(error=out.get("error") or "", position=out.get("position"), **common)
     if out.get("untrusted"):  # shown to nobody: the formula is an error
         return Typeset(refused=list(out["untrusted"]), **common)
-    html = sanitize(out["html"])
+    # Proven clean in the engine (katex_clean.js) unless it says otherwise; then nh3.
+    html = out["html"] if out.get("clean") else sanitize(out["html"])
     return Typeset(html=html, blank=formula_is_blank(html), **common)
 
 
@@ -300,6 +311,7 @@ def _submit(
         _timed("sanitize", started)
         if timings is not None:
             timings.add("typeset", len(entries))
+            timings.add("unproven", sum(1 for out in outputs if "html" in out and not out.get("clean")))
         return entries
 
     return pool.submit(call, deadline=end)

@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils.text import slugify
+
 # Ids the site's own pages and scripts use (templates/, static/js/): a heading or derivation
 # taking one would clobber the page's element (an id "annotation-data" would hide the
 # annotation script's data). tests/notes/rendering/test_ids.py keeps the list in step with
@@ -48,3 +50,12 @@ FOOTNOTE_ID = re.compile(r"fn\d+|fnref\d+(?::\d+)?")
 def id_is_reserved(anchor: str) -> bool:
     """True for an id the page or the note's footnotes already use."""
     return anchor in PAGE_IDS or FOOTNOTE_ID.fullmatch(anchor) is not None
+
+
+MAX_HEADING_ID = 80
+
+
+def heading_id(text: str) -> str:
+    """The id a heading with this text gets (a repeated one then takes -2, -3...): also what
+    an imported link to a heading names (notes.importing)."""
+    return slugify(re.sub(r"[\\{}_^]", " ", text))[:MAX_HEADING_ID].strip("-") or "section"

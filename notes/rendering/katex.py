@@ -17,10 +17,12 @@ from django.conf import settings
 from py_mini_racer import JSEvalException, JSOOMException, JSTimeoutException, MiniRacer
 
 from .pool import EnginePool
+from .sanitize import PROOF_ALLOW_LIST
 
 HERE = Path(__file__).resolve().parent
 KATEX_JS = HERE / "vendor" / "katex.min.js"
 HOST_JS = HERE / "katex_host.js"
+CLEAN_JS = HERE / "katex_clean.js"
 SITE_MACROS = HERE / "site_macros.tex"
 
 # V8 heap ceiling for one context; a formula that needs more is refused, not the process.
@@ -64,6 +66,8 @@ class KatexEngine:
             self._ctx = MiniRacer()
         self._ctx.eval(KATEX_JS.read_text(encoding="utf-8"))
         self._ctx.eval(HOST_JS.read_text(encoding="utf-8"))
+        self._ctx.eval(CLEAN_JS.read_text(encoding="utf-8"))
+        self._ctx.call("loadAllowList", PROOF_ALLOW_LIST)
         self._ctx.call("loadSiteMacros", SITE_MACROS.read_text(encoding="utf-8"))
         self._ctx.eval(f"maxOutputEm = {MAX_OUTPUT_EM}; maxOutputChars = {MAX_OUTPUT_CHARS};")
         self.version: str = self._ctx.eval("katex.version")
@@ -96,6 +100,11 @@ class KatexEngine:
         with `options` over the host's KaTeX options (katex_host.js renderGroups): one
         output per item with render true, in order, saying whether it changed the macros."""
         return self._call("renderGroups", (groups, options), timeout_seconds) if groups else []
+
+    def proved_clean(self, html: str) -> bool:
+        """Whether katex_clean.js proves `html` clean, as it does for each formula it typesets
+        (for the tests and the benchmark that hold the proof against the sanitizer)."""
+        return self._ctx.call("provedClean", html) is True
 
     def close(self) -> None:
         self._ctx.close()

@@ -4,6 +4,9 @@ KaTeX has no `\\label` or `\\eqref`, so numbering is ours: each `\\label{eq:name
 display formula becomes `\\tag{n}` before KaTeX sees it, and unstarred amsmath environments
 are starred so KaTeX numbers nothing on its own. Only labelled equations carry a number.
 
+A `\\newcommand` of a site macro's name becomes `\\renewcommand`, with a warning: the note's
+meaning overrides the site's for that note (notes.rendering.macros).
+
 Edits to the formula are recorded so that a KaTeX error position can be mapped back to the
 author's text. Every formula is also measured by the note's NestingGauge (notes.rendering.
 nesting) before KaTeX sees it.
@@ -12,6 +15,7 @@ nesting) before KaTeX sees it.
 import re
 from dataclasses import dataclass, field
 
+from .macros import NEWCOMMAND, override_warning, site_overrides
 from .nesting import NestingGauge
 
 LABEL = re.compile(r"\\label\s*\{([^{}]*)\}")
@@ -29,6 +33,7 @@ MAX_FORMULA_CHARS = 20_000
 class PreparedFormula:
     tex: str
     labels: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the formula is typeset, but look at it
     problems: list[tuple[int, str]] = field(default_factory=list)  # (offset in source tex, message)
     defines: bool = False  # the gauge saw it define macros for the formulas after it
     _edits: list[tuple[int, int, int]] = field(default_factory=list)  # (new_start, new_len, old_len)
@@ -45,6 +50,28 @@ class PreparedFormula:
 
 
 # -- preparation ----------------------------------------------------------------------------
+
+
+def _label(match: re.Match, prepared: PreparedFormula, *, display: bool, next_number: int, several: bool) -> str:
+    """What a `\\label` becomes: its number as a `\\tag`, or nothing with a problem."""
+    name = match.group(1).strip()
+    if not display:
+        prepared.problems.append((match.start(), "\\label belongs in a display formula ($$...$$), not inline math"))
+    elif not LABEL_NAME.fullmatch(name):
+        prepared.problems.append(
+            (
+                match.start(),
+                f"equation label {name!r} must look like eq:name (letters, digits, - _ . :; at most 80 characters)",
+            )
+        )
+    elif prepared.labels and not several:
+        prepared.problems.append(
+            (match.start(), "one \\label per display formula; use an align environment for several")
+        )
+    else:
+        prepared.labels.append(name)
+        return f"\\tag{{{next_number + len(prepared.labels) - 1}}}"
+    return ""
 
 
 def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | None = None) -> PreparedFormula:
@@ -65,32 +92,19 @@ def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | 
     pieces: list[str] = []
     cursor = 0
     out_len = 0
-    for match in sorted([*LABEL.finditer(tex), *ENV.finditer(tex)], key=lambda m: m.start()):
+    gauge = gauge or NestingGauge()
+    overrides = site_overrides(tex, gauge.is_site_meaning)
+    for match in sorted([*LABEL.finditer(tex), *ENV.finditer(tex), *overrides], key=lambda m: m.start()):
         pieces.append(tex[cursor : match.start()])
         out_len += match.start() - cursor
-        if match.re is ENV:
+        if match.re is NEWCOMMAND:
+            name = match.group(1) or match.group(2)
+            replacement = f"\\renewcommand{{{name}}}"
+            prepared.warnings.append(override_warning(name))
+        elif match.re is ENV:
             replacement = f"\\{match.group(1)}{{{match.group(2)}*}}"
         else:
-            name = match.group(1).strip()
-            replacement = ""
-            if not display:
-                prepared.problems.append(
-                    (match.start(), "\\label belongs in a display formula ($$...$$), not inline math")
-                )
-            elif not LABEL_NAME.fullmatch(name):
-                prepared.problems.append(
-                    (
-                        match.start(),
-                        f"equation label {name!r} must look like eq:name (letters, digits, - _ . :; at most 80 characters)",
-                    )
-                )
-            elif prepared.labels and not in_environment:
-                prepared.problems.append(
-                    (match.start(), "one \\label per display formula; use an align environment for several")
-                )
-            else:
-                prepared.labels.append(name)
-                replacement = f"\\tag{{{next_number + len(prepared.labels) - 1}}}"
+            replacement = _label(match, prepared, display=display, next_number=next_number, several=in_environment)
         prepared._edits.append((out_len, len(replacement), match.end() - match.start()))
         pieces.append(replacement)
         out_len += len(replacement)
@@ -99,7 +113,6 @@ def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | 
     prepared.tex = "".join(pieces)
 
     # Measured as KaTeX will read it, after the rewriting above.
-    gauge = gauge or NestingGauge()
     nesting = gauge.measure(prepared.tex)
     if nesting.problem:
         prepared.problems.insert(0, (0, nesting.problem))

@@ -192,6 +192,11 @@ class NestingGauge:
         # given by the caller, measured afresh every time.
         self._table: str | None = "" if macros is None else None
 
+    def is_site_meaning(self, name: str) -> bool:
+        """`name` is a site macro that no formula measured here has redefined."""
+        site = _site_macros()
+        return name in site and self.macros.get(name) is site[name]
+
     @property
     def exhausted(self) -> bool:
         """The formulas measured so far used the whole budget of the note."""

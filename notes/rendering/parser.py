@@ -229,3 +229,13 @@ def make_parser() -> MarkdownIt:
     rules("front_matter", _front_matter)
     rules("link_open", _link_open)
     return md
+
+
+@lru_cache(maxsize=1)
+def escapes_parser() -> MarkdownIt:
+    """The same parser with Markdown's escapes kept apart from the text (text_special tokens,
+    which text_join otherwise merges): it tells a `\\$` the author wrote from a `$` that was
+    meant to open math (notes.rendering.leftovers)."""
+    md = make_parser.__wrapped__()
+    md.disable("text_join")
+    return md

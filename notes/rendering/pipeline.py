@@ -14,7 +14,6 @@ from html import escape
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils.text import slugify
 from markdown_it.token import Token
 
 from . import formula_cache
@@ -22,7 +21,8 @@ from .derivations import derivation_data
 from .figures import FigurePass, FigureSource, figure_ids
 from .fragments import search_fragments
 from .frontmatter import alias_anchor_problems, parse_front_matter
-from .ids import id_is_reserved
+from .ids import heading_id, id_is_reserved
+from .leftovers import leftover_delimiters
 from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
 from .nesting import NestingGauge
@@ -36,7 +36,6 @@ ADMONITION_KINDS = {"note", "important", "warning", "info", "tip"}
 DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
 ANCHOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_DERIVATION_TITLE = 200
-MAX_HEADING_ID = 80
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
 REFUSED_IN_MATH = "links, classes, ids, styles and images"
 
@@ -205,8 +204,8 @@ class _NoteRender:
             if token.type == "heading_open":
                 inline = tokens[i + 1]
                 text = inline_text(inline)
-                base = slugify(re.sub(r"[\\{}_^]", " ", text))[:MAX_HEADING_ID].strip("-") or "section"
-                anchor, n = base, 2
+                base = anchor = heading_id(text)
+                n = 2
                 while anchor in used_ids or id_is_reserved(anchor):
                     anchor, n = f"{base}-{n}", n + 1
                 used_ids.add(anchor)
@@ -224,12 +223,9 @@ class _NoteRender:
             elif token.type in {"math_block", "amsmath"}:
                 number = self.add_formula(token, token.map, 0, display=True, number=number)[0]
             elif token.type == "inline" and token.children:
+                self.result.warnings += leftover_delimiters(token, self.lines)
                 cursor = 0
                 for child in token.children:
-                    if child.type == "text" and "$$" in child.content:
-                        self.warning(
-                            line, 1, "a $$ here was left as text: a display formula cannot contain a blank line"
-                        )
                     if child.type == "math_inline":
                         number, cursor = self.add_formula(child, token.map, cursor, display=False, number=number)
                     elif child.type == "wikilink":
@@ -256,6 +252,8 @@ class _NoteRender:
         prepared = prepare(token.content, display=display, next_number=number, gauge=self.gauge)
         for offset, message in prepared.problems:
             self.error(line, col, f"math: {message}", formula_pos=offset)
+        for message in prepared.warnings:
+            self.warning(line, col, f"math: {message}")
         for label in prepared.labels:
             if label in self.equation_numbers:
                 self.error(line, col, f"duplicate equation label {label!r}")

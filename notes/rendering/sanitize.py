@@ -193,3 +193,19 @@ _cleaner = nh3.Cleaner(
 
 def sanitize(html: str) -> str:
     return _cleaner.clean(html)
+
+
+# The HTML elements a formula's HTML may hold for the engine to prove it clean without nh3
+# (katex_clean.js): KaTeX writes only spans, and a span has no parsing rules of its own (it
+# closes no other element, is never moved out of a table, is not void), so its tags make the
+# tree they say. SVG and MathML elements are proven each inside their own <svg> or <math>.
+PROVABLE_HTML_TAGS = {"span"}
+assert PROVABLE_HTML_TAGS <= HTML_TAGS
+
+# The lists the engine proves formulas clean by: the sanitizer's own, so that the two
+# cannot disagree about what is allowed (the formula cache's key holds this file's digest).
+PROOF_ALLOW_LIST = {
+    "tags": {"html": sorted(PROVABLE_HTML_TAGS), "svg": sorted(SVG_TAGS), "math": sorted(MATHML_TAGS)},
+    "attributes": {tag: sorted(names) for tag, names in {"*": GLOBAL_ATTRIBUTES, **TAG_ATTRIBUTES}.items()},
+    "styleProperties": sorted(STYLE_PROPERTIES),
+}

@@ -79,8 +79,8 @@ function markScrolling(list) {
 }
 
 // Code blocks and tables that scroll sideways get the same keyboard access as displays.
-function markScrollingBoxes() {
-  for (const box of document.querySelectorAll("main pre, main table")) {
+function markScrollingBoxes(boxes) {
+  for (const box of boxes) {
     const scrolls = box.scrollWidth > box.clientWidth;
     if (scrolls && !box.hasAttribute("tabindex")) {
       box.tabIndex = 0;
@@ -90,18 +90,65 @@ function markScrollingBoxes() {
   }
 }
 
-// The root says which fitting was done last ("screen" or "print"): tests wait for it.
+function fit(list) {
+  const shown = list.filter((el) => el.matches(".math-display"));
+  widen(shown);
+  shrink(shown, FLOOR);
+  markScrolling(shown);
+  markScrollingBoxes(list.filter((el) => !el.matches(".math-display")));
+}
+
+// Measuring a display lays out the page down to it, and the body's blocks far from the screen
+// are not laid out at all until needed (site.css: content-visibility). So the displays, code
+// blocks and tables on or near the screen are fitted first, as soon as the browser knows which
+// they are (an IntersectionObserver reports it without a layout of its own); the rest follow
+// in idle time, a few at a time, so that each is fitted (and focusable if it scrolls) before a
+// reader scrolls or tabs to it. The root says which fitting was done last ("screen" or
+// "print") once every block is fitted: tests wait for it.
+const CHUNK = 24;
+// Idle time, but not later than a fifth of a second: a page busy with other work still gets
+// every block fitted.
+const idle = window.requestIdleCallback
+  ? (callback) => window.requestIdleCallback(callback, { timeout: 200 })
+  : (callback) => setTimeout(callback, 1);
+let round = 0;
+let watcher = null;
+
 function fitScreen() {
+  const mine = ++round;
+  watcher?.disconnect();
+  delete document.documentElement.dataset.displays;
   const list = displays();
   reset(list);
-  widen(list);
-  shrink(list, FLOOR);
-  markScrolling(list);
-  markScrollingBoxes();
-  document.documentElement.dataset.displays = "screen";
+  const waiting = new Set([...list, ...document.querySelectorAll("main pre, main table")]);
+  // A block far from the screen has not been laid out, so the faces its formulas use may not
+  // be loaded: it is laid out first (the browser starts loading them), and measured once they
+  // are in, or its width would be that of a fallback font.
+  const fitLoaded = (some) => {
+    some.forEach((el) => el.getBoundingClientRect());
+    document.fonts.ready.then(() => {
+      if (mine !== round) return; // a newer fitting took over
+      some.forEach((el) => waiting.delete(el));
+      fit(some);
+      if (waiting.size) idle(() => mine === round && fitLoaded([...waiting].slice(0, CHUNK)));
+      else document.documentElement.dataset.displays = "screen";
+    });
+  };
+  watcher = new IntersectionObserver(
+    (entries) => {
+      watcher.disconnect();
+      if (mine !== round) return;
+      fitLoaded(entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target));
+    },
+    { rootMargin: "100% 0px" },
+  );
+  waiting.forEach((el) => watcher.observe(el));
+  if (!waiting.size) document.documentElement.dataset.displays = "screen";
 }
 
 function fitPrint() {
+  round += 1; // a screen fitting under way stops
+  watcher?.disconnect();
   const list = displays();
   reset(list);
   shrink(list, 0); // the page is all there is: scale to fit, however small
@@ -133,10 +180,8 @@ print.addEventListener("change", (event) => (event.matches ? openForPrint() : af
 window.addEventListener("beforeprint", openForPrint);
 window.addEventListener("afterprint", afterPrint);
 window.addEventListener("resize", refit);
-// Web fonts change every width: measure again once they are in, and whenever more arrive (a
-// preview's formulas can need faces the page had not used yet).
-document.fonts.ready.then(refit);
-document.fonts.addEventListener("loadingdone", refit);
+// Web fonts change every width: each block is measured once the faces it uses are in
+// (fitLoaded), so a face arriving later changes no block already fitted, and needs no refit.
 // Blocks shown later (a folded derivation opened, a study step revealed) are measured then,
 // and so is an editor's preview each time it arrives.
 new MutationObserver(refit).observe(document.body, { subtree: true, attributeFilter: ["hidden", "open"] });

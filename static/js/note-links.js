@@ -59,6 +59,8 @@ function open(link, content, role = "tooltip") {
   popover.setAttribute("role", role);
   popover.replaceChildren(inert(content));
   link.after(popover);
+  // The body's blocks are contained (site.css): the one holding the preview is drawn whole.
+  link.closest(".note-body > *")?.classList.add("holds-popover");
   if (lastPointer === "touch" && link.classList.contains("xref-like")) {
     // On a touch screen the first tap previews; the card carries the way on.
     const go = document.createElement("a");
@@ -83,6 +85,7 @@ function close() {
   owner = null;
   popover.hidden = true;
   popover.replaceChildren();
+  popover.closest(".holds-popover")?.classList.remove("holds-popover");
   popover.remove();
 }
 

@@ -99,6 +99,10 @@ PREVIEW_SHOWN = (
 TWO_FRAMES = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
+DISPLAYS_FITTED = """() => !document.querySelector('script[src*="displays"]')
+  || document.documentElement.dataset.displays === "screen" """
+
+
 def settle(page) -> None:
     """An editor's preview arrives after the page has loaded; it is checked once it is in and
     fitted (displays.js refits on the next frame), as a reader would meet it."""
@@ -107,6 +111,12 @@ def settle(page) -> None:
             break
         page.wait_for_timeout(50)
     page.evaluate(TWO_FRAMES)
+    # displays.js fits what is near the screen first and the rest in idle time: every display,
+    # code block and table is checked once all are fitted.
+    for _ in range(100):
+        if page.evaluate(DISPLAYS_FITTED):
+            break
+        page.wait_for_timeout(50)
 
 
 def violations(browser, live_server, paths, scheme, cookies_for=None, client=None) -> list[str]:

@@ -150,22 +150,35 @@ def test_phone_highlight_opens_its_note_under_it_and_escape_returns(live_server,
 
 
 def select_by_keyboard(page, text, characters):
-    """Put the caret before `text` with a click, then extend the selection with shift+arrows."""
-    box = page.evaluate(
-        """(text) => {
+    """Put the caret before `text` with a click, then extend the selection with shift+arrows.
+    The passage is scrolled to first and measured once the page has drawn it (blocks far from
+    the screen are laid out when they come near it, site.css), as a reader clicks what they see."""
+    find = """(text) => {
           const walker = document.createTreeWalker(document.querySelector('.note-body'), NodeFilter.SHOW_TEXT);
           let node;
           while ((node = walker.nextNode())) {
             const at = node.data.indexOf(text);
-            if (at < 0) continue;
-            node.parentElement.scrollIntoView({block: 'center'});
-            const range = document.createRange();
-            range.setStart(node, at);
-            range.setEnd(node, at + 1);
-            const r = range.getBoundingClientRect();
-            return {x: r.left + 1, y: r.top + r.height / 2};
+            if (at >= 0) return [node, at];
           }
-        }""",
+        }"""
+    # Until it stays put: blocks drawn as they come near the screen take their real height.
+    where = None
+    for _ in range(20):
+        page.evaluate(f"(text) => ({find})(text)[0].parentElement.scrollIntoView({{block: 'center'}})", text)
+        page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+        now = page.evaluate(f"(text) => ({find})(text)[0].parentElement.getBoundingClientRect().top", text)
+        if now == where:
+            break
+        where = now
+    box = page.evaluate(
+        f"""(text) => {{
+          const [node, at] = ({find})(text);
+          const range = document.createRange();
+          range.setStart(node, at);
+          range.setEnd(node, at + 1);
+          const r = range.getBoundingClientRect();
+          return {{x: r.left + 1, y: r.top + r.height / 2}};
+        }}""",
         text,
     )
     page.mouse.click(box["x"], box["y"])

@@ -6,8 +6,9 @@ from notes.models import Note
 
 class Command(BaseCommand):
     help = (
-        "Run the numerical checks of derivations (live and latest revisions), each in its own "
-        "limited process, and store passed/failed with the error, tolerance and time."
+        "Run the numerical checks of derivations and the comparisons of quoted numbers (live and "
+        "latest revisions), each in its own limited process, and store passed/failed with the "
+        "error, tolerance and time."
     )
 
     def add_arguments(self, parser):
@@ -23,11 +24,11 @@ class Command(BaseCommand):
                 raise CommandError(f"no such note: {', '.join(sorted(missing))}")
         counts = {"passed": 0, "failed": 0, "": 0}
 
-        def report(derivation, outcome):
+        def report(revision, key, outcome):
             counts[outcome.status] += 1
             label = {"passed": "ok  ", "failed": "FAIL", "": "skip"}[outcome.status]
             self.stdout.write(
-                f"{label} {derivation.revision.note.slug}#{derivation.key} (rev {derivation.revision.number}): {outcome.detail} [{outcome.seconds:.2f} s]"
+                f"{label} {revision.note.slug}#{key} (rev {revision.number}): {outcome.detail} [{outcome.seconds:.2f} s]"
             )
 
         for note in notes:

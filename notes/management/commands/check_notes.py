@@ -2,7 +2,14 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from notes.editorial.files import check_files, collect_paths, read_converted_files, read_note_files, read_topics
+from notes.editorial.files import (
+    check_files,
+    collect_paths,
+    read_converted_files,
+    read_macros_file,
+    read_note_files,
+    read_topics,
+)
 from notes.importing import DIALECTS
 from notes.importing.convert import READ_SUFFIXES
 from notes.rendering.formula_cache import MemoryStore, use_store
@@ -18,17 +25,25 @@ class Command(BaseCommand):
             "--from", dest="dialect", choices=["auto", *DIALECTS], help="check as converted from a dialect"
         )
         parser.add_argument("--topic", help="topic slug for every converted note")
+        parser.add_argument("--macros", help="with --from: the site's macros (a LaTeX preamble or macros JSON)")
 
-    def handle(self, *args, paths, dialect=None, topic=None, **options):
+    def handle(self, *args, paths, dialect=None, topic=None, macros=None, **options):
+        if macros and not dialect:
+            raise CommandError("--macros goes with --from")
         try:
             files = collect_paths(paths, READ_SUFFIXES if dialect else (".md",))
             topics = read_topics(paths)
+            definitions, unread = read_macros_file(macros) if macros else (None, [])
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        for problem in unread:
+            self.stderr.write(f"{macros}: {problem} (skipped)")
         known = {t["slug"] for t in topics} if topics is not None else None
         conversions = []
         if dialect:  # problems then point into the converted text; the import report says what changed
-            notes, conversions = read_converted_files(files, dialect=dialect, topic=topic, known_topics=known)
+            notes, conversions = read_converted_files(
+                files, dialect=dialect, topic=topic, known_topics=known, macros=definitions
+            )
         else:
             notes = read_note_files(files)
         # Formulas are kept in this process only: checking files writes nothing to the database.

@@ -4,24 +4,19 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from notes.editorial.files import (
+    check_files,
     collect_paths,
     import_files,
     read_converted_files,
+    read_macros_file,
     read_note_files,
     read_topics,
     topics_upsert,
 )
 from notes.importing import DIALECTS
 from notes.importing.convert import READ_SUFFIXES
-
-
-def conversion_report(conversions) -> str:
-    """The import report: per file the dialect and why, then every entry as line:col."""
-    lines = []
-    for c in conversions:
-        lines.append(f"{c.name} -> {c.slug}.md ({c.dialect}: {c.reason})")
-        lines += [f"{c.name}:{e}" for e in c.entries]
-    return "\n".join(lines) + "\n"
+from notes.importing.report import report_text
+from notes.rendering.formula_cache import MemoryStore, use_store
 
 
 class Command(BaseCommand):
@@ -34,24 +29,28 @@ class Command(BaseCommand):
             "--from",
             dest="dialect",
             choices=["auto", *DIALECTS],
-            help="convert from another dialect first (folders then also give .markdown, .mdx, .qmd)",
+            help="convert from another dialect first (folders then also give .markdown, .mdx, .qmd, .ipynb)",
         )
         parser.add_argument("--topic", help="topic slug for every converted note")
+        parser.add_argument("--macros", help="the site's macros: a LaTeX preamble or a MathJax/KaTeX macros JSON")
         parser.add_argument("--dry-run", action="store_true", help="write converted files and the report only")
         parser.add_argument("--out", default="imported", help="folder for --dry-run's converted files")
         parser.add_argument("--report", help="write the conversion report to this file")
 
     def handle(self, *args, paths, message, dialect, **options):
-        if dialect is None and (options["dry_run"] or options["topic"] or options["report"]):
-            raise CommandError("--dry-run, --topic and --report go with --from")
+        if dialect is None and any(options[k] for k in ("dry_run", "topic", "report", "macros")):
+            raise CommandError("--dry-run, --topic, --macros and --report go with --from")
         try:
             files = collect_paths(paths, READ_SUFFIXES if dialect else (".md",))
             topics = read_topics(paths)
+            macros = self.macros(options["macros"])
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
+        conversions = []
         if dialect:
-            notes = self.convert(files, dialect, topics, options)
-            if notes is None:
+            notes, conversions = self.convert(files, dialect, topics, macros, options)
+            if options["dry_run"]:
+                self.dry_run(notes, conversions, topics, options)
                 return
         else:
             notes = read_note_files(files)
@@ -67,6 +66,8 @@ class Command(BaseCommand):
                 total=total, desc="typesetting", unit="formula", disable=None, file=self.stderr._out, leave=False
             ),
         )
+        if dialect:
+            self.write_report(notes, conversions, options)
         for note in outcome.rejected:
             for p in note.errors:
                 self.stdout.write(f"{note.path}:{p.line}:{p.col}: error: {p.message}")
@@ -76,26 +77,54 @@ class Command(BaseCommand):
         if outcome.rejected:
             raise SystemExit(1)
 
-    def convert(self, files, dialect, topics, options):
-        """Convert; with --dry-run write the files and report and stop (None), else the notes."""
+    def macros(self, path: str | None) -> list | None:
+        if not path:
+            return None
+        definitions, problems = read_macros_file(path)
+        for problem in problems:
+            self.stderr.write(f"{path}: {problem} (skipped)")
+        self.stdout.write(f"{path}: {len(definitions)} macro(s)")
+        return definitions
+
+    def convert(self, files, dialect, topics, macros, options):
+        """The files converted, with wikilinks resolved against the batch and (unless --dry-run,
+        which reads no database) the live notes."""
         from notes.models import Topic
+        from notes.selectors import live_note_names
 
         known = {t["slug"] for t in topics} if topics else None
-        if known is None and not options["dry_run"]:
-            known = set(Topic.objects.values_list("slug", flat=True))
-        notes, conversions = read_converted_files(files, dialect=dialect, topic=options["topic"], known_topics=known)
-        report = conversion_report(conversions)
-        if options["report"]:
-            Path(options["report"]).write_text(report, encoding="utf-8")
+        links = None
+        if not options["dry_run"]:
+            known = known if known is not None else set(Topic.objects.values_list("slug", flat=True))
+            links = live_note_names()
+        notes, conversions = read_converted_files(
+            files, dialect=dialect, topic=options["topic"], known_topics=known, macros=macros, links=links
+        )
         for c in conversions:
             self.stdout.write(f"{c.name}: {c.dialect} ({c.reason}), {len(c.entries)} report entries")
-        if not options["dry_run"]:
-            return notes
+        return notes, conversions
+
+    def dry_run(self, notes, conversions, topics, options):
+        """The converted files and the report written; the notes rendered with formulas kept in
+        this process only, for the report's untypeset formulas. No database."""
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
         for c in conversions:
-            (out / f"{c.slug}.md").write_text(c.text, encoding="utf-8")
-        if not options["report"]:
-            (out / "import-report.txt").write_text(report, encoding="utf-8")
+            if not c.error:
+                (out / f"{c.slug}.md").write_text(c.text, encoding="utf-8")
+        previous = use_store(MemoryStore())
+        try:
+            check_files(notes, topics={t["slug"] for t in topics} if topics else None)
+        finally:
+            use_store(previous)
+        self.write_report(notes, conversions, options, default=out / "import-report.txt")
         self.stdout.write(f"{len(conversions)} converted into {out}; nothing imported (--dry-run)")
-        return None
+
+    def write_report(self, notes, conversions, options, default=None):
+        rendered = {str(n.path): n.errors + (n.result.warnings if n.result else []) for n in notes}
+        report = report_text(conversions, rendered)
+        target = options["report"] or default
+        if target:
+            Path(target).write_text(report, encoding="utf-8")
+        untypeset = report.count(": untypeset: ")
+        self.stdout.write(f"{untypeset} formula(s) left untypeset" + (f"; report in {target}" if target else ""))

@@ -53,12 +53,19 @@ def check_hidden_nan():
 """
 
 
+QUOTING = """
+def numbers_step():
+    return {"the step is ${}$ times larger": 10 ** 0.5}
+"""
+
+
 @pytest.fixture
 def checks_dir(tmp_path, settings):
     settings.CHECKS_DIR = tmp_path
     settings.CHECK_TIMEOUT_SECONDS = 3
     settings.CHECK_MEMORY_BYTES = 512 * 1024 * 1024
     (tmp_path / "checked.checks.py").write_text(textwrap.dedent(CHECKS))
+    (tmp_path / "quoting.checks.py").write_text(QUOTING + CHECKS)
     return tmp_path
 
 
@@ -92,7 +99,7 @@ def test_check_note_stores_results_and_goes_on_after_failures(checks_dir, publis
     body = "\n".join(_derivation(k) for k in ["good", "raises", "wrong", "unchecked"])
     publish("checked", note_source("Checked", body=body))
     note = Note.objects.get(slug="checked")
-    results = {d.key: o.status for d, o in check_note(note)}
+    results = {key: o.status for key, o in check_note(note)}
     assert results == {"good": "passed", "raises": "failed", "wrong": "failed", "unchecked": "failed"}
     good = CheckResult.objects.get(revision=note.live_revision, derivation_key="good")
     assert good.status == "passed" and good.error is not None and good.tolerance == 1e-12 and good.seconds > 0
@@ -215,3 +222,33 @@ def test_a_result_applies_only_while_the_fingerprint_matches(checks_dir, publish
     Derivation.objects.filter(revision=note.live_revision, key="wrong").update(fingerprint="0" * 64)
     assert _statuses(note.live_revision) == {"wrong": None}
     assert not CheckResult.objects.applying_to(note.live_revision).failed().exists()
+
+
+# -- quoted numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, status, detail",
+    [
+        ("So the step is $3.16$ times larger.", "passed", "1 quoted numbers agree"),
+        ("So the step is $3.17$ times larger.", "failed", "the note says 3.17, the code computes 3.16228"),
+        ("So the step is much larger.", "failed", "does not occur in the note"),
+    ],
+)
+def test_a_numbers_function_is_compared_with_the_note(checks_dir, text, status, detail):
+    outcome = run_check(checks_dir / "quoting.checks.py", "numbers_step", note_text=text)
+    assert outcome.status == status and detail in outcome.detail, outcome
+
+
+@pytest.mark.django_db
+def test_a_quoted_number_that_differs_is_stored_and_blocks_publishing(checks_dir, publish, editor):
+    publish("quoting", note_source("Quoting", body="So the step is $3.16$ times larger.\n\n" + _derivation("good")))
+    note = Note.objects.get(slug="quoting")
+    assert dict(check_note(note))["numbers_step"].status == "passed"
+    source = note_source("Quoting", body="So the step is $3.3$ times larger.\n\n" + _derivation("good"))
+    revision = revision_create(note=note, source=source, author=editor)
+    results = check_note(Note.objects.get(slug="quoting"))
+    assert [o.status for key, o in results if key == "numbers_step"] == ["passed", "failed"]  # live, then latest
+    assert not CheckResult.objects.applying_to(note.live_revision).failed().exists()
+    with pytest.raises(PublishRefused, match="numbers_step' failed: .*the note says 3.3"):
+        note_publish(revision=revision, user=editor)

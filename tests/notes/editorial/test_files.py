@@ -55,6 +55,22 @@ def test_check_notes_reports_file_line_col_and_exits_1(tmp_path):
     assert any("math:" in line for line in lines)
 
 
+def test_check_notes_warns_where_math_is_left_as_text_with_the_cause(tmp_path):
+    body = "A sentence\n$$\nx = 1\n$$\n\nCosts \\$5, and $ y$ is no math, nor \\\\(z\\\\)."
+    folder = write_corpus(tmp_path / "c", {"left": note_source("Left", body=body)})
+    code, out, err = run("check_notes", str(folder))
+    assert code == 0, out
+    path = folder / "left.md"
+    assert out.strip().splitlines() == [
+        f"{path}:8:1: warning: a `$$` display directly after a text line is not a display: put a blank line "
+        "before it (in a list item or a `>` quote too)",
+        f"{path}:12:16: warning: `$ ... $` with a space just inside a dollar is not math: write `$x$`, no space "
+        "inside the dollars",
+        f"{path}:12:37: warning: `\\(` is shown as text: it is no math delimiter here; write `$...$` for inline math",
+    ]
+    assert "1 file(s) checked, 0 error(s), 3 warning(s)" in err
+
+
 def test_check_notes_json(tmp_path):
     folder = write_corpus(tmp_path / "c", {"bad": note_source("Bad", body="[[nowhere]]")})
     code, out, _ = run("check_notes", "--json", str(folder))

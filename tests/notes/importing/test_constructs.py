@@ -47,6 +47,22 @@ CASES = [
     ("kramdown", "H<sub>2</sub>O, x<sup>n</sup>\n", "H$_{\\text{2}}$O, x$^{\\text{n}}$\n"),
     ("kramdown", '<img src="/media/a.png" alt="A">\n', "![A](/media/a.png)\n"),
     ("kramdown", "Hidden <!-- note --> text\n", "Hidden  text\n"),
+    (
+        "kramdown",
+        "Per {% cite knuth84 vaswani2017 --file refs %}.\n",
+        "Per [^knuth84][^vaswani2017].\n\n[^knuth84]: knuth84\n[^vaswani2017]: vaswani2017\n",
+    ),
+    (
+        "kramdown",
+        "Text\n<details>\n<summary><b>Proof</b></summary>\n\nIt holds:\n$$\nx=1\n$$\n</details>\nAfter.\n",
+        'Text\n\n!!! note "Proof"\n    It holds:\n\n    $$\n    x=1\n    $$\n\nAfter.\n',
+    ),
+    ("markdown", "<details>\nBody only.\n</details>\n", '!!! note "Details"\n    Body only.\n'),
+    (
+        "markdown",
+        "<details><summary>Outer</summary>\n\n<details><summary>Inner</summary>\nDeep.\n</details>\n</details>\n",
+        '!!! note "Outer"\n    !!! note "Inner"\n        Deep.\n',
+    ),
     # MyST
     ("myst", "```{math}\n:label: my-eq\nx = 1\n```\n", "$$\nx = 1 \\label{eq:my-eq}\n$$\n"),
     ("myst", "Role {math}`a+b` here.\n", "Role $a+b$ here.\n"),
@@ -56,21 +72,35 @@ CASES = [
     ("myst", ":::{seealso}\nMore.\n:::\n", "!!! info\n    More.\n"),
     ("myst", "```{admonition} Title here\n:class: tip\nBody.\n```\n", '!!! tip "Title here"\n    Body.\n'),
     ("myst", "```{figure} /media/f.png\nA caption.\n```\n", "![A caption.](/media/f.png)\n*A caption.*\n"),
-    ("myst", "See {cite}`key`.\n", "See [key].\n"),
+    ("myst", "See {cite}`key`.\n", "See [^key].\n\n[^key]: key\n"),
+    ("myst", "Both {cite:p}`a,b` and {cite:t}`a`.\n", "Both [^a][^b] and [^a].\n\n[^a]: a\n[^b]: b\n"),
     # d2l
     ("d2l", "$$a = b$$\n:eqlabel:`eq_ab`\n\nBy :eqref:`eq_ab`.\n", "$$\na = b \\label{eq:ab}\n$$\n\nBy [[#eq:ab]].\n"),
     ("d2l", "## Part\n:label:`sec_part`\n\nText.\n", "## Part\n\nText.\n"),
     ("d2l", "```{.python .input}\nx = 1\n```\n", "```python\nx = 1\n```\n"),
+    (
+        "d2l",
+        "As :cite:`Bridle.1990,Vaswani.2017`.\n",
+        "As [^Bridle.1990][^Vaswani.2017].\n\n[^Bridle.1990]: Bridle.1990\n[^Vaswani.2017]: Vaswani.2017\n",
+    ),
     # Quarto
     ("quarto", "$$\nx = 1\n$$ {#eq-one}\n\nBy @eq-one.\n", "$$\nx = 1 \\label{eq:one}\n$$\n\nBy [[#eq:one]].\n"),
     ("quarto", "::: {.callout-tip}\n## Hint\nDo it.\n:::\n", '!!! tip "Hint"\n    Do it.\n'),
     ("quarto", '::: {.callout-important title="Key"}\nBody.\n:::\n', '!!! important "Key"\n    Body.\n'),
     ("quarto", "::: {.column-margin}\nSide.\n:::\n", "Side.\n"),
-    ("quarto", "As [@knuth84].\n", "As [knuth84].\n"),
+    ("quarto", "As [@knuth84].\n", "As [^knuth84].\n\n[^knuth84]: knuth84\n"),
+    ("quarto", "As [@a; @b], [see @a, p. 3].\n", "As [^a][^b], (see [^a], p. 3).\n\n[^a]: a\n[^b]: b\n"),
+    (
+        "quarto",
+        "@vaswani2017 showed; mail a@b.com, \\@x.\n",
+        "[^vaswani2017] showed; mail a@b.com, \\@x.\n\n[^vaswani2017]: vaswani2017\n",
+    ),
+    ("quarto", "Own [^n] and [@n].\n\n[^n]: Mine.\n", "Own [^n] and [^n].\n\n[^n]: Mine.\n"),
     # Obsidian
     ("obsidian", "> [!tip] Try\n> $x$ first.\n", '!!! tip "Try"\n    $x$ first.\n'),
     ("obsidian", "> [!bug]\n> Broken.\n", "!!! warning\n    Broken.\n"),
     ("obsidian", "Link [[Some Note]] and [[Other|alias]].\n", "Link Some Note and alias.\n"),
+    ("obsidian", "See [[#Local Part]] and [[#eq:x]].\n", "See [[#local-part]] and [[#eq:x]].\n"),
     ("obsidian", "Native [[kl-gaussians#eq:kl]] stays.\n", "Native [[kl-gaussians#eq:kl]] stays.\n"),
     ("obsidian", "![[fig.png]] %%hidden%% ==hi==\n", "![fig.png](fig.png)  **hi**\n"),
     # Hugo

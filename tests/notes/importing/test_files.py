@@ -20,6 +20,8 @@ DIALECT = {
     "gradient-descent.qmd": "quarto",
     "Attention Scores.md": "obsidian",
     "momentum.md": "hugo",
+    "Softmax Regression.md": "obsidian",
+    "linear-regression.ipynb": "markdown",
 }
 
 
