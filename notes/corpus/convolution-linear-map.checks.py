@@ -8,8 +8,8 @@ with out-of-range input reads treated as zero: it never builds a matrix, never p
 never flips anything, so the closed forms of the note (Toeplitz/Kronecker matrices, im2col, the
 transposed-convolution recipe for the input gradient, the correlation formula for the kernel
 gradient) are compared against an independent computation, and gradients against central differences.
-
-practice_numbers() recomputes every number quoted in the practice section.
+The closed forms are marked `# formula`; the references are not. The numbers_ functions compute every
+number the note quotes.
 """
 
 import numpy as np
@@ -63,7 +63,7 @@ def _corr2d(X, W, s=1, p=0, r=1, out_hw=None):
 
 
 # The note's code block, verbatim apart from comments.
-def conv1d(x, w, s=1, p=0, r=1):
+def conv1d(x, w, s=1, p=0, r=1):  # formula: the note's code, eq:conv1d and its VJP
     n, k = len(x), len(w)
     m = (n + 2 * p - r * (k - 1) - 1) // s + 1
     idx = s * np.arange(m)[:, None] + r * np.arange(k)[None, :] - p
@@ -99,7 +99,7 @@ def _rel(a, b):
 # ----------------------------------------------------------------------------------------------
 
 
-def _toeplitz1d(w, n, s=1, p=0, r=1):
+def _toeplitz1d(w, n, s=1, p=0, r=1):  # formula: eq:conv-matrix-entries
     """T_{uj} = sum_a w_a [j = s u + r a - p]  (eq:conv-matrix-entries), built from the formula."""
     k = len(w)
     m = _out_len(n, k, s, p, r)
@@ -120,7 +120,7 @@ def _shift(m, n, a):
     return S
 
 
-def _doubly_block_toeplitz(K, H, Wd):
+def _doubly_block_toeplitz(K, H, Wd):  # formula: eq:conv2d-kron
     """eq:conv2d-kron: sum_a S_a kron C_a, with C_a the 1-D matrix of kernel row a (s = r = 1, p = 0)."""
     kh, kw = K.shape
     Ho, Wo = H - kh + 1, Wd - kw + 1
@@ -152,7 +152,7 @@ def _upsample(G, s):
     return U
 
 
-def _conv_input_grad_recipe(G, W, in_hw, s, p, r):
+def _conv_input_grad_recipe(G, W, in_hw, s, p, r):  # formula: eq:conv-input-grad-recipe
     """eq:conv-input-grad-recipe: upsample by s, pad by r(k-1)-p (plus output padding on the far side),
     correlate with stride 1 and dilation r against the kernel with channel axes swapped and taps flipped."""
     Cout, Cin, kh, kw = W.shape
@@ -166,7 +166,9 @@ def _conv_input_grad_recipe(G, W, in_hw, s, p, r):
     oph, opw = H - base_h, Wd - base_w  # output padding, in 0..s-1
     assert 0 <= oph < s and 0 <= opw < s
     Up = np.pad(U, ((0, 0), (0, 0), (ph, ph + oph), (pw, pw + opw)))
-    return _corr2d(Up, Wt, s=1, p=0, r=r, out_hw=(H, Wd))
+    # The output size follows from the padded size by eq:conv-out-size, so the far-end (output) padding
+    # is what makes it H x W.
+    return _corr2d(Up, Wt, s=1, p=0, r=r)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -192,7 +194,7 @@ def check_conv_output_size():
             count += 1
             start += s
         expected = count  # 0 when the kernel does not fit at all
-        got = max(_out_len(n, k, s, p, r), 0)
+        got = max((n + 2 * p - r * (k - 1) - 1) // s + 1, 0)  # formula: eq:conv-out-size
         mismatches += int(got != expected)
     for n, k in [(10, 3), (7, 7), (31, 4)]:
         x, w = rng.standard_normal(n), rng.standard_normal(k)
@@ -200,8 +202,6 @@ def check_conv_output_size():
         mismatches += int(len(np.correlate(x, w, mode="full")) != _out_len(n, k, p=k - 1))
         if k % 2 == 1:
             mismatches += int(len(np.correlate(x, w, mode="same")) != _out_len(n, k, p=(k - 1) // 2))
-    mismatches += int(_out_len(224, 7, s=2, p=3) != 112)
-    mismatches += int(_out_len(223, 7, s=2, p=3) != 112)
     # 'same' padding p = r (k - 1) / 2 with s = 1 keeps the length
     for n in range(1, 30):
         for k in (1, 3, 5):
@@ -242,7 +242,7 @@ def check_conv_as_matrix():
     X = rng.standard_normal((H, Wd))
     K = rng.standard_normal((kh, kw))
     Yref = _corr2d(X[None, None], K[None, None])[0, 0]
-    Yshift = sum(_shift(H - kh + 1, H, a) @ X @ _toeplitz1d(K[a], Wd).T for a in range(kh))
+    Yshift = sum(_shift(H - kh + 1, H, a) @ X @ _toeplitz1d(K[a], Wd).T for a in range(kh))  # formula: eq:conv2d-shifts
     errs.append(_rel(Yshift, Yref))
     T2 = _doubly_block_toeplitz(K, H, Wd)
     errs.append(_rel(T2 @ X.reshape(-1), Yref.reshape(-1)))
@@ -263,7 +263,7 @@ def check_conv_as_matrix():
         W4 = rng.standard_normal((Cout, Cin, 3, 2))
         bias = rng.standard_normal(Cout)
         U, (Ho, Wo) = _im2col(X4, 3, 2, s, p, r)
-        Ymat = U @ W4.reshape(Cout, -1).T + bias
+        Ymat = U @ W4.reshape(Cout, -1).T + bias  # formula: eq:im2col
         Y4 = Ymat.reshape(Bn, Ho, Wo, Cout).transpose(0, 3, 1, 2)
         Yref4 = _corr2d(X4, W4, s, p, r) + bias[None, :, None, None]
         errs.append(_rel(Y4, Yref4))
@@ -275,7 +275,7 @@ def check_conv_as_matrix():
                 2.0 * _corr2d(X4, W4, s, p, r) - 3.0 * _corr2d(X4, W5, s, p, r),
             )
         )
-    return max(errs), 1e-12
+    return float(np.max(errs)), 1e-12
 
 
 def check_conv_input_gradient():
@@ -293,7 +293,8 @@ def check_conv_input_gradient():
         T = _toeplitz1d(w, n)
         errs.append(_rel(T.T @ g, np.convolve(g, w, mode="full")))
         # as a full correlation of the (k-1)-padded g with the flipped kernel
-        errs.append(_rel(T.T @ g, _corr1d(g, w[::-1], p=k - 1)))
+        flipped = _corr1d(g, w[::-1], p=k - 1)  # formula: eq:conv-input-grad-full
+        errs.append(_rel(flipped, np.convolve(g, w, mode="full")))
     # the note's conv1d code: forward against the direct loop, VJP against central differences
     for _ in range(40):
         n = int(rng.integers(6, 20))
@@ -308,6 +309,7 @@ def check_conv_input_gradient():
         errs.append(_rel(y, _corr1d(x, w, s, p, r)))
         c = rng.standard_normal(len(y))
         xbar, wbar = vjp(c * (1 - np.tanh(y) ** 2))
+        errs.append(_rel(_toeplitz1d(w, n, s, p, r).T @ (c * (1 - np.tanh(y) ** 2)), xbar))  # step 1: T^T g
         errs.append(
             _rel(xbar, _fd_grad(lambda z, w=w, s=s, p=p, r=r, c=c: float(c @ np.tanh(conv1d(z, w, s, p, r)[0])), x))
         )
@@ -319,7 +321,8 @@ def check_conv_input_gradient():
         g = c * (1 - np.tanh(y) ** 2)
         yhat = np.zeros(s * (m - 1) + 1)
         yhat[::s] = g
-        errs.append(_rel(xbar, _corr1d(yhat, w[::-1], s=1, p=r * (k - 1) - p, r=r, m=n)))
+        recipe = _corr1d(yhat, w[::-1], s=1, p=r * (k - 1) - p, r=r, m=n)  # formula: eq:conv-input-grad-recipe
+        errs.append(_rel(xbar, recipe))
     # 2-D batched multichannel with stride, padding, dilation, including sizes where the floor drops input
     cfgs = [(1, 1, 1, 6, 7), (2, 1, 1, 9, 8), (2, 0, 2, 11, 10), (3, 2, 1, 12, 13), (2, 2, 2, 10, 9)]
     for s, p, r, H, Wd in cfgs:
@@ -351,9 +354,9 @@ def check_conv_input_gradient():
                     for b in range(kw):
                         h, w_ = s * u + r * a - p, s * v + r * b - p
                         if 0 <= h < H and 0 <= w_ < Wd:
-                            Xs[:, :, h, w_] += G[:, :, u, v] @ W[:, :, a, b]
+                            Xs[:, :, h, w_] += G[:, :, u, v] @ W[:, :, a, b]  # formula: step 6
         errs.append(_rel(Xbar, Xs))
-    return max(errs), 1e-8
+    return float(np.max(errs)), 1e-8
 
 
 def check_conv_kernel_gradient():
@@ -384,16 +387,16 @@ def check_conv_kernel_gradient():
             for b in range(kw):
                 for u in range(Ho):
                     for v in range(Wo):
-                        h, w_ = s * u + r * a - p, s * v + r * b - p
+                        h, w_ = s * u + r * a - p, s * v + r * b - p  # formula: eq:conv-kernel-grad-corr
                         if 0 <= h < H and 0 <= w_ < Wd:
-                            Wbar[:, :, a, b] += G[:, :, u, v].T @ X[:, :, h, w_]
+                            Wbar[:, :, a, b] += G[:, :, u, v].T @ X[:, :, h, w_]  # formula: eq:conv-kernel-grad-corr
         errs.append(_rel(Wbar, _fd_grad(lossW, W)))
         # eq:conv-kernel-grad-corr: correlate input channel c with output-gradient channel o as the kernel,
         # with stride r and dilation s (roles swapped), summed over the batch
         Wcorr = np.zeros_like(W)
         for o in range(Cout):
             for c in range(Cin):
-                Wcorr[o, c] = _corr2d(
+                Wcorr[o, c] = _corr2d(  # formula: step 2, stride and dilation exchanged
                     X[:, c : c + 1].transpose(1, 0, 2, 3),
                     G[:, o : o + 1].transpose(1, 0, 2, 3),
                     s=r,
@@ -405,10 +408,11 @@ def check_conv_kernel_gradient():
         # im2col form: Wbar_mat = G_mat^T U (reverse-mode-autodiff eq:vjp-w)
         U, _ = _im2col(X, kh, kw, s, p, r)
         Gmat = G.transpose(0, 2, 3, 1).reshape(-1, Cout)
-        errs.append(_rel((Gmat.T @ U).reshape(W.shape), Wbar))
+        im2col_grad = (Gmat.T @ U).reshape(W.shape)  # formula: step 4
+        errs.append(_rel(im2col_grad, Wbar))
         # bias: sum over batch and positions
         errs.append(_rel(G.sum(axis=(0, 2, 3)), _fd_grad(lossb, bias)))
-    return max(errs), 1e-8
+    return float(np.max(errs)), 1e-8
 
 
 # ----------------------------------------------------------------------------------------------
@@ -448,44 +452,73 @@ def _fp16_accumulation_error(n_terms, n_outputs, rng):
     return rms16, rms32
 
 
-def practice_numbers():
-    out = {}
-    # ResNet-style stem: 224 x 224 x 3 -> 7 x 7, stride 2, padding 3, 64 channels
-    Ho = _out_len(224, 7, 2, 3)
-    out["stem_out"] = Ho
-    out["stem_out_223"] = _out_len(223, 7, 2, 3)
-    out["stem_transposed_len"] = (Ho - 1) * 2 - 2 * 3 + (7 - 1) + 1
-    out["stem_params"], out["stem_macs"] = _conv_costs(3, 64, 7, 7, Ho, Ho)
-    # 3 x 3, 256 -> 256 at 14 x 14, padding 1
-    p3, m3 = _conv_costs(256, 256, 3, 3, 14, 14)
-    out["c3_params"], out["c3_macs"], out["c3_flops"] = p3, m3, 2 * m3
-    dense = (256 * 14 * 14) ** 2
-    out["dense_params"], out["dense_over_conv"] = dense, dense / p3
+def numbers_sizes():
+    """Output sizes of the stem layer and of the border example, and the transposed-convolution size."""
+    stem = _out_len(224, 7, 2, 3)
+    m = _out_len(224, 3, 2, 0)
+    last = 2 * (m - 1)  # first position read by the last window (p = 0)
+    return {
+        "turns both $n = 223$ and $n = 224$ into $m = {=}$": stem if _out_len(223, 7, 2, 3) == stem else -1,
+        "the last window covers positions {=} to {=}, so input position {=} influences nothing": (
+            last,
+            last + 2,
+            last + 3 if last + 3 == 223 else -1,
+        ),
+        "(here $p = 1$ gives $m = {=}$ and reads every pixel)": _out_len(224, 3, 2, 1)
+        if 2 * (_out_len(224, 3, 2, 1) - 1) - 1 + 2 == 223
+        else -1,
+        "For the stem layer, $m = 112$ gives {=}, so `output_padding={=}` is needed to return to {=}": (
+            (stem - 1) * 2 - 2 * 3 + (7 - 1) + 1,
+            224 - ((stem - 1) * 2 - 2 * 3 + (7 - 1) + 1),
+            224,
+        ),
+    }
+
+
+def numbers_costs():
+    """Parameters, multiply-adds, the full matrix and its nonzeros, and the cost of a training step."""
+    stem_params, stem_macs = _conv_costs(3, 64, 7, 7, 112, 112)
+    params, macs = _conv_costs(256, 256, 3, 3, 14, 14)
     nnz, total = _nnz_conv_matrix(256, 14, 3, 1)
-    out["toeplitz_nnz"], out["toeplitz_total"], out["toeplitz_density"] = nnz, total, nnz / total
-    out["toeplitz_nnz_over_params"] = nnz / p3
-    # training-step MACs: forward + input grad + kernel grad, each equal to the forward for stride 1
-    out["c3_step_flops_batch32"] = 3 * 2 * m3 * 32
-    # im2col memory, batch 32, 64 channels at 56 x 56, 3 x 3 padding 1, float32
+
+    def uses(a, b):  # output positions at which tap (a, b) reads inside the 14 x 14 input (padding 1)
+        return sum(1 for u in range(14) for v in range(14) if u + a - 1 in range(14) and v + b - 1 in range(14))
+
+    centre, corner = uses(1, 1), uses(0, 0)
+    return {
+        "| $112 \\times 112 \\times 64$ | {} | {} |": (stem_params, stem_macs),
+        "| $14 \\times 14 \\times 256$ | {} | {} |": (params, macs),
+        "their parameter counts differ by a factor of about {}": params / stem_params,
+        "with {} entries, {} times the parameter count. Only {} of them, {}%, are nonzero, and each weight appears "
+        "on average {} times": (total, total / params, nnz, 100 * nnz / total, nnz / params),
+        "the centre tap is used at all ${}$ output positions, a corner tap at only ${}$": (centre, corner),
+        "= {}$ floating-point operations per training step": 3 * 2 * macs * 32,
+    }
+
+
+def numbers_memory_and_precision():
+    """im2col memory for a batch of 32 at 56 x 56 x 64, and float16 versus float32 accumulation."""
     Bn, C, H = 32, 64, 56
-    inp = Bn * C * H * H * 4
-    cols = Bn * H * H * C * 9 * 4
-    out["im2col_input_MiB"], out["im2col_cols_MiB"] = inp / 2**20, cols / 2**20
-    # float16 vs float32 accumulation of a length-2304 reduction (3 x 3 x 256)
     rng = np.random.default_rng(0)
-    out["acc_err_fp16"], out["acc_err_fp32"] = _fp16_accumulation_error(2304, 4000, rng)
-    out["acc_err_fp16_over_unit_roundoff"] = out["acc_err_fp16"] / 2.0**-11
-    out["acc_err_fp16_len64"], _ = _fp16_accumulation_error(64, 4000, rng)
-    out["acc_err_fp16_len576"], _ = _fp16_accumulation_error(576, 4000, rng)
-    # unread border: n = 224, k = 3, s = 2, p = 0 (last read position) vs p = 1
-    for p in (0, 1):
-        m = _out_len(224, 3, 2, p)
-        out[f"border_p{p}"] = (m, 2 * (m - 1) - p + 2)
-    return out
+    rms16, rms32 = _fp16_accumulation_error(2304, 1000, rng)
+    rms64, _ = _fp16_accumulation_error(64, 1000, rng)
+    rms576, _ = _fp16_accumulation_error(576, 1000, rng)
+    return {
+        "the input occupies {} MiB in float32 and the $3 \\times 3$ patch matrix {} MiB": (
+            Bn * C * H * H * 4 / 2**20,
+            Bn * H * H * C * 9 * 4 / 2**20,
+        ),
+        "the relative RMS error of the outputs is ${}$ when the running sum is rounded to float16 after every "
+        "addition and ${}$ when it is kept in float32": (rms16, rms32),
+        "The float16 figure is {} times the float16 unit roundoff $2^{-11} \\approx {}$": (rms16 / 2.0**-11, 2.0**-11),
+        "${}$ for 64 terms, ${}$ for 576": (rms64, rms576),
+    }
 
 
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):
             print(name, fn())
-    print(practice_numbers())
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

@@ -4,9 +4,8 @@ One check_<derivation id> function per derivation block. Each returns
 (measured_error, tolerance) and passes when measured_error <= tolerance. Everything is
 tested on 1-D densities: integrals by the trapezoidal rule on fine grids, derivatives by
 central differences, and the optimal discriminator additionally against a logistic
-regression fitted to samples (tolerance of several standard errors).
-
-practice_numbers() recomputes every number quoted in the note.
+regression fitted to samples (tolerance of several standard errors). The numbers_ functions
+compute every number the note quotes.
 """
 
 import numpy as np
@@ -57,10 +56,11 @@ def check_optimal_discriminator():
     for _ in range(10):
         a, b = rng.uniform(0.01, 3.0, size=2)
         best = y[np.argmax(a * np.log(y) + b * np.log1p(-y))]
-        errs.append(abs(best - a / (a + b)) / 1e-5)
+        maximiser = a / (a + b)  # formula: step 3
+        errs.append(abs(best - maximiser) / 1e-5)
     lpd = _lmix(X, DATA)
     lpg = _lnorm(X, 0.5, 1.5)
-    star = lpd - lpg
+    star = lpd - lpg  # formula: eq:d-star-logit
     v_star = _value(lpd, lpg, star)
     for _ in range(10):
         c = rng.normal(size=3)
@@ -98,6 +98,13 @@ def _fit_logistic(xs, labels, iters=8):
     return w
 
 
+def _c_of_js(js):  # formula: eq:v-js
+    return 2 * js - np.log(4)
+
+
+_JS_MAX = np.log(2)  # eq:js-bounds, the upper end (checked with disjoint supports)
+
+
 def check_value_at_optimum():
     """eq:v-js, eq:js-bounds: V(D*, G) = 2 JS - log 4 by quadrature for random mixtures; the
     bounds 0 <= JS <= log 2; and an independent Monte Carlo check in which D is a logistic
@@ -111,9 +118,15 @@ def check_value_at_optimum():
         lpg = _lmix(X, comps)
         v = _value(lpd, lpg, lpd - lpg)
         js = _js(lpd, lpg)
-        errs.append(abs(v - (2 * js - np.log(4))) / 1e-9)
-        errs.append(max(0.0, -js, js - np.log(2)) / 1e-12)
-    errs.append(abs(_value(_lmix(X, DATA), _lmix(X, DATA), np.zeros_like(X)) + np.log(4)) / 1e-9)
+        errs.append(abs(v - _c_of_js(js)) / 1e-9)
+        errs.append(max(0.0, -js, js - _JS_MAX) / 1e-12)
+    # The two ends: p_g = p_data (JS = 0, D* = 1/2, C = -log 4) and disjoint supports (JS = log 2, C = 0).
+    errs.append(abs(_value(_lmix(X, DATA), _lmix(X, DATA), np.zeros_like(X)) - _c_of_js(0.0)) / 1e-9)
+    lpd, lpg = _lnorm(X, -8.0, 0.5), _lnorm(X, 8.0, 0.5)
+    js = _js(lpd, lpg)
+    errs.append(abs(js - _JS_MAX) / 1e-9)
+    errs.append(abs(_value(lpd, lpg, lpd - lpg) - _c_of_js(js)) / 1e-9)
+    errs.append(abs(_c_of_js(js)) / 1e-9)
     # Fitted discriminator, fresh samples.
     md, sd, mg, sg = 0.3, 0.8, -0.4, 1.3
     n = 60_000
@@ -129,7 +142,7 @@ def check_value_at_optimum():
     v_hat = td.mean() + tg.mean()
     se = np.sqrt(td.var() / n + tg.var() / n)
     js = _js(_lnorm(X, md, sd), _lnorm(X, mg, sg))
-    errs.append(abs(v_hat - (2 * js - np.log(4))) / (5 * se))
+    errs.append(abs(v_hat - _c_of_js(js)) / (5 * se))
     return float(np.max(errs)), 1.0
 
 
@@ -163,8 +176,9 @@ def check_generator_gradients():
     def ns(a):
         return np.logaddexp(0, -a)
 
-    errs.append(np.max(np.abs((mm(a + h) - mm(a - h)) / (2 * h) + _sigmoid(a))))
-    errs.append(np.max(np.abs((ns(a + h) - ns(a - h)) / (2 * h) + (1 - _sigmoid(a)))))
+    d_mm, d_ns = -_sigmoid(a), -(1 - _sigmoid(a))  # formula: step 2
+    errs.append(np.max(np.abs((mm(a + h) - mm(a - h)) / (2 * h) - d_mm)))
+    errs.append(np.max(np.abs((ns(a + h) - ns(a - h)) / (2 * h) - d_ns)))
     z, logit, dlogit = _generator_setup()
     theta = np.array([0.3, 1.2])
 
@@ -174,8 +188,11 @@ def check_generator_gradients():
 
     x = theta[0] + theta[1] * z
     d = _sigmoid(logit(x))
-    g_vec = np.stack([dlogit(x), dlogit(x) * z], axis=1)  # J_G^T grad_x a, per sample
-    predicted = {"mm": -np.mean(d[:, None] * g_vec, axis=0), "ns": -np.mean((1 - d)[:, None] * g_vec, axis=0)}
+    g_vec = np.stack([dlogit(x), dlogit(x) * z], axis=1)  # formula: J_G^T grad_x a, per sample
+    predicted = {  # formula: eq:gen-grads
+        "mm": -np.mean(d[:, None] * g_vec, axis=0),
+        "ns": -np.mean((1 - d)[:, None] * g_vec, axis=0),
+    }
     for kind in ("mm", "ns"):
         fd = np.array([(loss(theta + e, kind) - loss(theta - e, kind)) / (2 * h) for e in np.eye(2) * h])
         errs.append(np.max(np.abs(fd - predicted[kind])))
@@ -206,10 +223,10 @@ def check_nonsaturating_reverse_kl():
         def f_ns(th, log_d0=log_d0):
             return np.trapezoid(np.exp(lpg(th)) * (-log_d0), X)
 
-        def two_js(th):
+        def two_js(th):  # formula: eq:mm-gradient
             return 2 * _js(lpd, lpg(th))
 
-        def rkl_minus(th):
+        def rkl_minus(th):  # formula: eq:ns-gradient
             return _kl(lpg(th), lpd) - 2 * _js(lpd, lpg(th))
 
         h = 1e-5
@@ -221,14 +238,30 @@ def check_nonsaturating_reverse_kl():
     return float(np.max(errs)), 1e-6
 
 
-def practice_numbers():
-    """Every number quoted in the note, recomputed."""
-    out = {"log 4, sqrt(9.25)": (np.log(4), np.sqrt(9.25))}
-    for d in (1e-1, 1e-3):
-        out[f"|dl/da| at D={d}: minimax, non-saturating"] = (d, 1 - d)
-    # Saturation of the JS gradient: p_data = N(0, 0.1^2), p_g = N(mu, 0.1^2).
+# Numbers quoted in the note: each numbers_ function returns excerpts of the note with {} where a
+# number stands, and the runner compares the computed values with the printed ones.
+
+
+def numbers_generator_factors():
+    """|d loss / d a| of the two generator losses where D(G(z)) is 0.1 and 0.001 (central differences)."""
+    values, h = [], 1e-6
+    for d in (0.1, 1e-3):
+        a = np.log(d / (1 - d))
+        values += [
+            abs(np.logaddexp(0, a + h) - np.logaddexp(0, a - h)) / (2 * h),
+            abs(np.logaddexp(0, -a - h) - np.logaddexp(0, -a + h)) / (2 * h),
+        ]
+    return {
+        "At $D(G(\\bz)) = 0.1$ the scalar factors are ${}$ and ${}$; at $10^{-3}$ they are ${}$ and ${}$": values,
+        "Its global minimum over all distributions $p_g$ is $-\\log 4 \\approx {}$": -np.log(4),
+    }
+
+
+def numbers_vanishing():
+    """p_data = N(0, 0.1^2), p_g = N(mu, 0.1^2): log 2 - JS and the minimax gradient d(2 JS)/d mu,
+    by quadrature in the log domain (log 2 - JS reaches 1e-50)."""
     s = 0.1
-    x = np.linspace(-2, 5, 700_001)
+    x = np.linspace(-2, 5, 70_001)
 
     def log_softplus(t):
         return np.where(t < -30, t, np.log(np.logaddexp(0, np.maximum(t, -30))))
@@ -237,12 +270,24 @@ def practice_numbers():
         lp, lq = _lnorm(x, 0, s), _lnorm(x, mu, s)
         return 0.5 * np.trapezoid(np.exp(lp + log_softplus(lq - lp)) + np.exp(lq + log_softplus(lp - lq)), x)
 
+    gaps, grads, h = [], [], 1e-5
     for mu in (0.5, 1.0, 3.0):
-        h = 1e-5
-        djs = -(log2_minus_js(mu + h) - log2_minus_js(mu - h)) / (2 * h)
-        out[f"mu={mu}: log2 - JS, d(2JS)/dmu, dKL(p_g||p_data)/dmu"] = (log2_minus_js(mu), 2 * djs, mu / s**2)
-    # Gaussian fits to a two-mode target under four objectives.
-    xx = np.linspace(-25, 25, 50_001)
+        gaps.append(log2_minus_js(mu))
+        grads.append(-2 * (log2_minus_js(mu + h) - log2_minus_js(mu - h)) / (2 * h))
+    tiny = float(np.finfo(np.float32).smallest_subnormal)
+    return {
+        "$\\log 2 - \\JS$ is ${}$ at $\\mu = 0.5$, ${}$ at $\\mu = 1$ and ${}$ at $\\mu = 3$": gaps,
+        # the last gradient is quoted only if float32 rounds it to zero, as the note says
+        "receives $\\partial_\\mu (2\\JS) = {}$, ${}$ and ${}$: in float32, whose smallest positive number is "
+        "about ${}$": (*grads[:2], grads[2] if np.float32(grads[2]) == 0 else np.nan, tiny),
+        "$\\partial_\\mu \\KL = \\mu/0.01 = {}$ at $\\mu = 3$": 3.0 / s**2,
+    }
+
+
+def _gaussian_fits():
+    """Gaussian fits N(mu, sigma^2) to the two-mode target under four objectives: grid search
+    refined by compass search in (mu, log sigma); integrals by quadrature."""
+    xx = np.linspace(-25, 25, 5_001)
     lpd = np.logaddexp(np.log(0.5) + _lnorm(xx, -3, 0.5), np.log(0.5) + _lnorm(xx, 3, 0.5))
 
     def divs(mu, sd):
@@ -253,12 +298,12 @@ def practice_numbers():
         js = 0.5 * np.trapezoid(np.exp(lpd) * (lpd - lm), xx) + 0.5 * np.trapezoid(np.exp(lpg) * (lpg - lm), xx)
         return np.array([fkl, rkl, js, rkl - 2 * js])
 
-    mus = np.linspace(-4, 4, 33)
-    sds = np.linspace(0.25, 4, 31)
+    mus = np.linspace(-4, 4, 17)
+    sds = np.linspace(0.25, 4, 16)
     vals = np.array([[divs(m, sd) for sd in sds] for m in mus])
-    for i, name in enumerate(["KL(p_data||p_g)", "KL(p_g||p_data)", "JS", "KL(p_g||p_data) - 2JS"]):
+    fits = []
+    for i in range(4):
         a, b = np.unravel_index(np.argmin(vals[:, :, i]), vals.shape[:2])
-        # Local refinement by compass search in (mu, log sigma).
         p, best, step = np.array([mus[a], np.log(sds[b])]), vals[a, b, i], 0.1
         while step > 1e-4:
             for d in np.array([[1, 0], [-1, 0], [0, 1], [0, -1]]) * step:
@@ -268,14 +313,36 @@ def practice_numbers():
                     break
             else:
                 step /= 2
-        out[f"argmin of {name}: grid (mu, sigma), refined (mu, sigma), value"] = (
-            (float(mus[a]), float(sds[b])),
-            (float(p[0]), float(np.exp(p[1]))),
-            float(best),
-        )
-    out["objectives at cover fit (0, sqrt(9.25))"] = divs(0.0, np.sqrt(9.25)).tolist()
-    out["objectives at one-mode fit (-3, 0.5)"] = divs(-3.0, 0.5).tolist()
-    # Bilinear game min_x max_y xy, eta = 0.1, 1000 steps from (1, 0).
+        # The target is symmetric about 0, so a fit and its mirror image have the same value; the note
+        # reports the one with mu <= 0, whichever of the two the search happened to find.
+        fits.append((-abs(p[0]), np.exp(p[1]), best))
+    return fits, divs(0.0, np.sqrt(9.25)), divs(-3.0, 0.5)
+
+
+def numbers_mode_dropping():
+    """The table of Gaussian fits and the prose after it."""
+    fits, cover, one_mode = _gaussian_fits()
+    rows = [
+        "| $\\KL(p_{\\text{data}} \\Vert p_g)$, maximum likelihood |",
+        "| $\\KL(p_g \\Vert p_{\\text{data}})$ |",
+        "| $\\JS(p_{\\text{data}}, p_g)$ |",
+        "| $\\KL(p_g \\Vert p_{\\text{data}}) - 2\\JS$ |",
+    ]
+    quoted = {f"{row} $({{}}, {{}})$ | ${{}}$ | ${{}}$ |": (*fits[i], cover[i]) for i, row in enumerate(rows)}
+    quoted |= {
+        "value at the covering fit $({}, {})$ |": (0.0, np.sqrt(9.25)),
+        "the moment-matched $\\sigma = \\sqrt{9.25} = {}$": np.sqrt(9.25),
+        "whereas covering costs ${}$ nats": cover[1],
+        "The maximum-likelihood fit in turn has forward KL ${}$, while the one-mode fit has ${}$": (
+            cover[0],
+            one_mode[0],
+        ),
+    }
+    return quoted
+
+
+def numbers_game_and_logits():
+    """The bilinear game min_x max_y xy with eta = 0.1 for 1000 steps from (1, 0), and float32 log-sigmoid."""
     eta = 0.1
     xs, ys = 1.0, 0.0
     xa, ya = 1.0, 0.0
@@ -285,21 +352,30 @@ def practice_numbers():
         xa = xa - eta * ya
         ya = ya + eta * xa
         radius_max = max(radius_max, np.hypot(xa, ya))
-    out["simultaneous: radius after 1000 steps, per-step factor"] = (np.hypot(xs, ys), np.sqrt(1 + eta**2))
-    out["alternating: radius after 1000 steps, largest radius"] = (np.hypot(xa, ya), radius_max)
-    alt = np.array([[1, -eta], [eta, 1 - eta**2]])
-    out["alternating update: det, |eigenvalues|"] = (np.linalg.det(alt), np.abs(np.linalg.eigvals(alt)).tolist())
-    # float32 logs of sigmoid.
+    simultaneous = np.array([[1, -eta], [eta, 1]])
+    alternating = np.array([[1, -eta], [eta, 1 - eta**2]])
     f32 = np.float32
     with np.errstate(over="ignore", divide="ignore"):
-        a = f32(-89.0)
-        out["float32 log(sigmoid(-89)): naive, from logits"] = (
-            float(np.log(f32(1) / (f32(1) + np.exp(-a)))),
-            float(-np.logaddexp(f32(0), -a)),
-        )
-    return out
+        naive = float(np.log(f32(1) / (f32(1) + np.exp(f32(89)))))
+    return {
+        "With $\\eta = 0.1$ that is ${}$ per step, and from $(1, 0)$ the distance from the equilibrium is ${}$": (
+            np.abs(np.linalg.eigvals(simultaneous)).max(),
+            np.hypot(xs, ys),
+        ),
+        "give a matrix with determinant ${}$": np.linalg.det(alternating),
+        # both eigenvalues of modulus 1: quoted through the largest radius, returned only if they are
+        "(largest radius ${}$ over $1000$ steps)": radius_max
+        if np.allclose(np.abs(np.linalg.eigvals(alternating)), 1)
+        else np.nan,
+        "computed through the sigmoid is ${=}$": naive,
+        "while $-\\operatorname{softplus}(89)$ returns ${}$": float(-np.logaddexp(f32(0), f32(89))),
+    }
 
 
 if __name__ == "__main__":
-    for key, val in practice_numbers().items():
-        print(key, val)
+    for name, fn in list(globals().items()):
+        if name.startswith("check_"):
+            print(name, fn())
+        if name.startswith("numbers_"):
+            for excerpt, value in fn().items():
+                print(f"  {excerpt}: {value}")

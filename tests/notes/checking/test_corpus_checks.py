@@ -28,17 +28,6 @@ NUMBERS = [
     for path in sorted(CORPUS.glob("*.checks.py"))
     for name in numbers_functions(path)
 ]
-# Checks files whose practice_numbers() or _practice_numbers() (the numbers the note quotes,
-# printed but compared with nothing; in reverse-mode-autodiff also a helper only it calls) still waits to become numbers_ functions compared with the note (issue 19).
-PRACTICE_NUMBERS_PENDING = {
-    "convolution-linear-map",
-    "entropy-cross-entropy-kl",
-    "gans",
-    "gradient-descent-smooth",
-    "initialization-variance",
-    "kl-gaussians",
-    "matrix-calculus",
-}
 
 
 # A check never touches the database, so CI's second pass (PostgreSQL) does not repeat them.
@@ -83,7 +72,6 @@ def test_every_function_of_a_checks_file_is_run(path):
     """A function that is neither a check_, a numbers_ nor a figure_ function (the figures are
     drawn by tests/notes/rendering/test_corpus_figures.py), nor called by one (directly or
     through others), is never run, so a wrong number in it can never fail."""
-    slug = path.name.removesuffix(".checks.py")
     tree = ast.parse(path.read_text())
     functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
     run = {name for name in functions if name.startswith(("check_", "numbers_", "figure_"))}
@@ -94,8 +82,4 @@ def test_every_function_of_a_checks_file_is_run(path):
                 run.add(node.id)
                 frontier.append(node.id)
     never = sorted(set(functions) - run)
-    if slug in PRACTICE_NUMBERS_PENDING:
-        pending = [name for name in never if name.endswith("practice_numbers")]
-        assert pending, f"{slug} is converted: take it off PRACTICE_NUMBERS_PENDING"
-        return
     assert not never, f"{path.name}: never run: {', '.join(never)}"
