@@ -152,6 +152,11 @@ def directive(name: str, argument: str, body: list[str], ctx: Context, index: in
         caption = " ".join(ln.strip() for ln in content if ln.strip())
         ctx.add_line(index, CONVERTED, "container.figure", f"{{{name}}} -> image with caption")
         return [f"![{alt or caption}]({argument.strip()})", *([f"*{caption}*"] if caption else []), ""]
+    if name == "raw":  # output for one format (html, latex, jupyter), never the page's text
+        ctx.add_line(
+            index, DROPPED, "container.dropped", f"{{raw}} {argument.strip()} directive: output for one format"
+        )
+        return []
     if name in DROP_DIRECTIVES:
         ctx.add_line(index, DROPPED, "container.dropped", f"{{{name}}} directive: a book's structure, not a note's")
         return []

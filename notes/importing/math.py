@@ -21,6 +21,7 @@ ENV_NAMES = {
     "displaymath": "equation",
     "math": "equation",
 }
+MBOX = re.compile(r"\\mbox(?![A-Za-z])")  # LaTeX's text box: KaTeX lacks it, and \text is the same box
 NEW_BLOCK = re.compile(r"[ \t>]*(?:[-*+]|\d{1,9}[.)]|:::|!!!)(?:[ \t]|$)")  # may follow a display directly
 WHOLE_ENV = re.compile(
     r"\A\s*\\begin\{(equation|align|alignat|gather|multline|flalign|eqnarray)(\*?)\}.*\\end\{\1\2\}\s*\Z", re.S
@@ -170,7 +171,7 @@ def _unescape(piece: str) -> str:
 
 
 def tex(text: str, ctx: Context) -> str:
-    """Inside TeX: Markdown escapes undone, environments KaTeX lacks renamed, top-level `&`."""
+    """Inside TeX: Markdown escapes undone, environments and `\\mbox` KaTeX lacks renamed, top-level `&`."""
 
     def fix(piece: str, seg) -> str:
         new = _unescape(piece)
@@ -189,6 +190,9 @@ def tex(text: str, ctx: Context) -> str:
                 new = re.sub(rf"\\(begin|end)\{{{old}(\*?)\}}", rf"\\\1{{{good}\2}}", new)
                 if old == "eqnarray":
                     new = re.sub(rf"&\s*({RELATION})\s*&[ \t]*", r"&\1 ", new)
+        if MBOX.search(new):
+            ctx.add(text, seg.start, CONVERTED, "math.command", r"\mbox (not in KaTeX) rewritten as \text", piece[:2])
+            new = MBOX.sub(r"\\text", new)
         if seg.kind == DISPLAY and "&" in new and "\\begin" not in new and new.count("\\label") <= 1:
             ctx.add(text, seg.start, CONVERTED, "math.aligned", "top-level & in a display: wrapped in aligned", "$$")
             inner = new[2:-2].strip("\n")

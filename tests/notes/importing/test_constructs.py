@@ -42,6 +42,7 @@ CASES = [
     ("kramdown", "`$$x$$` stays code.\n", "`$$x$$` stays code.\n"),
     ("kramdown", "```\n\\(x\\)\n```\n", "```\n\\(x\\)\n```\n"),
     ("kramdown", "$$\n\\text{a\\_b} + c\\_d\n$$\n", "$$\n\\text{a\\_b} + c_d\n$$\n"),
+    ("quarto", "$$\nx \\sim \\mbox{Normal}(0, 1) \\mboxed\n$$\n", "$$\nx \\sim \\text{Normal}(0, 1) \\mboxed\n$$\n"),
     # HTML
     ("kramdown", "A<br>\nB <em>c</em> <strong>d</strong>\n", "A\\\nB *c* **d**\n"),
     ("kramdown", "H<sub>2</sub>O, x<sup>n</sup>\n", "H$_{\\text{2}}$O, x$^{\\text{n}}$\n"),
@@ -69,6 +70,7 @@ CASES = [
     ("myst", "(eq-a)=\n$$\nx\n$$\n\nSee {eq}`eq-a`.\n", "$$\nx \\label{eq:a}\n$$\n\nSee [[#eq:a]].\n"),
     ("myst", "$$\ny\n$$ (b)\n\n{eq}`text <b>`\n", "$$\ny \\label{eq:b}\n$$\n\n[[#eq:b]]\n"),
     ("myst", "```{warning}\nCareful.\n```\n", "!!! warning\n    Careful.\n"),
+    ("myst", '```{raw} html\n<div><img src="https://x.org/a.svg"></div>\n```\n\nText.\n', "Text.\n"),
     ("myst", ":::{seealso}\nMore.\n:::\n", "!!! info\n    More.\n"),
     ("myst", "```{admonition} Title here\n:class: tip\nBody.\n```\n", '!!! tip "Title here"\n    Body.\n'),
     ("myst", "```{figure} /media/f.png\nA caption.\n```\n", "![A caption.](/media/f.png)\n*A caption.*\n"),
