@@ -317,6 +317,26 @@ class Equation(models.Model):
         return self.label
 
 
+class Figure(models.Model):
+    """A figure's data as its `figure_<key>()` returned it when the revision was written.
+
+    Part of the revision's content, like its source, and as immutable: the checks file may
+    change afterwards, so a re-render draws the SVG (which is in `Revision.html`) again from
+    this data, and never runs the function again (notes.rendering.figures.StoredFigures).
+    """
+
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="figures")
+    key = models.CharField(max_length=100)
+    data = models.JSONField()
+
+    class Meta:
+        ordering = ["revision", "key"]
+        constraints = [models.UniqueConstraint(fields=["revision", "key"], name="figure_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.revision} figure {self.key}"
+
+
 class Link(models.Model):
     """A cross-link from a revision to another note (and maybe an anchor in it)."""
 

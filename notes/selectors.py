@@ -10,7 +10,8 @@ from django.db.models import F, Max, Prefetch, Subquery
 from django.http import Http404
 
 from notes.graph import order as graph
-from notes.models import Derivation, Equation, Link, Note, Prerequisite, PublishRecord, Revision, Topic
+from notes.models import Derivation, Equation, Figure, Link, Note, Prerequisite, PublishRecord, Revision, Topic
+from notes.rendering.figures import StoredFigures
 from notes.rendering.links import NoteInfo
 from notes.rendering.pipeline import derivation_of_step
 
@@ -308,3 +309,8 @@ def live_derivation_or_404(slug: str, key: str) -> tuple[Note, Derivation]:
     if derivation is None:
         raise Http404("No such derivation in the live revision")
     return note, derivation
+
+
+def stored_figures(revision: Revision) -> StoredFigures:
+    """The figures' data written with `revision`, to draw them again without running anything."""
+    return StoredFigures(dict(Figure.objects.filter(revision=revision).values_list("key", "data")))

@@ -11,13 +11,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from notes.hooks import revision_rerendered
-from notes.models import Derivation, Equation, Link, Note, Prerequisite, Revision
+from notes.models import Derivation, Equation, Figure, Link, Note, Prerequisite, Revision
 from notes.rendering import RENDERER_VERSION, RenderResult, render
 from notes.rendering.formula_cache import prefill
 from notes.rendering.katex import katex_version
 from notes.rendering.links import NoteIndex
 from notes.rendering.pipeline import formulas_of
 from notes.search.services import search_document_update
+from notes.selectors import stored_figures
 
 
 def content_hash(source: str) -> str:
@@ -109,6 +110,7 @@ def revision_create(
     nothing writes nothing. The revision is stored even with render errors (an editor's work
     is never lost); such a revision cannot be published. Callers that hold the note's row
     lock pass `result`, rendered before they took it, so KaTeX never runs under the lock.
+    The data of the figures drawn is stored with the revision (Figure), as written.
     """
     if result is None:
         result = render(source, slug=note.slug, index=index)
@@ -131,6 +133,7 @@ def revision_create(
         **render_fields(result),
     )
     _write_extracted(revision, result)
+    Figure.objects.bulk_create(Figure(revision=revision, key=f.key, data=f.data) for f in result.figures)
     note.latest_revision = revision
     note.save(update_fields=["latest_revision"])
     return revision
@@ -141,10 +144,11 @@ def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> 
 
     Only the render cache changes (RENDER_FIELDS and the extracted rows); the source, the
     author, the message and the number stay as written, and so do the numerical check
-    results, which are kept apart (CheckResult). The render runs before the note's row lock
+    results, which are kept apart (CheckResult), and the figures' data, from which the figures
+    are drawn again (no figure function runs). The render runs before the note's row lock
     is taken; the lock is held only for the write.
     """
-    result = render(revision.source, slug=revision.note.slug, index=index)
+    result = render(revision.source, slug=revision.note.slug, index=index, figures=stored_figures(revision))
     with transaction.atomic():
         Note.objects.select_for_update().filter(pk=revision.note_id).first()
         Revision.objects.filter(pk=revision.pk).update(**render_fields(result))

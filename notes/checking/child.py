@@ -1,8 +1,11 @@
-"""The child process of a numerical check: load one checks file, call one function, report.
+"""The child process of a numerical check or a figure: load one checks file, call one function, report.
 
 Imports nothing from Django (the parent runs us without settings or database access), only
-numpy, which every check uses, and prints exactly one line
-`CHECK-RESULT {"error": ..., "tolerance": ..., "detail": ...}` on success.
+numpy, which every check uses. A check prints exactly one line
+`CHECK-RESULT {"error": ..., "tolerance": ..., "detail": ...}`; a figure (`figure` as third
+argument) prints `FIGURE-RESULT <its data as JSON>`, numpy arrays and numbers as lists and
+floats. The parent judges the report (notes.checking.runner; a figure's data:
+notes.rendering.chart_data).
 
 A `check_<derivation>()` returns (error, tolerance) itself. A `numbers_<name>()` returns the
 numbers the note quotes (see notes.checking.quoted); the note's source arrives on stdin, and the
@@ -18,6 +21,14 @@ import numpy
 from notes.checking.quoted import NUMBERS_PREFIX, verdict
 
 REPORT_PREFIX = "CHECK-RESULT "
+FIGURE_PREFIX = "FIGURE-RESULT "
+
+
+def _plain(value):
+    """numpy values as JSON: arrays as lists, scalars as Python numbers."""
+    if isinstance(value, numpy.ndarray | numpy.generic):
+        return value.tolist()
+    raise TypeError(f"a figure's data holds only numbers, strings, lists and dicts, not {type(value).__name__}")
 
 
 def outcome_of(function, name: str, note_text: str | None) -> tuple[float, float, str]:
@@ -29,7 +40,7 @@ def outcome_of(function, name: str, note_text: str | None) -> tuple[float, float
     return float(error), float(tolerance), ""
 
 
-def main(path: str, name: str) -> int:
+def main(path: str, name: str, kind: str = "check") -> int:
     # A floating-point operation with no meaningful result (0/0, inf - inf, log of a negative)
     # raises instead of giving NaN: a NaN can hide in a check's result (Python's max() skips
     # it unless it comes first), and a check that meets one has found something wrong.
@@ -38,6 +49,9 @@ def main(path: str, name: str) -> int:
     function = namespace.get(name)
     if not callable(function):
         raise SystemExit(f"{path} defines no function {name}()")
+    if kind == "figure":
+        sys.stdout.write(FIGURE_PREFIX + json.dumps(function(), default=_plain) + "\n")
+        return 0
     note_text = sys.stdin.read() if name.startswith(NUMBERS_PREFIX) else None
     error, tolerance, detail = outcome_of(function, name, note_text)
     report = {"error": float(error), "tolerance": float(tolerance), "detail": detail}
@@ -46,4 +60,4 @@ def main(path: str, name: str) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2]))
+    sys.exit(main(*sys.argv[1:4]))

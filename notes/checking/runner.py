@@ -1,21 +1,24 @@
-"""Numerical checks of derivations, run out of process.
+"""Numerical checks of derivations and the data of figures, run out of process.
 
 A note's checks live beside it as `<slug>.checks.py` in CHECKS_DIR: plain numpy, one function
-`check_<derivation id with - as _>()` per derivation, returning (measured error, tolerance), and
-any number of `numbers_<name>()` functions, each returning the numbers the note quotes keyed by
-an excerpt of the note's text with `{}` where each number stands. The runner hands the note's
-source to those and compares every quoted number with the computed one, within half a unit in
-the last digit the note prints (notes/checking/quoted.py has the rules); a number that differs,
-or an excerpt no longer in the note, fails with a message naming the number, the note's value
-and the computed value. So a change on either side, the note's or the code's, fails.
+`check_<derivation id with - as _>()` per derivation, returning (measured error, tolerance),
+one `figure_<figure id with - as _>()` per figure, returning its data
+(notes.rendering.chart_data describes the shape), and any number of `numbers_<name>()`
+functions, each returning the numbers the note quotes keyed by an excerpt of the note's text
+with `{}` where each number stands. The runner hands the note's source to those and compares
+every quoted number with the computed one, within half a unit in the last digit the note prints
+(notes/checking/quoted.py has the rules); a number that differs, or an excerpt no longer in the
+note, fails with a message naming the number, the note's value and the computed value. So a
+change on either side, the note's or the code's, fails.
 
-Each check runs in its own Python process (`python -m notes.checking.child FILE FUNCTION`) with
+Each check and each figure runs in its own Python process (`python -m notes.checking.child FILE FUNCTION`) with
 a wall-clock timeout, a CPU-time limit and an address-space limit, and without Django: a
 check can neither reach the database nor take the site down. Whatever happens (an
 exception, a timeout, a memory blow-up, garbage on stdout, no report at all) is recorded as
 a failure with its reason, and the run goes on with the next check.
 """
 
+import hashlib
 import json
 import math
 import re
@@ -28,7 +31,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from notes.checking.child import REPORT_PREFIX
+from notes.checking.child import FIGURE_PREFIX, REPORT_PREFIX
 from notes.checking.quoted import NUMBERS_PREFIX
 
 
@@ -45,8 +48,9 @@ def checks_file(slug: str) -> Path:
     return Path(settings.CHECKS_DIR) / f"{slug}.checks.py"
 
 
-def function_name(key: str) -> str:
-    return "check_" + key.replace("-", "_")
+def function_name(key: str, kind: str = "check") -> str:
+    """The function a derivation's check (kind "check") or a figure (kind "figure") calls."""
+    return f"{kind}_" + key.replace("-", "_")
 
 
 def numbers_functions(path: Path) -> list[str]:
@@ -61,13 +65,13 @@ def _limit_child() -> None:  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
 
-def run_check(path: Path, function: str, note_text: str = "") -> Outcome:
-    """Run one check function in a limited child process and judge what it reports; a
-    numbers_ function is given `note_text`, the note's source, to compare against."""
+def _run_child(path: Path, function: str, kind: str, prefix: str, note_text: str = "") -> tuple[str | None, str, float]:
+    """Run one function of a checks file in a limited child process, `note_text` on its stdin:
+    (its report line or None, the reason there is none, seconds)."""
     started = time.monotonic()
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "notes.checking.child", str(path), function],
+            [sys.executable, "-m", "notes.checking.child", str(path), function, kind],
             input=note_text,
             capture_output=True,
             text=True,
@@ -82,28 +86,35 @@ def run_check(path: Path, function: str, note_text: str = "") -> Outcome:
             cwd=settings.BASE_DIR,
         )
     except subprocess.TimeoutExpired:
-        return Outcome(
-            "failed", f"timed out after {settings.CHECK_TIMEOUT_SECONDS:g} s", seconds=time.monotonic() - started
-        )
+        return None, f"timed out after {settings.CHECK_TIMEOUT_SECONDS:g} s", time.monotonic() - started
     seconds = time.monotonic() - started
-    reports = [line[len(REPORT_PREFIX) :] for line in completed.stdout.splitlines() if line.startswith(REPORT_PREFIX)]
-    if completed.returncode != 0 or not reports:
-        tail = (completed.stderr.strip().splitlines() or [""])[-1][:300]
-        if completed.returncode < 0:
-            reason = f"killed by signal {-completed.returncode} (CPU or memory limit)"
-        elif "MemoryError" in completed.stderr:
-            reason = f"ran out of memory (limit {settings.CHECK_MEMORY_BYTES // 2**20} MiB)"
-        elif completed.returncode != 0:
-            reason = f"raised: {tail}" if tail else f"exited with status {completed.returncode}"
-        else:
-            reason = "never reported a result"
+    reports = [line[len(prefix) :] for line in completed.stdout.splitlines() if line.startswith(prefix)]
+    if completed.returncode == 0 and reports:
+        return reports[-1], "", seconds
+    tail = (completed.stderr.strip().splitlines() or [""])[-1][:300]
+    if completed.returncode < 0:
+        reason = f"killed by signal {-completed.returncode} (CPU or memory limit)"
+    elif "MemoryError" in completed.stderr:
+        reason = f"ran out of memory (limit {settings.CHECK_MEMORY_BYTES // 2**20} MiB)"
+    elif completed.returncode != 0:
+        reason = f"raised: {tail}" if tail else f"exited with status {completed.returncode}"
+    else:
+        reason = "never reported a result"
+    return None, reason, seconds
+
+
+def run_check(path: Path, function: str, note_text: str = "") -> Outcome:
+    """Run one check function in a limited child process and judge what it reports; a
+    numbers_ function is given `note_text`, the note's source, to compare against."""
+    report, reason, seconds = _run_child(path, function, "check", REPORT_PREFIX, note_text)
+    if report is None:
         return Outcome("failed", reason, seconds=seconds)
     try:
-        data = json.loads(reports[-1])
+        data = json.loads(report)
         error, tolerance = float(data["error"]), float(data["tolerance"])
         detail = str(data.get("detail", ""))
     except (ValueError, KeyError, TypeError):
-        return Outcome("failed", f"reported garbage: {reports[-1][:200]!r}", seconds=seconds)
+        return Outcome("failed", f"reported garbage: {report[:200]!r}", seconds=seconds)
     if detail and not error <= tolerance:  # a numbers_ comparison says which number failed
         return Outcome("failed", detail, error if math.isfinite(error) else None, tolerance, seconds)
     if not (math.isfinite(error) and math.isfinite(tolerance)) or error < 0 or tolerance < 0:
@@ -118,3 +129,39 @@ def run_check(path: Path, function: str, note_text: str = "") -> Outcome:
         summary = f"error {error:.2e} ≤ tolerance {tolerance:.0e}"
         return Outcome("passed", f"{detail}: {summary}" if detail else summary, error, tolerance, seconds)
     return Outcome("failed", f"error {error:.2e} exceeds tolerance {tolerance:.0e}", error, tolerance, seconds)
+
+
+@dataclass
+class FigureRun:
+    data: object  # what figure_<id>() returned, from JSON; None when it failed
+    detail: str  # why there is no data
+    seconds: float = 0.0
+
+
+# A figure function is deterministic (fixed seeds), so its data is kept per (file content,
+# function, limits): the import's repeated checks of a batch and an editor's successive saves
+# run it once. Failures are not kept: a time limit met under load may pass next time.
+_figure_runs: dict[tuple, FigureRun] = {}
+MAX_KEPT_FIGURES = 256
+
+
+def run_figure(path: Path, function: str) -> FigureRun:
+    """Run one figure function in a limited child process (the checks' limits) for its data."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return FigureRun(None, f"there is no checks file {path.name}")
+    key = (digest, str(path), function, settings.CHECK_TIMEOUT_SECONDS, settings.CHECK_MEMORY_BYTES)
+    if key in _figure_runs:
+        return _figure_runs[key]
+    report, reason, seconds = _run_child(path, function, "figure", FIGURE_PREFIX)
+    if report is None:
+        return FigureRun(None, reason, seconds)
+    try:
+        run = FigureRun(json.loads(report), "", seconds)
+    except ValueError:
+        return FigureRun(None, f"reported garbage: {report[:200]!r}", seconds)
+    if len(_figure_runs) >= MAX_KEPT_FIGURES:
+        _figure_runs.clear()
+    _figure_runs[key] = run
+    return run

@@ -562,6 +562,36 @@ def numbers_memory():
     }
 
 
+# ---------------------------------------------------------------- figures
+def figure_float_spacing():
+    """The gap from x to the next representable number, np.spacing, for float16 and float32
+    at every power of two from 2^-16 to 2^15 (constant across each binade); bfloat16 keeps
+    float32's exponent with 7 fraction bits instead of 23, so its gap is float32's times 2^16."""
+    exponents = np.arange(-16, 16)
+    x = 2.0**exponents
+    f16 = np.spacing(x.astype(np.float16)).astype(np.float64)
+    f32 = np.spacing(x.astype(np.float32)).astype(np.float64)
+    bf16 = f32 * 2.0**16
+    ends = 2.0 ** (exponents + 1)
+
+    def steps(gap):  # each binade [2^e, 2^(e+1)) has one gap: draw it as a flat segment
+        return np.ravel(np.column_stack([x, ends])), np.ravel(np.column_stack([gap, gap]))
+
+    series = []
+    for label, gap in (("bfloat16", bf16), ("float16", f16), ("float32", f32)):
+        sx, sy = steps(gap)
+        series.append({"label": label, "x": sx, "y": sy})
+    return {
+        "title": "Spacing of floating-point numbers against magnitude",
+        "summary": "The gap to the next number doubles at every power of two: just above 1 it is 2⁻⁷ in "
+        "bfloat16, 2⁻¹⁰ in float16 and 2⁻²³ in float32. Below 2⁻¹⁴ float16 is subnormal and its gap stays 2⁻²⁴.",
+        "x": {"label": "magnitude x", "scale": "log"},
+        "y": {"label": "gap to the next number", "scale": "log"},
+        "series": series,
+        "rules": [{"axis": "x", "at": 1.0, "label": "x = 1"}],
+    }
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):

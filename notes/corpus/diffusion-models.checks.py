@@ -550,6 +550,44 @@ def numbers_low_precision():
     }
 
 
+# ---------------------------------------------------------------- figures
+def figure_schedules():
+    """abar_t of linear_schedule() and cosine_schedule(), T = 1000, in float64."""
+    t = np.arange(1, 1001)
+    (_, lin), (_, cos) = linear_schedule(), cosine_schedule()
+    return {
+        "title": "Signal fraction ᾱₜ of the linear and cosine schedules, T = 1000",
+        "summary": "The linear schedule's ᾱₜ falls to one half by t = 260 and is near zero for the last "
+        "third of the steps; the cosine schedule's falls to one half near t = 500 and reaches zero only at the end.",
+        "x": {"label": "step t", "min": 0, "max": 1000},
+        "y": {"label": "ᾱₜ", "min": 0, "max": 1},
+        "series": [
+            {"label": "linear β, 10⁻⁴ to 0.02", "x": t[::5], "y": lin[::5]},
+            {"label": "cosine, δ = 0.008", "x": t[::5], "y": cos[::5]},
+        ],
+    }
+
+
+def figure_log_snr():
+    """log SNR(t) = log(abar_t / (1 - abar_t)) of both schedules, T = 1000, in float64."""
+    t = np.arange(1, 1001)
+    (_, lin), (_, cos) = linear_schedule(), cosine_schedule()
+    pick = np.unique(np.concatenate([np.arange(0, 1000, 5), [999]]))
+    return {
+        "title": "Log signal-to-noise ratio of the linear and cosine schedules, T = 1000",
+        "summary": "The linear schedule crosses SNR = 1 at t = 260 and spends 298 steps below log SNR = −5; "
+        "the cosine schedule crosses at t = 497, falls nearly linearly through the middle, and plunges only "
+        "in the last steps.",
+        "x": {"label": "step t", "min": 0, "max": 1000},
+        "y": {"label": "log SNR(t)"},
+        "series": [
+            {"label": "linear β, 10⁻⁴ to 0.02", "x": t[pick], "y": np.log(lin[pick] / (1 - lin[pick]))},
+            {"label": "cosine, δ = 0.008", "x": t[pick], "y": np.log(cos[pick] / (1 - cos[pick]))},
+        ],
+        "rules": [{"axis": "y", "at": 0.0, "label": "SNR = 1"}, {"axis": "y", "at": -5.0, "label": "log SNR = −5"}],
+    }
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):

@@ -311,6 +311,31 @@ def numbers_scales():
     }
 
 
+# ---------------------------------------------------------------- figures
+def figure_depth_profiles():
+    """q_k / q_1 through 50 layers for one network (seed 0) of the depth table's shape (width 256,
+    batch 32, forward_backward()), keeping every layer, for five rows of the table."""
+    rows = {
+        "ReLU, nσ² = 1": (1.0, relu, relu_prime),
+        "ReLU, nσ² = 2 (He)": (2.0, relu, relu_prime),
+        "ReLU, nσ² = 2.2": (2.2, relu, relu_prime),
+        "tanh, nσ² = 1": (1.0, np.tanh, tanh_prime),
+        "tanh, nσ² = (5/3)²": ((5 / 3) ** 2, np.tanh, tanh_prime),
+    }
+    series = []
+    for label, (var_scale, act, dact) in rows.items():
+        q, _ = forward_backward(np.random.default_rng(0), [N] * (K + 1), var_scale, act, dact, batch=B, blas=True)
+        series.append({"label": label, "x": np.arange(1, K + 1), "y": q / q[0]})
+    return {
+        "title": "Second moment of the pre-activations through 50 layers",
+        "summary": "ReLU with nσ² = 1 halves the second moment at every layer; He initialisation keeps it "
+        "between 0.13 and 1.15 in this network; tanh with nσ² = 1 decays slowly, and with the gain 5/3 settles at a fixed point.",
+        "x": {"label": "layer k"},
+        "y": {"label": "qₖ / q₁", "scale": "log"},
+        "series": series,
+    }
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):

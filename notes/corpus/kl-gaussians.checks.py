@@ -451,6 +451,26 @@ def numbers_worked_example():
     }
 
 
+# ---------------------------------------------------------------- figures
+def figure_kl_asymmetry():
+    """Both directions of the KL divergence between N(0, 1) and N(0, s^2), by _kl_closed."""
+    s = np.logspace(-1, 1, 81)
+    one = np.eye(1)
+    forward = [_kl_closed(np.zeros(1), one, np.zeros(1), one * v**2) for v in s]
+    reverse = [_kl_closed(np.zeros(1), one * v**2, np.zeros(1), one) for v in s]
+    return {
+        "title": "KL divergence between N(0, 1) and N(0, s²), both directions",
+        "summary": "KL(N(0, 1) ‖ N(0, s²)) grows like 1/(2s²) when the second distribution is too narrow "
+        "but only like log s when it is too wide; the reverse direction is its mirror image in s = 1.",
+        "x": {"label": "standard deviation s", "scale": "log"},
+        "y": {"label": "divergence (nats)", "min": 0, "max": 6},
+        "series": [
+            {"label": "KL(N(0, 1) ‖ N(0, s²))", "x": s, "y": np.array(forward)},
+            {"label": "KL(N(0, s²) ‖ N(0, 1))", "x": s, "y": np.array(reverse)},
+        ],
+    }
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):

@@ -498,3 +498,37 @@ def numbers_lessard():
         "started at ${}$ never converges: it settles into a cycle through ${}$, ${}$ and ${}$": (3.3, *cycle),
         "converges to the minimum at {=}": round(x_nag, 12),
     }
+
+
+# ---------------------------------------------------------------- figures
+def figure_error_curves():
+    """The relative error of the four methods of the steps table at kappa = 100: 50 eigenvalues
+    evenly spaced in [1, kappa], e_0 = ones, each step as in _measured_steps()."""
+    kappa, P, steps = 100.0, 50, 1200
+    lam = np.linspace(1.0, kappa, P)
+    # Nesterov's beta, (sqrt k - 1)/(sqrt k + 1), is the heavy ball's optimal rate.
+    hb_eta, hb_beta, nag_beta = _hb_optimal(1.0, kappa)
+    methods = {
+        "gradient descent, η = 1/M": lambda e, ep: e - lam * e / kappa,
+        "gradient descent, η = 2/(μ + M)": lambda e, ep: e - 2 / (1 + kappa) * lam * e,
+        "heavy ball, optimal η and β": lambda e, ep: e - hb_eta * lam * e + hb_beta * (e - ep),
+        "Nesterov, η = 1/M": lambda e, ep: (e + nag_beta * (e - ep)) * (1 - lam / kappa),
+    }
+    series = []
+    for label, step in methods.items():
+        e = e_prev = np.ones(P)
+        norms = [1.0]
+        for _ in range(steps):
+            e, e_prev = step(e, e_prev), e
+            norms.append(np.linalg.norm(e) / np.sqrt(P))
+        t = np.arange(0, steps + 1, 4)
+        series.append({"label": label, "x": t, "y": np.maximum(np.array(norms)[t], 1e-12)})
+    return {
+        "title": "Error against step on a quadratic with κ = 100",
+        "summary": "Both momentum methods reach a relative error of one in a million in under 140 steps; "
+        "gradient descent needs 611 or 1181.",
+        "x": {"label": "step t"},
+        "y": {"label": "‖θₜ − θ*‖ / ‖θ₀ − θ*‖", "scale": "log", "min": 1e-9, "max": 1.0},
+        "series": series,
+        "rules": [{"axis": "y", "at": 1e-6, "label": "10⁻⁶"}],
+    }

@@ -347,3 +347,52 @@ def numbers_postnorm_stack():
             stats["inv_sig"]
         ),
     }
+
+
+# ---------------------------------------------------------------- figures
+def figure_adjoint_depth():
+    """The norm of the adjoint at every block, relative to the top, for four of the table's
+    stacks: the same draws as _simulate (seed 0) and the same output adjoint (seed 1).
+    The adjoint goes down block by block, through the transposed block Jacobian of _simulate:
+    h̄ <- h̄ + J_z^T W1^T (relu'(a) * alpha W2^T h̄) (without the first h̄ for the plain stack);
+    the LayerNorm Jacobian J_z is symmetric, so _norm_jac_apply applies its transpose."""
+    K, d = 50, 256
+    g = np.random.default_rng(1).standard_normal(d)
+    names = {
+        "plain, no skips": "plain",
+        "residual, α = 1": "res",
+        "residual, α = 1/√50": "ressqrt",
+        "pre-norm, α = 1/√50": "presqrt",
+    }
+    series = []
+    for label, variant in names.items():
+        rng = np.random.default_rng(0)
+        h = rng.standard_normal(d)
+        alpha = 1 / np.sqrt(K) if variant.endswith("sqrt") else 1.0
+        pre = variant.startswith("pre")
+        blocks = []
+        for _ in range(K):
+            W1 = rng.standard_normal((d, d)) * np.sqrt(2 / d)
+            W2 = rng.standard_normal((d, d)) * np.sqrt(1 / d)
+            z = _norm_layer(h)[0] if pre else h
+            a = W1 @ z
+            F = alpha * W2 @ np.maximum(a, 0)
+            blocks.append((h, W1, W2, a))
+            h = F if variant == "plain" else h + F
+        adj, norms = g.copy(), [np.linalg.norm(g)]
+        for h_in, W1, W2, a in reversed(blocks):
+            back = W1.T @ ((a > 0) * (alpha * W2.T @ adj))
+            if pre:
+                back = _norm_jac_apply(h_in, back[:, None])[:, 0]
+            adj = back if variant == "plain" else adj + back
+            norms.append(np.linalg.norm(adj))
+        series.append({"label": label, "x": np.arange(K + 1), "y": np.array(norms[::-1]) / np.linalg.norm(g)})
+    return {
+        "title": "Adjoint norm at each block of a 50-block stack, relative to the top",
+        "summary": "Without skips the adjoint norm stays within a factor of four of the top's, though its direction "
+        "is lost; with unscaled residual blocks it grows by about 10⁷ from top to bottom; the scaled "
+        "stacks change it by less than a factor of two.",
+        "x": {"label": "block k (input at 0, output at 50)"},
+        "y": {"label": "‖h̄ₖ‖ / ‖h̄₅₀‖", "scale": "log"},
+        "series": series,
+    }

@@ -536,6 +536,49 @@ def numbers_summation_order():
     }
 
 
+# ---------------------------------------------------------------- figures
+def figure_noise_floor():
+    """The expected loss gap of constant-step SGD on the quadratic of check_quadratic_noise_floor()
+    (eigenvalues 0.5, 2, 6; the finite sum of 11 shifts; eta = 0.2), started at e_0 = (1, 1, 1)
+    in the eigenbasis: exactly, from step 3 of the derivation (mean and variance per coordinate),
+    for three batch sizes; Monte Carlo with real minibatches for B = 4; and each floor eq:noise-floor."""
+    rng = np.random.default_rng(0)
+    P, N, eta, steps = 3, 11, 0.2, 120
+    H = _spd(rng, np.array([0.5, 2.0, 6.0]))
+    lam, U = np.linalg.eigh(H)
+    A = rng.standard_normal((N, P)) @ rng.standard_normal((P, P))
+    A -= A.mean(0)
+    C = A.T @ A / N
+    s2 = np.einsum("pi,pq,qi->i", U, C, U)
+    t = np.arange(steps + 1)
+    series, rules = [], []
+    for B in (1, 4, 16):
+        mean, var, gaps = np.ones(P), np.zeros(P), []
+        for _ in t:
+            gaps.append(0.5 * np.sum(lam * (mean**2 + var)))
+            mean, var = (1 - eta * lam) * mean, (1 - eta * lam) ** 2 * var + eta**2 * s2 / B
+        series.append({"label": f"exact, B = {B}", "x": t, "y": np.array(gaps)})
+        floor = _noise_floor(eta, B, s2, lam)
+        rules.append({"axis": "y", "at": floor, "label": f"floor, B = {B}"})
+    R, B = 4000, 4
+    e = np.tile(U @ np.ones(P), (R, 1))
+    mc = []
+    for step in t:
+        if step % 8 == 0:
+            mc.append(np.mean(0.5 * np.einsum("rp,pq,rq->r", e, H, e)))
+        e = e - eta * (e @ H + A[rng.integers(N, size=(R, B))].mean(1))
+    series.append({"label": "Monte Carlo, B = 4", "x": t[::8], "y": np.array(mc), "style": "points"})
+    return {
+        "title": "Expected loss gap of constant-step SGD, η = 0.2, for three batch sizes",
+        "summary": "The gap falls as for gradient descent until the noise takes over, then levels off at a floor "
+        "proportional to 1/B; the simulation with real minibatches follows the exact curve for B = 4.",
+        "x": {"label": "step t"},
+        "y": {"label": "E[L(θₜ)] − L*", "scale": "log"},
+        "series": series,
+        "rules": rules,
+    }
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("check_"):

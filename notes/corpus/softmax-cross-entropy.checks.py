@@ -450,3 +450,19 @@ def numbers_double_softmax_and_smoothing():
         ),
         "a smoothed training loss near ${}$ is already optimal": _entropy(y_eps),
     }
+
+
+# ---------------------------------------------------------------- figures
+def figure_entropy_against_temperature():
+    """The entropy of softmax(z / T) against T for the logits of check_temperature_entropy()."""
+    z = np.array([2.0, 2.0, -1.0, 0.5])
+    ts = np.logspace(-2, 3, 101)
+    return {
+        "title": "Entropy of softmax(z/T) against the temperature, z = (2, 2, −1, 0.5)",
+        "summary": "The entropy rises monotonically from log 2, two maximal logits, at small T to log 4, "
+        "uniform over four classes, at large T.",
+        "x": {"label": "temperature T", "scale": "log"},
+        "y": {"label": "entropy H (nats)", "min": 0, "max": 1.5},
+        "series": [{"label": "H(softmax(z/T))", "x": ts, "y": np.array([_entropy(_softmax(z / t)) for t in ts])}],
+        "rules": [{"axis": "y", "at": np.log(2), "label": "log 2"}, {"axis": "y", "at": np.log(4), "label": "log 4"}],
+    }

@@ -20,7 +20,7 @@ from notes.models import MAX_COMMENT_CHARS, Note, PublishRecord, Review, ReviewC
 from notes.rendering import render
 from notes.rendering.frontmatter import SLUG, SLUG_RULE
 from notes.search.services import search_document_update
-from notes.selectors import LiveNoteIndex
+from notes.selectors import LiveNoteIndex, stored_figures
 from notes.services import dependents_rerender, revision_create
 
 EDITORS_GROUP = "editors"
@@ -267,7 +267,9 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
     require(user, "publish_note")
     if to_revision.note_id != note.pk:
         raise EditorialError("that revision belongs to another note")
-    result = render(to_revision.source, slug=note.slug, index=LiveNoteIndex())
+    # The old content with the figures as they were drawn then (their functions may differ now).
+    figures = stored_figures(to_revision)
+    result = render(to_revision.source, slug=note.slug, index=LiveNoteIndex(), figures=figures)
     with transaction.atomic():
         locked = Note.objects.select_for_update().get(pk=note.pk)
         revision = revision_create(

@@ -3,7 +3,7 @@ pandoc) and paired Hugo shortcodes, turned into the platform's five admonitions,
 images or plain text.
 
 The walk is over lines and recursive: a container's body is converted first, then indented
-under its `!!!` line. A `::: derivation` block is the platform's own and passes through.
+under its `!!!` line. `::: derivation` and `::: figure` blocks are the platform's own and pass through.
 """
 
 import re
@@ -11,6 +11,7 @@ import re
 from .report import CONVERTED, DROPPED, LEFT, Context
 
 KINDS = {"note", "tip", "warning", "important", "info"}
+PLATFORM_BLOCKS = {"derivation", "figure"}  # `:::` blocks of the platform's own Markdown
 NEAREST = {
     **dict.fromkeys(("caution", "attention", "danger", "error", "bug", "failure", "fail", "missing"), "warning"),
     **dict.fromkeys(("hint", "success", "check", "done", "help", "faq", "question", "todo", "exercise"), "tip"),
@@ -79,7 +80,7 @@ def convert_containers(lines: list[str], ctx: Context, base: int = 0) -> list[st
         elif (match := COLON_OPEN.match(line)) or (match := SHORTCODE_OPEN.match(line)):
             j = _colon_close(lines, i)
             body = convert_containers(lines[i + 1 : j], ctx, base + i + 1)
-            if match.re is COLON_OPEN and match.group(2) == "derivation":
+            if match.re is COLON_OPEN and match.group(2) in PLATFORM_BLOCKS:
                 out += [line, *body, *lines[j : j + 1]]
             elif match.re is SHORTCODE_OPEN:
                 out += _blank_before(out) + shortcode_box(match, body, ctx, base + i)

@@ -23,6 +23,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from .figures import figure_close, figure_number, figure_open
+
 WIKILINK = re.compile(r"\[\[([^\[\]\n|]+?)(?:\|([^\[\]\n]+?))?\]\]")
 _formatter = HtmlFormatter(nowrap=True)
 
@@ -206,6 +208,7 @@ def make_parser() -> MarkdownIt:
         name="derivation",
         validate=lambda params, *_: params.strip().split(" ", 1)[0].startswith("derivation"),
     )
+    md.use(container_plugin, name="figure", validate=lambda params, *_: params.strip().startswith("figure"))
     md.inline.ruler.before("link", "wikilink", wikilink_rule)
 
     rules = md.add_render_rule
@@ -219,6 +222,9 @@ def make_parser() -> MarkdownIt:
     rules("derivation_statement_close", _div_close)
     rules("derivation_result_open", _derivation_part_open("derivation-result"))
     rules("derivation_result_close", _div_close)
+    rules("container_figure_open", figure_open)
+    rules("container_figure_close", figure_close)
+    rules("figure_number", figure_number)
     rules("list_item_open", _list_item_open)
     rules("front_matter", _front_matter)
     rules("link_open", _link_open)

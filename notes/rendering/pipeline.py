@@ -8,7 +8,6 @@ Order of work, each pass over the token stream:
 5. print HTML, sanitize it, and collect TOC, plain text, derivations and equations.
 """
 
-import hashlib
 import re
 import secrets
 from html import escape
@@ -18,6 +17,8 @@ from django.urls import reverse
 from markdown_it.token import Token
 
 from . import formula_cache
+from .derivations import derivation_data
+from .figures import FigurePass, FigureSource, figure_ids
 from .fragments import search_fragments
 from .frontmatter import alias_anchor_problems, parse_front_matter
 from .ids import heading_id, id_is_reserved
@@ -26,7 +27,7 @@ from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
 from .nesting import NestingGauge
 from .parser import make_parser, outside_image
-from .result import DerivationData, EquationData, LinkData, Problem, RenderResult, TocEntry
+from .result import EquationData, LinkData, Problem, RenderResult, TocEntry
 from .sanitize import sanitize
 from .summary import REFUSED, summary_lines, summary_parse, summary_text
 from .tokens import between_parentheses, inline_text, matching_close, plain_text, prose, sentence_around, wikilinks
@@ -61,10 +62,20 @@ def note_url(slug: str) -> str:
     return reverse("notes:note", args=[slug])
 
 
-def render(source: str, *, slug: str = "", index: NoteIndex | None = None, preview: bool = False) -> RenderResult:
+def render(
+    source: str,
+    *,
+    slug: str = "",
+    index: NoteIndex | None = None,
+    preview: bool = False,
+    figures: FigureSource | None = None,
+) -> RenderResult:
     """Render a note. Never raises on bad input: problems come back in `errors`. A `preview`
-    has only what an editor's preview shows: the HTML, the anchors and every problem."""
-    return _NoteRender(source, slug=slug, index=index or MappingIndex()).run(everything=not preview)
+    has only what an editor's preview shows: the HTML, the anchors and every problem, and no
+    figure drawn. Figures' data comes from `figures`, by default their functions in the note's
+    checks file (notes.rendering.figures)."""
+    job = _NoteRender(source, slug=slug, index=index or MappingIndex(), figures=figures)
+    return job.run(everything=not preview)
 
 
 def outline(source: str, *, slug: str = "") -> NoteInfo:
@@ -90,7 +101,7 @@ def formulas_of(source: str, *, slug: str = "") -> list[formula_cache.Formula]:
 
 
 class _NoteRender:
-    def __init__(self, source: str, *, slug: str, index: NoteIndex):
+    def __init__(self, source: str, *, slug: str, index: NoteIndex, figures: FigureSource | None = None):
         self.source = source
         self.lines = source.splitlines()
         self.slug = slug
@@ -110,6 +121,7 @@ class _NoteRender:
         self.placeholder = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
         self.anchors: dict[str, str] = {}  # anchor id -> what a link to it says
         self.link_sites: list[tuple[LinkData, Token, int]] = []  # link, its inline token, index
+        self.figures = FigurePass(figures)
 
     # -- problems -----------------------------------------------------------------------
 
@@ -145,10 +157,12 @@ class _NoteRender:
         self.walk_blocks(tokens)
         self.walk_summary()
         tokens = self.structure_derivations(tokens)
+        self.figures.number(tokens, self.anchors, self.error)
         self.result.errors += alias_anchor_problems(self.source, self.result.front_matter, self.anchors)
         if not typeset:
             return self.result
         self.typeset()
+        self.result.figures = self.figures.draw(self.slug, self.stash, self.error, preview=not everything)
         self.resolve_links(tokens)
         self.finish(tokens, everything)
         return self.result
@@ -183,6 +197,7 @@ class _NoteRender:
                 key = (match.group(1) or "").strip() if match else ""
                 if key:
                     used_ids.add(key)
+        used_ids |= figure_ids(tokens)
         number = 1
         for i, token in enumerate(tokens):
             line = token.map[0] + 1 if token.map else 1
@@ -341,11 +356,15 @@ class _NoteRender:
                 if out.error:
                     self.error(line, col, f"math: {out.error}{advice}")
             elif out.error is None and not out.refused:
-                token.meta["html"] = f"\ue000{self.nonce}:{len(self.math_html)}\ue001"
+                token.meta["html"] = self.stash(out.html)
                 token.meta["blank"] = out.blank
-                self.math_html.append(out.html)
             elif out.error is not None:
                 self.math_error(token, prep, line, col, out)
+
+    def stash(self, html: str) -> str:
+        """A placeholder for HTML that is already clean (typeset math, drawn figures)."""
+        self.math_html.append(html)
+        return f"\ue000{self.nonce}:{len(self.math_html) - 1}\ue001"
 
     def formula_jobs(self) -> list[formula_cache.Formula]:
         return [formula_cache.Formula(p.tex, t.type != "math_inline", p.defines) for t, p, _, _ in self.formulas]
@@ -406,6 +425,9 @@ class _NoteRender:
                 self.result.links.append(LinkData(target, anchor, meta["label"], line))
                 self.link_sites.append((self.result.links[-1], parent, position))
 
+    def fragment_html(self, tokens: list[Token]) -> str:
+        return self.clean(self.md.renderer.render(tokens, self.md.options, self.env))
+
     def clean(self, html: str) -> str:
         """Sanitize an HTML fragment, then put its (already sanitized) formulas back."""
         alone = self.placeholder.fullmatch(html)  # one formula, as search fragments ask
@@ -428,7 +450,9 @@ class _NoteRender:
                     TocEntry(int(token.tag[1]), token.attrGet("id"), self.clean(inline_html), token.meta["text"])
                 )
             elif token.type == "container_derivation_open":
-                result.derivations.append(self.derivation_data(tokens, i, len(result.derivations)))
+                result.derivations.append(
+                    derivation_data(tokens, i, len(result.derivations), lines=self.lines, html=self.fragment_html)
+                )
 
         for token, prep, line, _col in self.formulas:
             for label in prep.labels:
@@ -454,45 +478,3 @@ class _NoteRender:
         fragments = search_fragments(tokens, self.clean, self.equation_numbers)
         result.search_text, result.search_formulas, result.search_units = fragments
         result.word_count = len(re.findall(r"[A-Za-z0-9']+", prose(tokens)))
-
-    def derivation_data(self, tokens: list[Token], open_idx: int, position: int) -> DerivationData:
-        opener = tokens[open_idx]
-        close = matching_close(tokens, open_idx)
-        renderer, options = self.md.renderer, self.md.options
-        first, last = opener.map
-        source = "\n".join(self.lines[first : last + 1])
-        steps, statement, result_html = [], "", ""
-        j = open_idx + 1
-        while j < close:
-            t = tokens[j]
-            end = matching_close(tokens, j) if t.nesting == 1 else j
-            if t.type == "list_item_open" and t.meta.get("step_id"):
-                a, b = t.map
-                steps.append(
-                    {
-                        "n": t.meta["step_number"],
-                        "id": t.meta["step_id"],
-                        "source": "\n".join(self.lines[a:b]).strip(),
-                        "html": self.clean(renderer.render(tokens[j + 1 : end], options, self.env)),
-                    }
-                )
-            elif t.type == "derivation_statement_open":
-                statement = self.clean(renderer.render(tokens[j + 1 : end], options, self.env))
-            elif t.type == "derivation_result_open":
-                result_html = self.clean(renderer.render(tokens[j + 1 : end], options, self.env))
-            j = j + 1 if t.type in {"ordered_list_open", "container_derivation_open"} else end + 1
-        # The print covers what a reader works through: statement, steps and result. Neither
-        # whitespace nor the title (the opening line) changes it, so retitling a derivation
-        # leaves readers' marks valid.
-        normalized = " ".join(source.split("\n", 1)[1].split()) if "\n" in source else ""
-        return DerivationData(
-            key=opener.meta.get("key", ""),
-            title=opener.meta.get("title", ""),
-            position=position,
-            statement_html=statement,
-            steps=steps,
-            result_html=result_html,
-            source=source,
-            fingerprint=hashlib.sha256(normalized.encode()).hexdigest(),
-            line=first + 1,
-        )

@@ -66,6 +66,14 @@ class LinkData:
 
 
 @dataclass
+class FigureData:
+    key: str
+    number: int
+    data: object  # what the figure function returned, validated: stored with the revision
+    line: int
+
+
+@dataclass
 class RenderResult:
     html: str = ""
     title: str = ""
@@ -88,6 +96,7 @@ class RenderResult:
     derivations: list[DerivationData] = field(default_factory=list)
     equations: list[EquationData] = field(default_factory=list)
     links: list[LinkData] = field(default_factory=list)
+    figures: list[FigureData] = field(default_factory=list)  # only those drawn (notes.rendering.figures)
     prerequisites: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)

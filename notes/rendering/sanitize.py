@@ -17,6 +17,8 @@ HTML_TAGS = {
     "del",
     "div",
     "em",
+    "figcaption",
+    "figure",
     "footer",
     "h1",
     "h2",

@@ -80,8 +80,8 @@ def test_a_slow_render_of_one_note_does_not_block_a_save_of_another(editor, publ
     real_render = services.render
     waited: dict[str, bool] = {}
 
-    def render_held_open(source, *, slug="", index=None):
-        result = real_render(source, slug=slug, index=index)
+    def render_held_open(source, *, slug="", index=None, figures=None):
+        result = real_render(source, slug=slug, index=index, figures=figures)
         if slug == "citing":
             rendering.set()
             waited["save finished during the render"] = saved.wait(timeout=15)
