@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notes', '0011_search_units_and_terms'),
+        ('notes', '0012_search_tiers'),
     ]
 
     operations = [
