@@ -125,6 +125,9 @@ function fitScreen() {
   // be loaded: it is laid out first (the browser starts loading them), and measured once they
   // are in, or its width would be that of a fallback font.
   const fitLoaded = (some) => {
+    // A box the page skips (site.css: content-visibility) has no overflow to measure: the
+    // boxes fitted here are drawn for good first.
+    some.forEach((el) => el.parentElement?.matches(".note-body") && el.classList.add("measured"));
     some.forEach((el) => el.getBoundingClientRect());
     document.fonts.ready.then(() => {
       if (mine !== round) return; // a newer fitting took over
