@@ -573,7 +573,7 @@ def populate(count: int) -> tuple[float, int]:
     from django.db import connection, transaction
 
     from notes.models import Note, Revision, SearchDocument, SearchTerm, SearchUnit, Topic
-    from notes.search.document import build_document, vocabulary
+    from notes.search.document import VOCABULARY_FIELDS, build_document, vocabulary
 
     for i, slug in enumerate(AREAS):
         Topic.objects.create(slug=slug, title=slug.replace("-", " ").capitalize(), order=i)
@@ -601,8 +601,7 @@ def populate(count: int) -> tuple[float, int]:
                 batch_size=2000,
             )
         for document, own in zip(documents, units, strict=True):
-            names = {"title": document.title, "aliases": document.aliases, "summary": document.summary}
-            fields = {**names, "derivations": document.derivations, "equations": document.equations}
+            fields = {name: getattr(document, name) for name in VOCABULARY_FIELDS}
             terms |= vocabulary(fields, own, document.body)
         body_bytes += sum(len(data["plain_text"].encode()) for data in batch)
         print(f"\r  writing notes: {start + len(batch):,}/{count:,}", end="", flush=True)

@@ -5,8 +5,6 @@ newest text, and `live_revision`, what readers see. Everything else hangs off a 
 which is never changed once written; rollback writes a new revision.
 """
 
-import hashlib
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -250,8 +248,8 @@ class CheckResultQuerySet(models.QuerySet):
             fingerprint=models.OuterRef("fingerprint"),
         )
         numbers = models.Q(
-            derivation_key__startswith=CheckResult.NUMBERS_PREFIX,
-            fingerprint=CheckResult.source_fingerprint(revision.source),
+            derivation_key__startswith=NUMBERS_PREFIX,
+            fingerprint=revision.content_hash,
         )
         return self.filter(revision=revision).filter(models.Exists(current) | numbers)
 
@@ -283,9 +281,8 @@ class CheckResult(models.Model):
     objects = CheckResultQuerySet.as_manager()
 
     # The results of a checks file's numbers_<name>() functions, which compare the numbers a
-    # note quotes with computed ones, are stored under the function's name and the fingerprint
-    # of the source they read (notes/checking/quoted.py).
-    NUMBERS_PREFIX = NUMBERS_PREFIX
+    # note quotes with computed ones, are stored under the function's name and the source's
+    # content_hash, the revision's own (notes/checking/quoted.py).
 
     class Meta:
         ordering = ["revision", "derivation_key"]
@@ -295,10 +292,6 @@ class CheckResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.revision}#{self.derivation_key}: {self.status or 'unchecked'}"
-
-    @staticmethod
-    def source_fingerprint(source: str) -> str:
-        return hashlib.sha256(source.encode()).hexdigest()
 
 
 class Equation(models.Model):

@@ -5,6 +5,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from notes.editorial.services import editors_group_ensure, note_publish
@@ -25,6 +26,13 @@ BOMB_MACROS = (
     + r"\gdef\zd{" + r"\zc" * 8 + "}"
     + "$"
 )  # fmt: skip
+
+# Numerical code (checks, numbers_ and figure_ functions, mutants) uses no database: CI's
+# PostgreSQL pass does not repeat it.
+on_sqlite_only = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="numerical code uses no database; it runs in the SQLite pass",
+)
 
 AREAS = ["foundations", "optimization", "information-theory", "architectures", "generative-modeling"]
 

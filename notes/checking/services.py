@@ -61,7 +61,7 @@ def check_numbers(revision: Revision, *, progress=None, only_unchecked: bool = F
     path = checks_file(revision.note.slug)
     if not path.exists():
         return []
-    fingerprint = CheckResult.source_fingerprint(revision.source)
+    fingerprint = revision.content_hash
     done = set()
     if only_unchecked:
         done = set(revision.check_results.filter(fingerprint=fingerprint).values_list("derivation_key", flat=True))

@@ -10,6 +10,7 @@ from .frontmatter import convert_front, is_native, slug_from_name, split
 from .macros import add_macros
 from .notebook import NotebookError, notebook_markdown
 from .report import LEFT, Context, Entry
+from .scan import fenced_lines
 from .wikilinks import link_key, link_names
 
 READ_SUFFIXES = (".md", ".markdown", ".mdx", ".qmd", ".ipynb")
@@ -86,23 +87,15 @@ def _tidy(body: str) -> str:
 def _demote_headings(body: str, ctx: Context) -> str:
     """Sections start at ## on the platform: a body that uses # headings moves every one down."""
     lines = body.split("\n")
-    fence = False
-    level_one = []
-    for index, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            fence = not fence
-        elif not fence and line.startswith("# "):
-            level_one.append(index)
+    code = fenced_lines(body)
+    level_one = [i for i, line in enumerate(lines) if i not in code and line.startswith("# ")]
     if not level_one:
         return body
     ctx.add_line(
         level_one[0], LEFT, "heading.demoted", f"{len(level_one)} level-1 headings: every heading moved one level down"
     )
-    fence = False
     for index, line in enumerate(lines):
-        if line.lstrip().startswith(("```", "~~~")):
-            fence = not fence
-        elif not fence and line.startswith("#") and line.lstrip("#").startswith(" ") and line.find(" ") < 6:
+        if index not in code and line.startswith("#") and line.lstrip("#").startswith(" ") and line.find(" ") < 6:
             lines[index] = "#" + line
     return "\n".join(lines)
 

@@ -15,6 +15,7 @@ import yaml
 from notes.rendering.frontmatter import KNOWN_KEYS, MAX_ALIAS, MAX_ALIASES, MAX_SUMMARY, MAX_TITLE
 
 from .report import CONVERTED, DROPPED, LEFT, Context, Entry
+from .scan import fenced_lines
 
 YAML_BLOCK = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.S)
 TOML_BLOCK = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)?\+\+\+[ \t]*(?:\n|\Z)", re.S)
@@ -93,12 +94,10 @@ def plain_summary(paragraph: str) -> str:
 
 def first_paragraph(body: str) -> str:
     paragraph: list[str] = []
-    in_fence = False
-    for line in body.split("\n"):
+    code = fenced_lines(body)
+    for index, line in enumerate(body.split("\n")):
         stripped = line.strip()
-        if stripped.startswith(("```", "~~~")):
-            in_fence = not in_fence
-        if in_fence:
+        if index in code:
             continue
         if not stripped:
             if paragraph:

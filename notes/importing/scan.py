@@ -56,6 +56,14 @@ def fences(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
+def fenced_lines(text: str) -> set[int]:
+    """The indices of the lines of `text` inside fenced code blocks, their fences included."""
+    starts = [0]
+    for line in text.split("\n")[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    return {i for start, end, _ in fences(text) for i, at in enumerate(starts) if start <= at <= end}
+
+
 def scan(text: str) -> list[Segment]:
     """Long because one left-to-right walk decides every kind, each needing its own end rule."""
     segments: list[Segment] = []

@@ -45,6 +45,7 @@ import math
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -146,6 +147,17 @@ def use_store(store: FormulaStore) -> FormulaStore:
     global _store
     previous, _store = _store, store
     return previous
+
+
+@contextmanager
+def store_in_use(store: FormulaStore):
+    """`store` is the process's formula store within the block (a command that must not write
+    the database keeps formulas in a MemoryStore)."""
+    previous = use_store(store)
+    try:
+        yield store
+    finally:
+        use_store(previous)
 
 
 def current_store() -> FormulaStore:

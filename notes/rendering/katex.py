@@ -1,9 +1,8 @@
 """KaTeX hosted in an embedded V8 (mini-racer): one engine is one context.
 
 The engines of a process live in a pool (notes.rendering.pool), each in a thread of its own;
-this module is one engine, its limits, and the failures it reports. `render_batch` and
-`retire_engine` are kept here for callers that want one batch in one scope, as before the
-pool: they go through it.
+this module is one engine, its limits, and the failures it reports. `render_batch` is kept
+for callers that want one batch in one scope (the benchmarks): it goes through the pool.
 """
 
 import json
@@ -140,9 +139,3 @@ def render_batch(items: list[tuple[str, bool]], *, timeout_seconds: float | None
     (default KATEX_TIMEOUT_SECONDS), or raise KatexFailure saying why not. Nothing cached."""
     timeout_seconds = settings.KATEX_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     return engine_pool().submit(lambda engine: engine.render_batch(items, timeout_seconds)).result()
-
-
-def retire_engine() -> None:
-    """Replace every engine of this process's pool before its next call (new limits take
-    effect)."""
-    engine_pool().retire_all()

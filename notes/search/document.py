@@ -116,13 +116,15 @@ def build_units(search_text: str, units: list[dict]) -> list[dict]:
 
 
 _WORD = re.compile(r"[^\W\d_][^\W_]{2,39}")
+# A search document's fields whose words go into the vocabulary (`_WORD` takes no word of two
+# letters: the "eq" of equation labels stays out).
+VOCABULARY_FIELDS = ("title", "aliases", "summary", "derivations", "equations")
 
 
 def vocabulary(document: dict, units: list[dict], search_text: str) -> set[str]:
     """The words of a note a misspelling can be corrected to: its title, aliases, summary,
     headings, derivation titles and equation labels' words (eq:rope-score: rope, score), and
     the words of its prose (never TeX), lowercased."""
-    names = [document["title"], document["aliases"], document["summary"], document["derivations"]]
-    names.append(document["equations"])  # `_WORD` takes no word of two letters: "eq" stays out
+    names = [document[name] for name in VOCABULARY_FIELDS]
     names += [fragment_prose(unit["title"]) for unit in units]
     return {word.casefold() for text in [*names, fragment_prose(search_text)] for word in _WORD.findall(text)}

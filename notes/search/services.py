@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from notes.models import Note, SearchDocument, SearchFormula, SearchTerm, SearchUnit
-from notes.search.document import area_slugs, build_document, build_units, vocabulary
+from notes.search.document import VOCABULARY_FIELDS, area_slugs, build_document, build_units, vocabulary
 
 
 @transaction.atomic
@@ -52,7 +52,7 @@ def search_terms_rebuild() -> int:
     documents = SearchDocument.objects.select_related("revision").prefetch_related("units")
     for document in documents:
         units = [{"title": unit.title} for unit in document.units.all()]
-        fields = {name: getattr(document, name) for name in ("title", "aliases", "summary", "derivations", "equations")}
+        fields = {name: getattr(document, name) for name in VOCABULARY_FIELDS}
         terms |= vocabulary(fields, units, document.revision.search_text)
     with transaction.atomic():
         SearchTerm.objects.all().delete()

@@ -12,7 +12,7 @@ from notes.editorial.files import (
 )
 from notes.importing import DIALECTS
 from notes.importing.convert import READ_SUFFIXES
-from notes.rendering.formula_cache import MemoryStore, use_store
+from notes.rendering.formula_cache import MemoryStore, store_in_use
 
 
 class Command(BaseCommand):
@@ -47,11 +47,8 @@ class Command(BaseCommand):
         else:
             notes = read_note_files(files)
         # Formulas are kept in this process only: checking files writes nothing to the database.
-        previous = use_store(MemoryStore())
-        try:
+        with store_in_use(MemoryStore()):
             check_files(notes, topics=known)
-        finally:
-            use_store(previous)
         report = []
         for note in notes:
             warnings = note.result.warnings if note.result else []

@@ -16,7 +16,7 @@ from notes.editorial.files import (
 from notes.importing import DIALECTS
 from notes.importing.convert import READ_SUFFIXES
 from notes.importing.report import report_text
-from notes.rendering.formula_cache import MemoryStore, use_store
+from notes.rendering.formula_cache import MemoryStore, store_in_use
 
 
 class Command(BaseCommand):
@@ -112,11 +112,8 @@ class Command(BaseCommand):
         for c in conversions:
             if not c.error:
                 (out / f"{c.slug}.md").write_text(c.text, encoding="utf-8")
-        previous = use_store(MemoryStore())
-        try:
+        with store_in_use(MemoryStore()):
             check_files(notes, topics={t["slug"] for t in topics} if topics else None)
-        finally:
-            use_store(previous)
         self.write_report(notes, conversions, options, default=out / "import-report.txt")
         self.stdout.write(f"{len(conversions)} converted into {out}; nothing imported (--dry-run)")
 

@@ -15,7 +15,7 @@ from django.conf import settings
 
 from notes.checking.runner import numbers_functions, run_check
 from notes.rendering import render
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, on_sqlite_only
 
 NOTES = sorted(CORPUS.glob("*.md"))
 CHECKS = [
@@ -28,13 +28,6 @@ NUMBERS = [
     for path in sorted(CORPUS.glob("*.checks.py"))
     for name in numbers_functions(path)
 ]
-
-
-# A check never touches the database, so CI's second pass (PostgreSQL) does not repeat them.
-on_sqlite_only = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="numerical checks use no database; they run in the SQLite pass",
-)
 
 
 @on_sqlite_only

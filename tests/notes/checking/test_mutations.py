@@ -7,19 +7,11 @@ either a check too weak to notice the change, which must be strengthened, or an 
 mutant, listed in EQUIVALENT with the reason it cannot change the result.
 """
 
-import runpy
-
 import pytest
-from django.conf import settings
 
-from tests.conftest import CORPUS
+from tests.conftest import on_sqlite_only
 from tests.notes.checking.mutations import mutants, survivors
-
-CHECKS = [
-    pytest.param(path, name, id=f"{path.stem.removesuffix('.checks')}:{name}")
-    for path in sorted(CORPUS.glob("*.checks.py"))
-    for name in sorted(k for k in runpy.run_path(str(path)) if k.startswith("check_"))
-]
+from tests.notes.checking.test_corpus_checks import CHECKS
 
 # The most mutants run per check: one of each kind on each marked line first (mutations.choose).
 LIMIT = 12
@@ -51,11 +43,6 @@ EQUIVALENT: dict[tuple[str, str], dict[str, str]] = {
         "so it multiplies the error vector the same from either side",
     },
 }
-
-on_sqlite_only = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="the mutation test uses no database; it runs in the SQLite pass",
-)
 
 
 @on_sqlite_only

@@ -2,7 +2,6 @@
 
 import re
 import shutil
-from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,7 @@ from django.core.management.base import CommandError
 
 from notes.models import Note
 from tests.conftest import AREAS, note_source
+from tests.notes.editorial.test_files import run
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -23,16 +23,6 @@ def fixture_folder(tmp_path: Path) -> Path:
             shutil.copy(path, folder / path.name)
     (folder / "topics.yaml").write_text("\n".join(f"- slug: {a}\n  title: {a}" for a in AREAS))
     return folder
-
-
-def run(command, *args):
-    out, err = StringIO(), StringIO()
-    try:
-        call_command(command, *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_dry_run_writes_converted_files_and_report_without_the_database(tmp_path):

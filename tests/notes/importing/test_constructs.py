@@ -155,3 +155,9 @@ def test_auto_detection_names_the_dialect_and_why(text, name, dialect):
     chosen, why = detect(text, name)
     assert chosen == dialect
     assert why
+
+
+def test_headings_are_demoted_outside_code_only_even_with_other_fence_markers_inside_it():
+    source = "# Top\n\nMid $$x$$ text.\n\n~~~\n```\n# a comment in the code\n~~~\n\n# Next\n"
+    expected = "## Top\n\nMid $x$ text.\n\n~~~\n```\n# a comment in the code\n~~~\n\n## Next\n"
+    assert body(source, "kramdown") == expected

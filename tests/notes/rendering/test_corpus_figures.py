@@ -12,7 +12,7 @@ from notes.checking.runner import function_name, run_figure
 from notes.rendering import outline, render
 from notes.rendering.chart_data import chart_from_data
 from notes.rendering.links import MappingIndex
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, on_sqlite_only
 
 NOTES = sorted(CORPUS.glob("*.md"))
 FIGURES = [
@@ -20,11 +20,6 @@ FIGURES = [
     for path in sorted(CORPUS.glob("*.checks.py"))
     for name in sorted(k for k in runpy.run_path(str(path)) if k.startswith("figure_"))
 ]
-
-on_sqlite_only = pytest.mark.skipif(
-    settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
-    reason="figure functions use no database; they run in the SQLite pass",
-)
 
 
 @pytest.fixture(scope="module")

@@ -203,7 +203,7 @@ def test_a_formula_that_runs_out_of_time_fails_alone_and_poisons_nothing():
 
 def test_a_formula_that_needs_too_much_memory_fails_alone_and_poisons_nothing(monkeypatch):
     monkeypatch.setattr(katex, "MAX_MEMORY_BYTES", 4 * 1024 * 1024)
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     heavy = r"$$\begin{pmatrix}" + (r"\frac{a}{b} & " * 30 + r"c \\") * 30 + r"\end{pmatrix}$$"
     runaway = r"$\def\a{\a\a}\a$"  # refused before KaTeX, like the next one
     deep = "$" + "{" * 150 + "x" + "}" * 150 + "$"
@@ -216,7 +216,7 @@ def test_a_formula_that_needs_too_much_memory_fails_alone_and_poisons_nothing(mo
     assert len(heavy_) == 1 and result.errors[messages.index(heavy_[0])].line == 7 + 2 * len(ORDINARY)
     assert result.html.count('class="katex"') == len(ORDINARY) + 1
     monkeypatch.undo()
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     again = rendered(body, slug="heavy")  # the heavy formula was not kept as a failure
     assert [p.message for p in again.errors] == [m for m in messages if m not in heavy_]
     assert rendered("Next: $z$.", slug="next").ok

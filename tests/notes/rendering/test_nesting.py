@@ -56,17 +56,17 @@ def test_deep_left_right_is_refused_alike_in_the_main_thread_a_new_thread_and_a_
     body = f"$${left_right(levels)}$$"
     expected = [f"7:3: math: {too_deep(levels)}"]
 
-    katex.retire_engine()  # a fresh engine
+    katex.engine_pool().retire_all()  # a fresh engine
     assert messages(rendered(body)) == expected
 
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     seen = {}
     thread = threading.Thread(target=lambda: seen.update(result=rendered(body)))
     thread.start()
     thread.join()
     assert messages(seen["result"]) == expected
 
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     _warm_up_engine()
     assert messages(rendered(body)) == expected
     assert rendered("$x$").ok  # the engine still serves

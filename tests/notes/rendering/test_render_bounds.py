@@ -60,7 +60,7 @@ def test_an_engine_out_of_memory_is_an_error_and_is_replaced(monkeypatch):
     # A heap ceiling low enough for an ordinary large note to reach it: V8's own
     # out-of-memory, reported like any other failure, never raised to the request.
     monkeypatch.setattr(katex, "MAX_MEMORY_BYTES", 4 * 1024 * 1024)
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     heavy = r"$$\begin{pmatrix}" + (r"\frac{a}{b} & " * 30 + r"c \\") * 30 + r"\end{pmatrix}$$"
     body = "\n\n".join([*(f"$x_{{{i}}}$ and $y^{{{i}}}$" for i in range(20)), heavy, "$z$ after"])
     result = render(note_source("Heavy", body=body), slug="heavy")
@@ -160,11 +160,11 @@ def test_a_worker_refusing_bombs_stays_within_its_memory(tmp_path):
 
 def test_a_batch_stops_typesetting_past_its_output_limit(monkeypatch):
     monkeypatch.setattr(katex, "MAX_OUTPUT_CHARS", 20_000)
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     results = katex.render_batch([(rf"\frac{{a_{{{i}}}}}{{b}}", True) for i in range(100)])
     stopped = [r for r in results if "error" in r]
     assert results[0]["html"] and 0 < len(stopped) < 100
     assert stopped[0]["error"] == "the typeset math of this text is over 0.02 million characters; split it up"
     monkeypatch.undo()
-    katex.retire_engine()
+    katex.engine_pool().retire_all()
     assert "error" not in katex.render_batch([("x", False)])[0]
