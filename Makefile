@@ -21,8 +21,11 @@ db: setup
 	$(BIN)/python manage.py check_derivations --unchecked
 	$(BIN)/python manage.py seed_demo
 
+# The web server and one background worker (manage.py worker), stopped together.
 run: db
-	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	@echo "Serving on http://$(HOST):$(PORT)/ with one background worker  (Ctrl-C stops both)"
+	@$(BIN)/python manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: setup

@@ -10,11 +10,11 @@ Registered in `AccountsConfig.ready`: `notes` calls these without importing `acc
 - `revision_page`: an orphaned annotation shown on the old revision it was anchored in.
 """
 
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
 from django.http import Http404
 from django.template.loader import render_to_string
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.annotations.quote_display import annotation_quotes_render, quote_shown
-from accounts.annotations.reanchoring import annotations_reanchor, orphan_count
+from accounts.annotations.reanchoring import orphan_count
 from accounts.annotations.selectors import annotation_for_owner, annotations_on_note
 from accounts.annotations.views import annotation_anchor_json, annotations_root
 from accounts.models import Annotation, DerivationProgress
@@ -155,13 +155,6 @@ def _stamp_sql() -> tuple[str, tuple]:
     }
     query = get_user_model().objects.filter(pk=_USER).annotate(**columns).values_list(*columns).query
     return query.sql_with_params()
-
-
-def reanchor_on_publish(sender, *, note, revision, **kwargs) -> None:
-    """`revision_published` receiver: every reader's annotations follow the text, and the
-    quotes that moved are typeset once the publish has committed (never under its lock)."""
-    annotations_reanchor(note=note, revision=revision)
-    transaction.on_commit(partial(annotation_quotes_render, revision_ids=[revision.pk]))
 
 
 def quotes_on_rerender(sender, *, revision, **kwargs) -> None:

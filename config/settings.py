@@ -61,8 +61,11 @@ INSTALLED_APPS = [
     "csp",
     "markdownx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "notes",
     "accounts",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +154,25 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work (jobs): the database queue unless told otherwise, run by `manage.py db_worker`
+# (`make run` starts one). TASKS_BACKEND=rq sends it to RQ on REDIS_URL, run by any number of
+# `manage.py rqworker default --with-scheduler` on any machine (the scheduler runs deferred
+# retries). "immediate" runs each job inside the request that queued it (the tests).
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+if TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+elif TASKS_BACKEND == "rq":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("TASKS_BACKEND=rq needs REDIS_URL (the Redis that RQ keeps its queue in).")
+    INSTALLED_APPS.append("django_rq")
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT_SECONDS", 1800)}}
+elif TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+else:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be database, rq or immediate, not {TASKS_BACKEND!r}")
+JOBS_RETRY_BACKOFF_SECONDS = env_int("JOBS_RETRY_BACKOFF_SECONDS", 15)  # the first retry's wait; then 4x
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,9 +5,9 @@ notes, not the other way round, and reaches the notes code through two things de
 here, which `accounts` connects when the app registry is ready (`AccountsConfig.ready`):
 
 - `revision_published`, a signal sent by the publish, inside its transaction and with the
-  note's row lock held, once the live revision has moved. Receivers bring readers' data in
-  step with the new text (accounts re-anchors annotations); if one raises, the publish is
-  rolled back.
+  note's row lock held, once the live revision has moved. Receivers queue what brings
+  readers' data in step with the new text (accounts queues moving the annotations, a job,
+  jobs.services), so the job is stored with the publish or not at all; they must be quick.
 - `revision_rerendered`, sent after a stored revision was rendered again (a pipeline or KaTeX
   upgrade, a cited note's change) and the write has committed: what readers keep that copies
   the rendering (typeset annotation quotes) is brought up to date.

@@ -1,6 +1,9 @@
 """Shared fixtures: named people (as in healthchecks' alice/bob/charlie) and notes written
 through the real services, rendered by the real pipeline with real KaTeX."""
 
+import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -89,6 +92,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _jobs_run_at_once(settings, request):
+    # Background jobs run inside the request that queues them, so a test sees their outcome
+    # when the call returns; tests of the queue itself (marked `queue`) keep the settings' backend.
+    if "queue" not in request.keywords:
+        settings.TASKS = IMMEDIATE_TASKS
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     # Rolled-back test transactions reuse primary keys, so cached pages must not outlive a test.
@@ -106,3 +120,24 @@ def reviewer(db):
     user = User.objects.create_user("rita", "rita@example.com", "rita-password-1")
     user.groups.add(reviewers_group())
     return user
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL, for a process of the site started by a test (which
+    must use `transactional_db`: the process sees only what is committed)."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def run_queue_worker(*, env: dict | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    """A real worker process (`manage.py worker --batch`, the database queue) on the test
+    database: runs every job that is due, then exits."""
+    env = {**os.environ, "DATABASE_URL": database_url(), "TASKS_BACKEND": "database", **(env or {})}
+    command = [sys.executable, "manage.py", "worker", "--batch"]
+    done = subprocess.run(command, cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done

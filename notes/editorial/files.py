@@ -12,6 +12,7 @@ import yaml
 from django.conf import settings
 from django.db import transaction
 
+from notes.background import queue_citing_rerender
 from notes.editorial.services import note_publish
 from notes.graph.order import cycle_message, find_cycle
 from notes.importing import Conversion, convert_batch
@@ -20,7 +21,7 @@ from notes.models import Note, Topic
 from notes.rendering import Problem, RenderResult, outline, render
 from notes.rendering.frontmatter import SLUG, SLUG_RULE
 from notes.rendering.links import ChainIndex, MappingIndex, NoteIndex
-from notes.services import dependents_rerender, formulas_prefill, revision_create
+from notes.services import formulas_prefill, revision_create
 
 TOPICS_FILE = "topics.yaml"
 
@@ -274,7 +275,7 @@ def import_files(
             note_publish(revision=revision, user=None, pending=pending, refresh_citing=False)
             outcome.created.append(note_file.slug)
     if outcome.created:  # after the commit: no render runs under the notes' row locks
-        dependents_rerender(changed=set(outcome.created), index=LiveNoteIndex())
+        queue_citing_rerender([existing[slug] for slug in outcome.created])
     return outcome
 
 

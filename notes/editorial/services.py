@@ -14,14 +14,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notes.background import queue_citing_rerender, queue_search_refresh
 from notes.editorial.gates import PublishRefused, publish_gates, retire_blockers
 from notes.hooks import revision_published
 from notes.models import MAX_COMMENT_CHARS, Note, PublishRecord, Review, ReviewComment, Revision, Topic
 from notes.rendering import render
 from notes.rendering.frontmatter import SLUG, SLUG_RULE
-from notes.search.services import search_document_update
 from notes.selectors import LiveNoteIndex, stored_figures
-from notes.services import dependents_rerender, revision_create
+from notes.services import revision_create
 
 EDITORS_GROUP = "editors"
 EDITOR_PERMISSIONS = ("add_note", "change_note", "view_note", "submit_note", "publish_note")
@@ -229,7 +229,7 @@ def _publish(
     note.save(update_fields=["live_revision"])
     revision_published.send(sender=Note, note=note, revision=revision)
     note.topics.set(Topic.objects.filter(slug__in=revision.front_matter.get("topics", [])))
-    search_document_update(note=note)
+    queue_search_refresh(note)
     return revision
 
 
@@ -245,16 +245,18 @@ def note_publish(
 
     `user` is the person publishing, whose permission is checked, or None for the site's
     own commands (`import_notes`). The publish is one short transaction under the note's
-    row lock; the citing notes are re-rendered after it has committed, so no render holds
-    that lock. `pending` and `refresh_citing=False` are for a batch of publishes in one
-    transaction (an import): it names the other notes' prerequisite edges going live with
-    it, and re-renders the citing notes itself once the batch has committed.
+    row lock, which returns once the revision is live: what follows from it is queued as
+    jobs (jobs.services) and done by a worker: the search row, readers' annotations moved
+    into the new text (accounts, through `revision_published`) and, once the publish has
+    committed, the citing notes re-rendered. `pending` and `refresh_citing=False` are for a
+    batch of publishes in one transaction (an import): it names the other notes' prerequisite
+    edges going live with it, and queues the citing notes' re-render itself for the batch.
     """
     if user is not None:
         require(user, "publish_note")
     published = _publish(revision=revision, user=user, action=action, pending=pending)
     if refresh_citing:
-        dependents_rerender(changed={revision.note.slug}, index=LiveNoteIndex())
+        queue_citing_rerender([revision.note])
     return published
 
 
@@ -282,7 +284,7 @@ def note_rollback(*, note: Note, to_revision: Revision, user) -> Revision:
         if revision is None:  # the latest revision already has this content
             revision = Revision.objects.get(pk=locked.latest_revision_id)
         published = _publish(revision=revision, user=user, action=PublishRecord.Action.ROLLBACK)
-    dependents_rerender(changed={note.slug}, index=LiveNoteIndex())
+    queue_citing_rerender([note])
     return published
 
 
@@ -310,5 +312,5 @@ def note_retire(*, note: Note, user) -> PublishRecord:
         locked.live_revision = None
         locked.save(update_fields=["live_revision"])
         locked.topics.clear()
-        search_document_update(note=locked)
+        queue_search_refresh(locked)
     return record

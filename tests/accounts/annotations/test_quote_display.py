@@ -4,10 +4,11 @@ anchoring and stored, never Markdown or TeX source."""
 import pytest
 from django.urls import reverse
 
-from accounts.annotations.quote_display import annotation_quotes_render, quote_render, quote_shown
+from accounts.annotations.quote_display import annotation_quotes_render, quote_render
 from accounts.annotations.services import annotation_create
 from accounts.models import Annotation
-from tests.conftest import note_source
+from jobs.models import Job
+from tests.conftest import note_source, run_queue_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -47,22 +48,21 @@ def test_quotes_are_stored_rendered_with_the_notes_macros_and_numbers(publish, r
     assert step_quote.quote.startswith("1. Differentiate [[#eq:f]]")  # the source is kept for anchoring
 
 
-def test_a_publish_typesets_the_quotes_it_moved_once_it_has_committed(
-    publish, reader, django_capture_on_commit_callbacks
-):
+@pytest.mark.queue
+def test_a_publish_queues_the_quotes_it_moved_and_a_worker_typesets_them(transactional_db, publish, reader):
     step_id = publish("q", note_source("Q", body=BODY)).derivations.get().steps[0]["id"]
     step = annotation_create(owner=reader, slug="q", revision_number=1, kind="step", block_id=step_id)
     assert "Differentiate (1)" in step.quote_html
     # a new first equation renumbers eq:f to (2): the step's stored rendering is out of date
     renumbered = BODY.replace("$$\nf(x)", "$$\ng(x) = 1 \\label{eq:g}\n$$\n\n$$\nf(x)", 1)
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        publish("q", note_source("Q", body=renumbered))
-        waiting = Annotation.objects.get(pk=step.pk)
-        assert waiting.quote_html == ""  # nothing rendered inside the publish
-        shown = quote_shown(waiting)  # what a page shows meanwhile: words, formulas named
-        assert "Differentiate" in shown and "$" not in shown and "[[" not in shown
-    assert len(callbacks) == 1
-    assert "Differentiate (2) with respect to" in Annotation.objects.get(pk=step.pk).quote_html
+    publish("q", note_source("Q", body=renumbered))
+    waiting = Annotation.objects.get(pk=step.pk)
+    assert waiting.revision.number == 1  # the publish only queued the move
+    assert Job.objects.filter(key__startswith="reanchor:", state=Job.State.QUEUED).count() == 1
+    run_queue_worker()
+    moved = Annotation.objects.get(pk=step.pk)
+    assert moved.revision.number == 2
+    assert "Differentiate (2) with respect to" in moved.quote_html
 
 
 def test_reading_pages_only_read_quotes(publish, reader, client, django_assert_max_num_queries):
