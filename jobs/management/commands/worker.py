@@ -23,4 +23,6 @@ class Command(BaseCommand):
         elif settings.TASKS_BACKEND == "rq":
             call_command("rqworker", "default", with_scheduler=True, burst=batch, verbosity=options["verbosity"])
         else:
-            raise CommandError(f"TASKS_BACKEND={settings.TASKS_BACKEND} runs jobs in the web process: no worker to start")
+            raise CommandError(
+                f"TASKS_BACKEND={settings.TASKS_BACKEND} runs jobs in the web process: no worker to start"
+            )
