@@ -32,7 +32,8 @@ class Job(models.Model):
         RUNNING = "running"
         DONE = "done"
         FAILED = "failed"
-        # A retry found the same work queued again meanwhile: that job does it.
+        # Its work was handed to a later job with the same key (queued again meanwhile, or an
+        # operator's retry of a failure): that job does it.
         MERGED = "merged"
 
     key = models.CharField(max_length=200, db_index=True)
