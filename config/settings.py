@@ -281,6 +281,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024  # a 1 MB note plus the form aroun
 CHECKS_DIR = Path(os.environ.get("CHECKS_DIR", BASE_DIR / "notes" / "corpus"))
 CHECK_TIMEOUT_SECONDS = float(os.environ.get("CHECK_TIMEOUT_SECONDS", "30"))
 CHECK_MEMORY_BYTES = env_int("CHECK_MEMORY_BYTES", 1024 * 1024 * 1024)
+# The graph's layout (ELK, in a child process of a worker): how long one may take.
+GRAPH_LAYOUT_TIMEOUT_SECONDS = float(os.environ.get("GRAPH_LAYOUT_TIMEOUT_SECONDS", "60"))
 
 # The renderer: per-call KaTeX timeout (a note's math gets at most twice it: a first try and
 # one retry of what failed, formula by formula), the KaTeX engines of each process (V8
