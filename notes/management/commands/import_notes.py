@@ -58,8 +58,9 @@ class Command(BaseCommand):
     def queue(self, paths, message, dialect):
         if dialect:
             raise CommandError("--background imports Markdown files: convert with --from --dry-run first")
-        try:
+        try:  # what can be refused now is refused here, not after a worker's three attempts
             files = collect_paths(paths)
+            read_topics(paths)
         except (FileNotFoundError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         job = queue_import(paths, message=message)
