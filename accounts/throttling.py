@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
 
+from accounts.password_reset import QueuedPasswordResetForm
 from notes.ratelimit import over_limit
 
 HOUR = 3600
@@ -36,7 +37,10 @@ def login_locked_out(request, original_response=None, credentials=None):
 class ThrottledPasswordResetView(auth_views.PasswordResetView):
     """Django's reset form, sending at most PASSWORD_RESETS_PER_ADDRESS emails to one address
     and taking PASSWORD_RESETS_PER_IP requests from one client an hour. Counted per address
-    typed, whether an account has it or not, so the limit reveals nothing."""
+    typed, whether an account has it or not, so the limit reveals nothing. The mail itself is
+    sent by a worker (accounts.password_reset)."""
+
+    form_class = QueuedPasswordResetForm
 
     def form_valid(self, form):
         address = form.cleaned_data["email"].strip().lower()

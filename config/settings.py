@@ -221,11 +221,16 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = BASE_DIR / "media"
 
-# Email: printed to the console unless a host is configured.
+# Email: printed to the console unless a host is configured, or written as files into
+# EMAIL_FILE_PATH (a folder: for trying mail out, and for tests of the worker that sends it).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
-EMAIL_BACKEND = (
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend"
-)
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+elif EMAIL_FILE_PATH:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
@@ -273,9 +278,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 3 * 1024 * 1024  # a 1 MB note plus the form aroun
 
 # Numerical checks of derivations: where the <slug>.checks.py files live, and the limits of
 # the process each check runs in.
-CHECKS_DIR = BASE_DIR / "notes" / "corpus"
+CHECKS_DIR = Path(os.environ.get("CHECKS_DIR", BASE_DIR / "notes" / "corpus"))
 CHECK_TIMEOUT_SECONDS = float(os.environ.get("CHECK_TIMEOUT_SECONDS", "30"))
 CHECK_MEMORY_BYTES = env_int("CHECK_MEMORY_BYTES", 1024 * 1024 * 1024)
+# The graph's layout (ELK, in a child process of a worker): how long one may take.
+GRAPH_LAYOUT_TIMEOUT_SECONDS = float(os.environ.get("GRAPH_LAYOUT_TIMEOUT_SECONDS", "60"))
 
 # The renderer: per-call KaTeX timeout (a note's math gets at most twice it: a first try and
 # one retry of what failed, formula by formula), the KaTeX engines of each process (V8

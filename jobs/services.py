@@ -41,6 +41,11 @@ IMMEDIATE_BACKEND = "django_tasks.backends.immediate.ImmediateBackend"
 _functions: dict[str, Callable] = {}
 
 
+class PermanentFailure(Exception):
+    """Raised by a job function when another attempt would fail the same way (a file that
+    does not pass its checks): the job fails at once, with this as its error."""
+
+
 def job_function(function: Callable) -> Callable:
     """Allow `function` to be run as a job (only marked functions are: a job row names its
     function by path, and nothing else may be imported from there)."""
@@ -134,6 +139,8 @@ def run(job_id: int) -> str:
         function(**job.kwargs)
     except Exception as exc:
         error = "".join(traceback.format_exception_only(exc)).strip()
+        if isinstance(exc, PermanentFailure):
+            job.attempts = job.max_attempts
         return Job.State.QUEUED if _retry_or_fail(job, error) else Job.State.FAILED
     Job.objects.filter(pk=job_id).update(state=Job.State.DONE, error="", finished_at=timezone.now())
     return Job.State.DONE

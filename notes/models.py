@@ -440,4 +440,5 @@ class PublishRecord(models.Model):
 
 # Tables that live beside the code that keeps them; imported here so that Django registers them.
 from notes.formula_store import RenderedFormula  # noqa: E402, F401
+from notes.graph.models import GraphDrawing  # noqa: E402, F401
 from notes.search.models import SearchDocument, SearchFormula, SearchTerm, SearchUnit  # noqa: E402, F401

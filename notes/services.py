@@ -139,16 +139,28 @@ def revision_create(
     return revision
 
 
-def revision_rerender(*, revision: Revision, index: NoteIndex | None = None) -> Revision:
+class TypesettingFailed(Exception):
+    """The engine could not typeset some of a revision's formulas (time, memory): the render
+    that was stored is kept."""
+
+
+def revision_rerender(*, revision: Revision, index: NoteIndex | None = None, keep_if_engine_fails=False) -> Revision:
     """Re-render a stored revision with the current pipeline.
 
     Only the render cache changes (RENDER_FIELDS and the extracted rows); the source, the
     author, the message and the number stay as written, and so do the numerical check
     results, which are kept apart (CheckResult), and the figures' data, from which the figures
     are drawn again (no figure function runs). The render runs before the note's row lock
-    is taken; the lock is held only for the write.
+    is taken; the lock is held only for the write. With `keep_if_engine_fails`, a render in
+    which the engine failed on some formula raises TypesettingFailed and writes nothing: a job
+    retries later rather than replace typeset math with error marks on a busy machine.
     """
     result = render(revision.source, slug=revision.note.slug, index=index, figures=stored_figures(revision))
+    if keep_if_engine_fails and result.engine_failures:
+        raise TypesettingFailed(
+            f"{revision.note.slug} revision {revision.number}: the engine could not typeset "
+            f"{result.engine_failures} formula(s); the stored render is kept"
+        )
     with transaction.atomic():
         Note.objects.select_for_update().filter(pk=revision.note_id).first()
         Revision.objects.filter(pk=revision.pk).update(**render_fields(result))

@@ -5,12 +5,9 @@ twice on purpose: here, to answer 403 before any work, and in the services, whic
 callers (commands, tests) use too.
 """
 
-import subprocess
-import sys
 from functools import wraps
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -21,6 +18,7 @@ from markdownx.forms import ImageForm
 from PIL import Image, UnidentifiedImageError
 
 from notes import selectors
+from notes.checking.background import queue_note_checks
 from notes.diffs import side_by_side, three_way_merge
 from notes.editorial import selectors as editorial_selectors
 from notes.editorial.forms import CommentForm, FilterForm, NoteForm
@@ -358,15 +356,8 @@ def note_rollback_view(request, slug, number):
 @permission_required("run_checks")
 @require_POST
 def note_run_checks(request, slug):
-    """Start the note's checks in a separate process; never run them inside the request."""
+    """Queue the note's checks for a worker; never run them inside the request."""
     note = editorial_selectors.note_for_editor(slug)
-    subprocess.Popen(  # noqa: S603 - fixed argv, the slug is a validated note slug
-        [sys.executable, str(settings.BASE_DIR / "manage.py"), "check_derivations", note.slug],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        cwd=settings.BASE_DIR,
-    )
-    messages.success(request, "Checks started in the background; the results appear on this page when they finish.")
+    queue_note_checks(note)
+    messages.success(request, "Checks queued; the results appear on this page when a worker has run them.")
     return redirect("editor:review", slug=note.slug)

@@ -3,11 +3,11 @@
 ELK's layered algorithm (network-simplex layering, layer-sweep crossing minimisation,
 network-simplex placement, orthogonal edge routing) gives readable drawings where a
 hand-written layout would not; elkjs is its maintained JavaScript build. A layout can take
-seconds at hundreds of notes, so it runs in a process of its own (`notes.graph.layout_child`)
-with a timeout: it never holds up or shares a V8 with the math renderer (a second
-mini-racer context in the web process was seen to leave KaTeX's calls hanging), and a
-runaway layout is simply killed. Results are cached by the caller; a layout runs only when
-the graph changed.
+seconds at hundreds of notes, so a job runs it (notes.graph.drawings), in a process of its
+own (`notes.graph.layout_child`) with a timeout (GRAPH_LAYOUT_TIMEOUT_SECONDS): it never
+shares a V8 with the math renderer (a second mini-racer context in one process was seen to
+leave KaTeX's calls hanging), and a runaway layout is simply killed. The job stores the
+drawing; a layout runs only when the graph changed.
 """
 
 import json
@@ -16,7 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-TIMEOUT_SECONDS = 60.0
+from django.conf import settings
+
 OPTIONS = {
     "elk.algorithm": "layered",
     "elk.direction": "DOWN",
@@ -44,7 +45,7 @@ LARGE_OPTIONS = {
 
 
 class LayoutError(Exception):
-    """ELK failed or did not finish within TIMEOUT_SECONDS."""
+    """ELK failed or did not finish within GRAPH_LAYOUT_TIMEOUT_SECONDS."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +83,11 @@ def layout(sizes: dict[str, tuple[float, float]], edges: list[tuple[str, str]]) 
             input=json.dumps(elk_graph(sizes, edges)),
             capture_output=True,
             text=True,
-            timeout=TIMEOUT_SECONDS,
+            timeout=settings.GRAPH_LAYOUT_TIMEOUT_SECONDS,
             cwd=Path(__file__).resolve().parents[2],
         )
     except subprocess.TimeoutExpired:
-        raise LayoutError(f"layout took over {TIMEOUT_SECONDS:g} s") from None
+        raise LayoutError(f"layout took over {settings.GRAPH_LAYOUT_TIMEOUT_SECONDS:g} s") from None
     if done.returncode != 0:
         raise LayoutError(f"the layout process failed: {done.stderr.strip()[-500:]}")
     outcome = json.loads(done.stdout)

@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.http import Http404
 
 from notes.graph import order as graph
-from notes.graph.svg import Drawing, drawing
+from notes.graph.drawings import drawing
+from notes.graph.svg import Drawing
 from notes.models import Note, PublishRecord, Topic
 from notes.selectors import live_edges
 

@@ -4,7 +4,7 @@ Text is measured by estimate (the server has no fonts): titles wrap at a fixed n
 characters and boxes are sized for a generous average glyph width, so a label never spills
 out of its box. Colours and fonts come from static/css/graph.css through classes, so the
 same markup follows light mode, dark mode and print. A drawing depends only on what it
-shows, so it is cached under a hash of exactly that.
+shows (`shown`), so it is stored under a hash of exactly that (notes.graph.drawings).
 """
 
 import hashlib
@@ -12,7 +12,6 @@ import textwrap
 from dataclasses import dataclass
 from typing import Protocol
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -37,7 +36,6 @@ class DrawnNode(Protocol):
 DRAWING_VERSION = (
     2  # 2: nodes named by title, lines spaced; bump when the markup changes, so cached drawings are redrawn
 )
-CACHE_SECONDS = 7 * 24 * 3600
 WRAP_CHARS = 18
 MAX_LINES = 4
 GLYPH_WIDTH = 7.6  # px at the 13px label size in graph.css, wider than the average glyph
@@ -52,6 +50,22 @@ class Drawing:
     svg: SafeString
     width: float
     height: float
+    # "ready", or while the layout job has not stored it: "pending"; "failed" if it could not
+    state: str = "ready"
+
+
+@dataclass(frozen=True)
+class _Area:
+    title: str
+    colour: int
+
+
+@dataclass(frozen=True)
+class _Node:
+    slug: str
+    title: str
+    summary: str
+    area: _Area | None
 
 
 def label_lines(title: str) -> list[str]:
@@ -125,16 +139,23 @@ def _draw(nodes: list[DrawnNode], edges: list[tuple[str, str]], focus: str) -> D
     return Drawing(svg=mark_safe("".join(parts)), width=placed.width, height=placed.height)
 
 
-def drawing(nodes: list[DrawnNode], edges: list[tuple[str, str]], *, focus: str = "") -> Drawing:
-    """The SVG for these notes (in the order the layout should keep) and edges
-    (prerequisite, dependent), laid out once and then served from the cache."""
-    if not nodes:
-        return Drawing(svg=mark_safe(""), width=0, height=0)
-    shown = [(n.slug, n.title, n.summary, n.area.colour if n.area else None, n.area and n.area.title) for n in nodes]
-    digest = hashlib.sha256(repr((DRAWING_VERSION, shown, edges, focus)).encode()).hexdigest()
-    key = f"graph:svg:{digest}"
-    found = cache.get(key)
-    if found is None:
-        found = _draw(nodes, edges, focus)
-        cache.set(key, found, timeout=CACHE_SECONDS)
-    return found
+def shown(nodes: list[DrawnNode]) -> list[list]:
+    """What a drawing of `nodes` shows, as JSON (the layout job's input): slug, title, summary,
+    area colour and area title of each node, in order."""
+    return [[n.slug, n.title, n.summary, *((n.area.colour, n.area.title) if n.area else (None, None))] for n in nodes]
+
+
+def digest(shown_nodes: list[list], edges: list, focus: str) -> str:
+    """The hash a drawing is stored under: of exactly what it shows, and the markup's version."""
+    edge_pairs = [list(edge) for edge in edges]
+    return hashlib.sha256(repr((DRAWING_VERSION, shown_nodes, edge_pairs, focus)).encode()).hexdigest()
+
+
+def draw(shown_nodes: list[list], edges: list, focus: str) -> Drawing:
+    """Lay out and draw what `shown` describes: runs ELK (seconds at hundreds of notes), so
+    only the layout job calls it."""
+    nodes = [
+        _Node(slug, title, summary, _Area(area_title, colour) if area_title is not None else None)
+        for slug, title, summary, colour, area_title in shown_nodes
+    ]
+    return _draw(nodes, [tuple(edge) for edge in edges], focus)

@@ -352,6 +352,7 @@ class _NoteRender:
             for command in out.refused:
                 self.error(line, col, f"math: {command} is not allowed ({REFUSED_IN_MATH} are off in formulas)")
             if out.failure:  # the engine's: time or memory (said once when it stopped many)
+                self.result.engine_failures += 1
                 advice = "" if "look for" in (out.error or "") else "; look for runaway macros or very large formulas"
                 if out.error:
                     self.error(line, col, f"math: {out.error}{advice}")

@@ -101,6 +101,9 @@ class RenderResult:
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     word_count: int = 0
+    # Formulas the engine could not typeset (time, memory): also among `errors`, counted apart
+    # because a busy machine can cause them, not the note (a background re-render retries).
+    engine_failures: int = 0
 
     @property
     def ok(self) -> bool:

@@ -3,6 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
+from jobs.services import running_inline
+from notes.editorial.background import queue_import
 from notes.editorial.files import (
     check_files,
     collect_paths,
@@ -36,10 +38,35 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="write converted files and the report only")
         parser.add_argument("--out", default="imported", help="folder for --dry-run's converted files")
         parser.add_argument("--report", help="write the conversion report to this file")
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="queue the import as one job for the workers (which must see the same paths) and return at once",
+        )
 
     def handle(self, *args, paths, message, dialect, **options):
         if dialect is None and any(options[k] for k in ("dry_run", "topic", "report", "macros")):
             raise CommandError("--dry-run, --topic, --macros and --report go with --from")
+        if options["background"]:
+            self.queue(paths, message, dialect)
+            return
+        # The jobs an import queues (re-renders of the notes citing it, search rows) run here
+        # too: `make run` serves the site right after, and it must be complete.
+        with running_inline():
+            self.import_inline(paths, message, dialect, options)
+
+    def queue(self, paths, message, dialect):
+        if dialect:
+            raise CommandError("--background imports Markdown files: convert with --from --dry-run first")
+        try:  # what can be refused now is refused here, not after a worker's three attempts
+            files = collect_paths(paths)
+            read_topics(paths)
+        except (FileNotFoundError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        job = queue_import(paths, message=message)
+        self.stdout.write(f"{len(files)} file(s) queued for import (job {job.pk})")
+
+    def import_inline(self, paths, message, dialect, options):
         try:
             files = collect_paths(paths, READ_SUFFIXES if dialect else (".md",))
             topics = read_topics(paths)

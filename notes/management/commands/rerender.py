@@ -1,9 +1,11 @@
 from contextlib import nullcontext
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from jobs.services import running_inline
+from notes.background import queue_rerender
 from notes.formula_store import DatabaseFormulaStore, formulas_prune
 from notes.models import Revision
 from notes.rendering import RENDERER_VERSION
@@ -30,20 +32,36 @@ class Command(BaseCommand):
             action="store_true",
             help="re-render every revision, then delete the formula cache entries none of them used",
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help=f"queue one job per {BATCH} revisions for the workers and return at once",
+        )
 
     def handle(self, *args, **options):
-        started = timezone.now()
-        revisions = Revision.objects.select_related("note").order_by("pk")
+        if options["background"] and options["prune"]:
+            raise CommandError("--prune needs every re-render done first: run it without --background")
+        revisions = Revision.objects.order_by("pk")
         if not (options["all"] or options["prune"]):
             revisions = revisions.exclude(renderer_version=RENDERER_VERSION, katex_version=katex_version())
+        # The revisions are chosen once: each re-render changes what the filter above selects.
+        pks = list(revisions.values_list("pk", flat=True))
+        if options["background"]:
+            jobs = [queue_rerender(pks[start : start + BATCH]) for start in range(0, len(pks), BATCH)]
+            self.stdout.write(f"{len(pks)} revision(s) queued for re-rendering in {len(jobs)} job(s)")
+            return
+        # Inline, the jobs a re-render queues run here too: the site is up to date on return.
+        with running_inline():
+            self.rerender_all(pks, prune=options["prune"])
+
+    def rerender_all(self, pks: list[int], *, prune: bool) -> None:
+        started = timezone.now()
         store = current_store()
-        pruning = options["prune"] and isinstance(store, DatabaseFormulaStore)
-        if options["prune"] and not pruning:
+        pruning = prune and isinstance(store, DatabaseFormulaStore)
+        if prune and not pruning:
             self.stderr.write("the formula cache is not the database's: nothing to prune")
         index = LiveNoteIndex()
         count = 0
-        # The revisions are chosen once: each re-render changes what the filter above selects.
-        pks = list(revisions.values_list("pk", flat=True))
         bar = self.bar(total=len(pks), desc="rerendering", unit="rev")
         with store.touching() if pruning else nullcontext():
             for start in range(0, len(pks), BATCH):
