@@ -125,10 +125,11 @@ def first_preview(body: str) -> float:
     """The first preview of the note with an empty formula cache (for information)."""
     from django.urls import reverse
 
-    from notes.formula_store import RenderedFormula
+    from notes.formula_store import RenderedFormula, formulas_forget
 
     saved = list(RenderedFormula.objects.all())
     RenderedFormula.objects.all().delete()
+    formulas_forget()  # and the memo in front of it: the cache is really empty
     try:
         from django.contrib.auth.models import User
         from django.test import Client

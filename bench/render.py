@@ -251,9 +251,11 @@ def bench_node(batches: list[list[tuple[str, bool]]], iterations: int, warmup: i
 
 
 def empty_cache() -> None:
-    from notes.formula_store import RenderedFormula
+    """The formula cache emptied: its table and this process's memo of it."""
+    from notes.formula_store import RenderedFormula, formulas_forget
 
     RenderedFormula.objects.all().delete()
+    formulas_forget()
 
 
 def timed(render, stats: list | None = None) -> float:
