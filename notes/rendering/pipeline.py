@@ -103,6 +103,7 @@ class _NoteRender(NoteMath):
     def __init__(self, source: str, *, slug: str, index: NoteIndex, figures: FigureSource | None = None):
         self.source = source
         self.lines = source.splitlines()
+        self.block_texts: dict[tuple[int, int], str] = {}  # a block's source lines, joined (locate)
         self.slug = slug
         self.index = index
         self.result = RenderResult(slug=slug)
@@ -129,7 +130,9 @@ class _NoteRender(NoteMath):
         if not block_map:
             return 1, 1, start
         first, last = block_map
-        text = "\n".join(self.lines[first:last])
+        text = self.block_texts.get((first, last))
+        if text is None:  # a paragraph with many formulas is searched once per formula
+            text = self.block_texts[first, last] = "\n".join(self.lines[first:last])
         found = text.find(needle, start) if needle else -1
         if found < 0:
             return first + 1, 1, start
