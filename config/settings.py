@@ -291,6 +291,9 @@ GRAPH_LAYOUT_TIMEOUT_SECONDS = float(os.environ.get("GRAPH_LAYOUT_TIMEOUT_SECOND
 KATEX_TIMEOUT_SECONDS = float(os.environ.get("KATEX_TIMEOUT_SECONDS", "10"))
 KATEX_ENGINES = env_int("KATEX_ENGINES", os.cpu_count() or 1)
 NOTE_MAX_BYTES = 1_000_000
+# The formula cache's entries each process keeps in memory in front of the table
+# (notes.rendering.formula_memo), in bytes: the starter notes' formulas take about 12 MB.
+FORMULA_MEMO_BYTES = env_int("FORMULA_MEMO_BYTES", 64 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -11,6 +11,12 @@ revision and deletes the entries no render used (`touching` marks those it used)
 formulas included: annotations keep their HTML, so a pruned formula costs only its next
 typesetting.
 
+In front of the table, each process keeps the entries it read or wrote lately in memory
+(notes.rendering.formula_memo): a render whose formulas are all known reads nothing. The memo is
+bypassed while `touching` (every key read must reach the table to be marked used) and emptied
+with the table (`formulas_prune`, `formulas_forget`); another process's memo may still hold an
+entry pruned here, which is harmless: an entry is the same whenever it is served.
+
 An unreachable table (no database in a test, a migration not yet run, a database error)
 degrades to no cache: the formulas are typeset and nothing is kept, as the shared cache
 degrades (config.cache).
@@ -22,14 +28,19 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime
 
+from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from notes.rendering.formula_cache import Typeset
+from notes.rendering.formula_memo import FormulaMemo
 
 log = logging.getLogger(__name__)
 
 BATCH = 500  # keys per query: under every database's limit on parameters
+
+# This process's entries in memory, in front of the table (made with the first store).
+_memo: FormulaMemo | None = None
 
 
 class RenderedFormula(models.Model):
@@ -74,9 +85,22 @@ class DatabaseFormulaStore:
     """formula_cache.FormulaStore on the RenderedFormula table."""
 
     def __init__(self) -> None:
+        global _memo
         self._touching = threading.local()
+        if _memo is None:
+            _memo = FormulaMemo(settings.FORMULA_MEMO_BYTES)
 
     def get_many(self, keys: list[str]) -> dict[str, Typeset]:
+        if getattr(self._touching, "since", None) is not None:
+            return self._read(keys)  # each key to the table, to be marked used
+        found = _memo.get_many(keys)
+        if len(found) < len(keys):
+            read = self._read([key for key in keys if key not in found])
+            _memo.put_many(read)
+            found.update(read)
+        return found
+
+    def _read(self, keys: list[str]) -> dict[str, Typeset]:
         found = {}
         try:
             for batch in _batches(keys):
@@ -133,6 +157,8 @@ class DatabaseFormulaStore:
             _insert(rows)
         except Exception as exc:
             log.warning("formula cache not written (%s: %s)", type(exc).__name__, exc)
+        else:
+            _memo.put_many(entries)
 
     # -- pruning ------------------------------------------------------------------------
 
@@ -198,9 +224,18 @@ def _insert(rows: list[tuple]) -> None:
 
 
 def formulas_prune(*, unused_since: datetime) -> int:
-    """Delete the entries not written nor used since `unused_since`; how many went."""
+    """Delete the entries not written nor used since `unused_since`; how many went. This
+    process's memo is emptied with them."""
     deleted, _ = RenderedFormula.objects.filter(used_at__lt=unused_since).delete()
+    formulas_forget()
     return deleted
+
+
+def formulas_forget() -> None:
+    """Empty this process's memo of entries (after the table was emptied or pruned, so that the
+    next renders read the table or typeset, as a cold cache does)."""
+    if _memo is not None:
+        _memo.clear()
 
 
 def _batches(keys: list[str]):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 
 from notes.editorial.services import editors_group_ensure, note_publish
+from notes.formula_store import formulas_forget
 from notes.models import Note, Topic
 from notes.selectors import LiveNoteIndex
 from notes.services import revision_create
@@ -46,6 +47,15 @@ def note_source(title="A note", *, body="Some text.", topics=("foundations",), p
         f"---\ntitle: {title}\nsummary: {summary or 'Summary of ' + title}\n"
         f"topics: [{', '.join(topics)}]\n{prereq}---\n\n{textwrap.dedent(body).strip()}\n"
     )
+
+
+@pytest.fixture(autouse=True)
+def formula_memo_empty():
+    """Each test starts with this process's memo of formulas empty, as its table is: an entry
+    another test's rolled-back render kept must not stand in for the table."""
+    formulas_forget()
+    yield
+    formulas_forget()
 
 
 @pytest.fixture

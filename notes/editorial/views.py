@@ -5,6 +5,8 @@ twice on purpose: here, to answer 403 before any work, and in the services, whic
 callers (commands, tests) use too.
 """
 
+import gzip
+import secrets
 from functools import wraps
 
 from django import forms
@@ -13,6 +15,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 from markdownx.forms import ImageForm
 from PIL import Image, UnidentifiedImageError
@@ -201,7 +204,27 @@ def preview(request):
         for severity, group in (("error", result.errors), ("warning", result.warnings))
         for p in group
     ]
-    return render(request, "editor/preview.html", {"result": result, "problems": problems})
+    return gzip_quickly(request, render(request, "editor/preview.html", {"result": result, "problems": problems}))
+
+
+# A preview is made to be read once, a moment after the editor paused typing, and it is half a
+# megabyte of typeset math for a long note: zlib's fastest level takes about a third of the
+# time GZipMiddleware's level 6 does, for bytes about half as many again (60 kB, not 40 kB).
+PREVIEW_GZIP_LEVEL = 1
+
+
+def gzip_quickly(request, response):
+    """`response` gzip-compressed at PREVIEW_GZIP_LEVEL for a client that takes gzip, as
+    GZipMiddleware would (which then leaves it be), random name bytes against BREACH included."""
+    patch_vary_headers(response, ("Accept-Encoding",))
+    if "gzip" not in request.headers.get("Accept-Encoding", "") or len(response.content) < 200:
+        return response
+    deflated = gzip.compress(response.content, compresslevel=PREVIEW_GZIP_LEVEL, mtime=0)
+    header = bytearray(deflated[:10])
+    header[3] = gzip.FNAME
+    response.content = bytes(header) + b"a" * secrets.randbelow(100) + b"\x00" + deflated[10:]
+    response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 class VerifiedImageForm(ImageForm):

@@ -44,6 +44,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -239,8 +240,18 @@ def typeset(
     formula typeset once. Never raises for the formulas' sake: an engine failure comes back
     as that formula's Typeset with `failure` set.
     """
+    return typeset_start(formulas, timeout_seconds=timeout_seconds, options=options)()
+
+
+def typeset_start(
+    formulas: list[Formula], *, timeout_seconds: float | None = None, options: dict = NOTE_OPTIONS
+) -> "Callable[[], list[Typeset]]":
+    """typeset() in two halves, so that the caller can do other work while the engines
+    typeset: the store is read and the misses are queued on the pool now; the function
+    returned waits for them, writes them to the store and gives every formula's Typeset.
+    Call it once, in this thread (the store's database connection is the thread's)."""
     if not formulas:
-        return []
+        return list
     seconds = settings.KATEX_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     start = time.perf_counter()
     keys = formula_keys(formulas, options)
@@ -250,15 +261,21 @@ def typeset(
     found = _store.get_many(list(first))
     _timed("cache", start)
     if _misguessed(formulas, keys, found):
-        return _uncached(formulas, seconds, options)
+        outputs = _uncached(formulas, seconds, options)
+        return lambda: outputs
     missing = [i for key, i in first.items() if key not in found]
-    made = {keys[i]: out for i, out in _typeset_missing(formulas, missing, seconds, options).items()}
-    if _misguessed(formulas, keys, made):
-        return _uncached(formulas, seconds, options)
-    start = time.perf_counter()
-    _store.put_many({key: out for key, out in made.items() if out.cacheable})
-    _timed("cache", start)
-    return [found.get(key) or made[key] for key in keys]
+    collect = _typeset_missing(formulas, missing, seconds, options)
+
+    def finish() -> list[Typeset]:
+        made = {keys[i]: out for i, out in collect().items()}
+        if _misguessed(formulas, keys, made):
+            return _uncached(formulas, seconds, options)
+        start = time.perf_counter()
+        _store.put_many({key: out for key, out in made.items() if out.cacheable})
+        _timed("cache", start)
+        return [found.get(key) or made[key] for key in keys]
+
+    return finish
 
 
 def _misguessed(formulas: list[Formula], keys: list[str], outputs: dict[str, Typeset]) -> bool:
@@ -353,21 +370,31 @@ def _runs(formulas: list[Formula], missing: list[int], parts: int) -> list[list[
     return runs + [run] if run else runs
 
 
-def _typeset_missing(formulas: list[Formula], missing: list[int], seconds: float, options: dict) -> dict:
-    """Typeset the formulas at `missing` on the pool: {index: Typeset}.
+def _typeset_missing(
+    formulas: list[Formula], missing: list[int], seconds: float, options: dict
+) -> "Callable[[], dict[int, Typeset]]":
+    """Queue the formulas at `missing` on the pool now; the function returned waits for them:
+    {index: Typeset}.
 
     A run the engine could not finish is split into its formulas, each retried alone (on the
     engines there are) before the note's time, twice the limit, runs out.
     """
     if not missing:
-        return {}
+        return dict
     pool = katex.engine_pool()
     defining = [i for i, f in enumerate(formulas) if f.defines]
-    started = time.perf_counter()
     end = time.monotonic() + 2 * seconds
     pending: dict[Future, list[int]] = {}
     for run in _runs(formulas, missing, pool.size * RUNS_PER_ENGINE):
         pending[_submit(pool, [_group(formulas, run, defining)], seconds, options, end)] = run
+    return lambda: _collect(formulas, pending, defining, seconds, options, end)
+
+
+def _collect(formulas, pending: dict, defining: list[int], seconds: float, options: dict, end: float) -> dict:
+    """Wait for the runs queued (`pending`: future -> the indices of its run), retrying one
+    formula at a time a run the engine could not finish: {index: Typeset}."""
+    pool = katex.engine_pool()
+    started = time.perf_counter()  # the caller waits from here: what `wait` counts
     done: dict[int, Typeset] = {}
     while pending:
         finished, _ = wait(pending, return_when=FIRST_COMPLETED)

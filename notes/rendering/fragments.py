@@ -71,7 +71,16 @@ def typesets_to_nothing(html: str) -> bool:
 
 def formula_is_blank(html: str) -> bool:
     """True for a typeset formula (sanitized KaTeX HTML) a snippet would show as nothing."""
-    return not html or typesets_to_nothing(_TEX_ANNOTATION.sub("", html))
+    if not html:
+        return True
+    # The TeX annotation sits in the MathML copy, before the drawn part, and its "<" are
+    # escaped: a tag found anywhere is not in it, and the drawn part is after it. Cutting it
+    # out first is needed only when there is no drawn part (typesets_to_nothing's parser).
+    if "<svg" in html:
+        return False
+    if _DRAWN.search(html) is not None:
+        return typesets_to_nothing(html)
+    return typesets_to_nothing(_TEX_ANNOTATION.sub("", html))
 
 
 def _clean(text: str) -> str:  # one line, no placeholder characters

@@ -39,14 +39,12 @@ function loadAllowList(lists) {
   cleanAttributes = {};
   Object.keys(lists.attributes).forEach(function (tag) { cleanAttributes[tag] = asSet(lists.attributes[tag]); });
   cleanStyleProperties = asSet(lists.styleProperties);
-  checkedTags = new Map();
+  knownTags = new Map();
   return Object.keys(cleanAttributes).length;
 }
 
-var textRun = /[^<&]+/y;
 var reference = /&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});/y;
 var startTag = /<([a-z][a-z0-9]*)((?:\s+[a-zA-Z][a-zA-Z0-9:-]*\s*=\s*"[^"<]*")*)\s*(\/?)>/y;
-var endTag = /<\/([a-z][a-z0-9]*)>/y;
 var attribute = /\s+([a-zA-Z][a-zA-Z0-9:-]*)\s*=\s*"([^"<]*)"/g;
 var attributeValue = /^(?:[^&]|&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});)*$/;
 var declaration = /^\s*([a-z-]+)\s*:\s*([-+.,#%\w\s()]*)$/;
@@ -67,18 +65,29 @@ function cleanStyle(value) {
   return true;
 }
 
-// Tags and their attributes repeat thousands of times in a note's math (class="mord"): each
-// distinct one is checked once per engine.
-var checkedTags = new Map();
+// Start tags repeat thousands of times in a note's math (<span class="mord">): each distinct one
+// is parsed and checked once per engine, then looked up by its whole text, from "<" to the first
+// ">": [name, self-closing, attributes clean, length]. Only a tag whose text ends at its first
+// ">" is kept; its quotes then all delimit attribute values (which hold no quote), so the same
+// text anywhere is the same tag, and a ">" inside a value can never make a shorter text look
+// like a known tag (its quotes would not pair).
+var knownTags = new Map();
 
-function cleanStartTag(tag, text) {
-  var key = tag + text;
-  var known = checkedTags.get(key);
+function startTagAt(html, at) {
+  var gt = html.indexOf(">", at);
+  if (gt < 0) return null;
+  var text = html.slice(at, gt + 1);
+  var known = knownTags.get(text);
   if (known !== undefined) return known;
-  var verdict = cleanAttributesOf(tag, text);
-  if (checkedTags.size > 50000) checkedTags.clear();
-  checkedTags.set(key, verdict);
-  return verdict;
+  startTag.lastIndex = at;
+  var found = startTag.exec(html);
+  if (found === null) return null;
+  var tag = [found[1], found[3] !== "", cleanAttributesOf(found[1], found[2]), startTag.lastIndex - at];
+  if (tag[3] === text.length) {
+    if (knownTags.size > 50000) knownTags.clear();
+    knownTags.set(text, tag);
+  }
+  return tag;
 }
 
 function cleanAttributesOf(tag, text) {
@@ -106,44 +115,50 @@ function placeOf(tag, parent, place) {
   return cleanTags[place][tag] === true && tag !== place ? place : false;
 }
 
-// One scanner over the whole string: text, a character reference, an end tag or a start tag
-// at each step, or it is not proven.
+// One scanner over the whole string: text (up to the next "<", each "&" in it a character
+// reference), an end tag or a start tag at each step, or it is not proven. indexOf and a
+// lookup of known tags do most of the work: the proof runs on every formula typeset.
 function provedClean(html) {
-  var open = []; // [tag, place] of the elements open
+  var open = []; // the names of the elements open, and the place each opened in
+  var places = [];
   var place = "html";
   var at = 0;
-  while (at < html.length) {
-    var found;
-    var code = html.charCodeAt(at);
-    if (code !== 60 /* < */) {
-      var pattern = code === 38 /* & */ ? reference : textRun;
-      pattern.lastIndex = at;
-      if (pattern.exec(html) === null) return false;
-      at = pattern.lastIndex;
-      continue;
+  var length = html.length;
+  while (at < length) {
+    var lt = html.indexOf("<", at);
+    if (lt < 0) lt = length;
+    for (var amp = html.indexOf("&", at); amp >= 0 && amp < lt; amp = html.indexOf("&", reference.lastIndex)) {
+      reference.lastIndex = amp;
+      if (!reference.test(html)) return false;
     }
-    endTag.lastIndex = at;
-    if ((found = endTag.exec(html)) !== null) {
-      if (open.length === 0 || open[open.length - 1][0] !== found[1]) return false;
+    at = lt;
+    if (at === length) break;
+    if (html.charCodeAt(at + 1) === 47 /* / */) {
+      // an end tag closes the element open last, by its very name
+      var last = open.length - 1;
+      if (last < 0) return false;
+      var name = open[last];
+      if (!html.startsWith(name, at + 2) || html.charCodeAt(at + 2 + name.length) !== 62 /* > */) return false;
       open.pop();
-      place = open.length ? open[open.length - 1][1] : "html";
-      at = endTag.lastIndex;
+      places.pop();
+      place = last > 0 ? places[last - 1] : "html";
+      at += name.length + 3;
       continue;
     }
-    startTag.lastIndex = at;
-    if ((found = startTag.exec(html)) === null) return false;
-    var tag = found[1];
-    var parent = open.length ? open[open.length - 1][0] : undefined;
-    var opens = placeOf(tag, parent, place);
-    if (opens === false || !cleanStartTag(tag, found[2])) return false;
-    if (found[3]) {
+    var found = startTagAt(html, at);
+    if (found === null || found[2] === false) return false;
+    var tag = found[0];
+    var opens = placeOf(tag, open.length ? open[open.length - 1] : undefined, place);
+    if (opens === false) return false;
+    if (found[1]) {
       // "/>" closes only in foreign content (inside <svg> or <math>).
       if (opens === "html" || tag === "svg" || tag === "math") return false;
     } else {
-      open.push([tag, opens]);
+      open.push(tag);
+      places.push(opens);
       place = opens;
     }
-    at = startTag.lastIndex;
+    at += found[3];
   }
   return open.length === 0;
 }

@@ -123,30 +123,38 @@ function renderGroups(groups, options) {
   for (var g = 0; g < groups.length; g++) {
     var macros = Object.assign({}, siteMacros);
     var items = groups[g];
+    // The macros as the last snapshot saw them: it still holds while no formula changed them,
+    // so it is taken again only after one did (most formulas define nothing).
+    var before = null;
     for (var i = 0; i < items.length; i++) {
       var tex = items[i][0], display = items[i][1], warnings = [], untrusted = [];
       if (!items[i][2]) {
         try {
           katex.__parse(tex, settings(display, macros, warnings, untrusted));
         } catch (e) {}
+        before = null;
         continue;
       }
       if (maxOutputChars && total > maxOutputChars) {
         out.push({ error: "the typeset math of this text is over " + maxOutputChars / 1000000 + " million characters; split it up", position: null, warnings: [], transient: true, defines: false });
         continue;
       }
-      var before = snapshot(macros);
+      if (before === null) before = snapshot(macros);
       try {
         var html = clampLengths(katex.renderToString(tex, settings(display, macros, warnings, untrusted)));
         total += html.length;
+        var defines = changed(before, macros);
+        if (defines) before = null;
         // clean: proven clean here (katex_clean.js), in the engine's thread, so nh3 is skipped.
-        out.push({ html: html, warnings: warnings, untrusted: untrusted, defines: changed(before, macros), clean: provedClean(html) });
+        out.push({ html: html, warnings: warnings, untrusted: untrusted, defines: defines, clean: provedClean(html) });
       } catch (e) {
+        var defined = changed(before, macros);
+        if (defined) before = null;
         out.push({
           error: e && e.rawMessage ? e.rawMessage : String(e),
           position: e && typeof e.position === "number" ? e.position : null,
           warnings: warnings,
-          defines: changed(before, macros),
+          defines: defined,
           // Only KaTeX's own errors are facts about the formula; anything else (V8's stack
           // running out, say) may go otherwise in another engine, and is never cached.
           transient: !(e instanceof katex.ParseError),

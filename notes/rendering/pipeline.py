@@ -9,7 +9,6 @@ Order of work, each pass over the token stream:
 """
 
 import re
-import secrets
 from html import escape
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from .leftovers import leftover_delimiters
 from .links import MappingIndex, NoteIndex, NoteInfo, equation_reference
 from .math import PreparedFormula, prepare
 from .nesting import NestingGauge
+from .note_math import NoteMath
 from .parser import make_parser, outside_image
 from .result import EquationData, LinkData, Problem, RenderResult, TocEntry
 from .sanitize import sanitize
@@ -37,7 +37,6 @@ DERIVATION_INFO = re.compile(r"derivation\s*(?:\{#([^}]*)\})?\s*(.*)", re.S)
 ANCHOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 MAX_DERIVATION_TITLE = 200
 MATH_TYPES = {"math_inline", "math_block", "amsmath"}
-REFUSED_IN_MATH = "links, classes, ids, styles and images"
 
 IMAGE_OUTSIDE = (
     "image {src!r} is on another site, which the pages' security policy blocks (readers would see a "
@@ -100,10 +99,11 @@ def formulas_of(source: str, *, slug: str = "") -> list[formula_cache.Formula]:
     return [] if job.gauge.exhausted else job.formula_jobs()
 
 
-class _NoteRender:
+class _NoteRender(NoteMath):
     def __init__(self, source: str, *, slug: str, index: NoteIndex, figures: FigureSource | None = None):
         self.source = source
         self.lines = source.splitlines()
+        self.block_texts: dict[tuple[int, int], str] = {}  # a block's source lines, joined (locate)
         self.slug = slug
         self.index = index
         self.result = RenderResult(slug=slug)
@@ -112,13 +112,7 @@ class _NoteRender:
         self.formulas: list[tuple[Token, PreparedFormula, int, int]] = []  # token, prep, line, col
         self.gauge = NestingGauge()  # the note's macros, formula to formula in typesetting order
         self.equation_numbers: dict[str, int] = {}
-        # Each formula's KaTeX HTML is sanitized once and stands in the token stream as a
-        # placeholder; every HTML fragment built from the tokens (page, TOC, derivation steps)
-        # is sanitized without the bulky math and then gets the math back. The nonce makes
-        # the placeholder impossible to forge from the note's text.
-        self.nonce = secrets.token_hex(8)
-        self.math_html: list[str] = []
-        self.placeholder = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
+        super().__init__()
         self.anchors: dict[str, str] = {}  # anchor id -> what a link to it says
         self.link_sites: list[tuple[LinkData, Token, int]] = []  # link, its inline token, index
         self.figures = FigurePass(figures)
@@ -136,7 +130,9 @@ class _NoteRender:
         if not block_map:
             return 1, 1, start
         first, last = block_map
-        text = "\n".join(self.lines[first:last])
+        text = self.block_texts.get((first, last))
+        if text is None:  # a paragraph with many formulas is searched once per formula
+            text = self.block_texts[first, last] = "\n".join(self.lines[first:last])
         found = text.find(needle, start) if needle else -1
         if found < 0:
             return first + 1, 1, start
@@ -161,10 +157,17 @@ class _NoteRender:
         self.result.errors += alias_anchor_problems(self.source, self.result.front_matter, self.anchors)
         if not typeset:
             return self.result
-        self.typeset()
+        # While the engines typeset the formulas the cache lacks, the page is drawn around
+        # placeholders that expect every formula typeset (drawn again in the rare note where
+        # one is not); the problems keep their order, the formulas' first.
+        collect = self.typeset_start()
+        errors, warnings = len(self.result.errors), len(self.result.warnings)
         self.result.figures = self.figures.draw(self.slug, self.stash, self.error, preview=not everything)
         self.resolve_links(tokens)
-        self.finish(tokens, everything)
+        page = self.page_html(tokens)
+        if not self.typeset_finish(collect, errors, warnings):
+            page = self.page_html(tokens)
+        self.finish(tokens, page, everything)
         return self.result
 
     def read_front_matter(self, tokens: list[Token]) -> list[Token]:
@@ -339,49 +342,6 @@ class _NoteRender:
         out.append(tokens[close_idx])
         return out
 
-    def typeset(self) -> None:
-        """Every formula of the note through the formula cache, sharing the note's macros."""
-        if not self.formulas or self.gauge.exhausted:
-            # Past the note's expansion budget (reported per formula already), typesetting
-            # the formulas that fit would cost seconds for a note that cannot be published.
-            return
-        outputs = formula_cache.typeset(self.formula_jobs())
-        for (token, prep, line, col), out in zip(self.formulas, outputs, strict=True):
-            for warning in out.warnings:
-                self.warning(line, col, f"math: {warning}")
-            for command in out.refused:
-                self.error(line, col, f"math: {command} is not allowed ({REFUSED_IN_MATH} are off in formulas)")
-            if out.failure:  # the engine's: time or memory (said once when it stopped many)
-                self.result.engine_failures += 1
-                advice = "" if "look for" in (out.error or "") else "; look for runaway macros or very large formulas"
-                if out.error:
-                    self.error(line, col, f"math: {out.error}{advice}")
-            elif out.error is None and not out.refused:
-                token.meta["html"] = self.stash(out.html)
-                token.meta["blank"] = out.blank
-            elif out.error is not None:
-                self.math_error(token, prep, line, col, out)
-
-    def stash(self, html: str) -> str:
-        """A placeholder for HTML that is already clean (typeset math, drawn figures)."""
-        self.math_html.append(html)
-        return f"\ue000{self.nonce}:{len(self.math_html) - 1}\ue001"
-
-    def formula_jobs(self) -> list[formula_cache.Formula]:
-        return [formula_cache.Formula(p.tex, t.type != "math_inline", p.defines) for t, p, _, _ in self.formulas]
-
-    def math_error(self, token: Token, prep: PreparedFormula, line: int, col: int, out) -> None:
-        """KaTeX's error, placed at the failing character of the author's formula."""
-        where, src_pos = "", None
-        if out.position is not None:
-            src_pos = prep.source_offset(out.position)
-            excerpt = token.content[max(0, src_pos - 15) : src_pos + 15]
-            where = f" (at position {src_pos} in the formula, near {excerpt!r})"
-            # Point the column at the failing character when the formula is on one line.
-            if "\n" not in token.content[:src_pos]:
-                col += src_pos
-        self.error(line, col, f"math: {out.error}{where}", formula_pos=src_pos)
-
     def resolve_links(self, tokens: list[Token]) -> None:
         links = list(wikilinks(tokens))
         if prefetch := getattr(self.index, "prefetch", None):  # one read for the notes linked to
@@ -429,18 +389,15 @@ class _NoteRender:
     def fragment_html(self, tokens: list[Token]) -> str:
         return self.clean(self.md.renderer.render(tokens, self.md.options, self.env))
 
-    def clean(self, html: str) -> str:
-        """Sanitize an HTML fragment, then put its (already sanitized) formulas back."""
-        alone = self.placeholder.fullmatch(html)  # one formula, as search fragments ask
-        if alone is not None:
-            return self.math_html[int(alone.group(1))]
-        return self.placeholder.sub(lambda m: self.math_html[int(m.group(1))], sanitize(html))
-
-    def finish(self, tokens: list[Token], everything: bool = True) -> None:
-        result, renderer, options = self.result, self.md.renderer, self.md.options
+    def page_html(self, tokens: list[Token]) -> str:
+        """The page, sanitized, with its formulas and figures still placeholders."""
         if self.slug:
             self.env["uses_url"] = note_url(self.slug) + "uses/"
-        result.html = self.clean(renderer.render(tokens, options, self.env))
+        return sanitize(self.md.renderer.render(tokens, self.md.options, self.env))
+
+    def finish(self, tokens: list[Token], page: str, everything: bool = True) -> None:
+        result, renderer, options = self.result, self.md.renderer, self.md.options
+        result.html = self.fill(page)
         result.anchors = dict(sorted(self.anchors.items()))
         if not everything:  # a preview: no contents, derivations, equations, links, search text
             return

@@ -1,5 +1,6 @@
 """The editorial workflow through its pages: write, conflict, submit, review, publish, roll back."""
 
+import gzip
 import io
 
 import pytest
@@ -191,6 +192,20 @@ def test_preview_uses_our_pipeline_and_lists_problems_by_body_line(client, edito
     html = response.content.decode()
     assert 'class="katex"' in html and 'class="derivation"' in html
     assert 'data-line="9"' in html and "9:" in html
+
+
+def test_a_preview_is_gzipped_once_at_the_fast_level_and_says_so(client, editor, areas):
+    client.force_login(editor)
+    content = {"content": "Sum $\\sum_{i=1}^n x_i$ and more.\n\n" * 40}
+    plain = client.post(reverse("editor:preview"), content)
+    packed = client.post(reverse("editor:preview"), content, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    assert packed["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content  # one layer: not compressed twice
+    assert packed["Content-Length"] == str(len(packed.content))
+    # The name field holds 0-99 random bytes (against BREACH), as GZipMiddleware writes it;
+    # the header's XFL byte says the fastest level (4), where GZipMiddleware's level 6 says 0.
+    assert packed.content[3] & gzip.FNAME and packed.content[8] == 4
 
 
 def _png(size=(4, 4)):

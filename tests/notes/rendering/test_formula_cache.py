@@ -306,3 +306,20 @@ def test_a_preview_render_has_the_page_and_every_problem_of_a_full_one():
     assert preview.html == full.html and preview.anchors == full.anchors
     assert preview.errors == full.errors and preview.warnings == full.warnings and len(full.errors) == 2
     assert full.derivations and full.search_text and not preview.derivations and not preview.search_text
+
+
+def test_the_engine_says_which_formulas_changed_the_macros_each_against_the_macros_before_it():
+    group = [
+        ("x", False, True),
+        (r"\gdef\a{1}\a", False, True),  # defines
+        ("y", False, True),
+        (r"\gdef\a{1}", False, True),  # defines again (a new meaning, equal or not)
+        (r"\gdef\b{2}", False, False),  # only parsed: its definition is not this output's
+        (r"\b", False, True),
+        (r"\frac{", False, True),  # KaTeX's error, nothing defined
+        (r"\gdef\c{3}\frac{", False, True),  # defines, then fails
+        (r"\c + \textcolor{red}{z}", False, True),  # a colour is not a macro left behind
+    ]
+    outputs = katex.engine_pool().submit(lambda engine: engine.render_groups([group], 10, NOTE_OPTIONS)).result()
+    assert [out["defines"] for out in outputs] == [False, True, False, True, False, False, True, False]
+    assert "error" in outputs[5] and "error" in outputs[6] and "html" in outputs[7]
