@@ -4,7 +4,8 @@ compiles once per process.
 Every request of a signed-in reader loads their user after their session (config.sessions).
 Building the ORM query for it costs about 170 µs, several times running it, and a note page
 is otherwise served from the cache in well under a millisecond. The statement is the one
-`ModelBackend.get_user` runs (the user by primary key, every column), compiled once; the row
+`ModelBackend.get_user` runs (the user by primary key, every column), compiled once
+(config.statements); the row
 becomes the instance as the ORM makes it (each column through the database's and the field's
 converters, then `Model.from_db`); the rule after it is Django's (`user_can_authenticate`:
 an inactive user is nobody). Logins, permissions and all else are Django's own.
@@ -16,6 +17,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
+
+from config.statements import Statement, compiled
 
 _PK = -7_100_003  # the placeholder for the user's id, as the statement is compiled
 
@@ -29,13 +32,13 @@ class ModelBackend(DjangoModelBackend):
             return None  # a session naming no valid id names no one
         using = router.db_for_read(model)
         connection = connections[using]
-        sql, columns = _statement(model, using)
+        statement = _statement(model, using)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user_id])
+            cursor.execute(statement.sql, statement.params(pk=user_id))
             row = cursor.fetchone()
         if row is None:
             return None
-        values = []
+        values, columns = [], [column for column, _, _ in statement.select]
         for value, column in zip(row, columns, strict=True):
             for convert in connection.ops.get_db_converters(column) + column.get_db_converters(connection):
                 value = convert(value, column, connection)
@@ -45,8 +48,5 @@ class ModelBackend(DjangoModelBackend):
 
 
 @lru_cache(maxsize=4)
-def _statement(model, using: str) -> tuple[str, list]:
-    compiler = model._default_manager.db_manager(using).filter(pk=_PK).query.get_compiler(using)
-    sql, params = compiler.as_sql()
-    assert params == (_PK,), params
-    return sql, [column for column, _, _ in compiler.select]
+def _statement(model, using: str) -> Statement:
+    return compiled(model._default_manager.db_manager(using).filter(pk=_PK), pk=_PK)

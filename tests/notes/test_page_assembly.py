@@ -51,7 +51,7 @@ def renders(monkeypatch):
 
 def shared_entries(slug: str) -> tuple[bytes, bytes]:
     """The anonymous page and the shared body, as cached."""
-    _, content_key = selectors.note_page_version(slug)
+    _, content_key, _ = selectors.note_page_version(slug)
     key = page_cache.page_key(content_key)
     return gzip.decompress(page_cache.cached(key)), inflate_join(page_cache.cached_shared(key).pieces)
 
@@ -61,7 +61,7 @@ def test_the_anonymous_page_is_the_cached_bytes_as_they_are(client, page, render
     with django_assert_num_queries(1):  # the content version
         second = client.get(page, HTTP_ACCEPT_ENCODING="gzip")
     assert renders == [1]
-    _, content_key = selectors.note_page_version("n")
+    _, content_key, _ = selectors.note_page_version("n")
     assert first.content == second.content == page_cache.cached(page_cache.page_key(content_key))
     assert second["Content-Encoding"] == "gzip" and "private" not in second.get("Cache-Control", "")
     html = gzip.decompress(second.content).decode()
