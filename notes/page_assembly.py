@@ -63,7 +63,6 @@ from django.http import HttpResponse
 from django.middleware.csrf import CSRF_TOKEN_LENGTH
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import format_html
 
 from config.csrf import csrf_token
@@ -126,14 +125,15 @@ def _anonymous(request, slug: str) -> HttpResponse:
 
 def _send(request, body: bytes, *, private: bool = True) -> HttpResponse:
     """A gzip member as it is, or inflated for a client that does not take gzip."""
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
+    if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
         answer = HttpResponse(body)
         answer["Content-Encoding"] = "gzip"
     else:
         answer = HttpResponse(gzip.decompress(body))
-    patch_vary_headers(answer, ("Accept-Encoding", "Cookie"))
+    # Set whole, as patch_vary_headers and patch_cache_control would on a new response.
+    answer["Vary"] = "Accept-Encoding, Cookie"
     if private:  # a reader's page, or one with this browser's messages
-        patch_cache_control(answer, private=True)
+        answer["Cache-Control"] = "private"
     return answer
 
 
