@@ -45,11 +45,18 @@ class ReaderLayer(Protocol):
     def publish_impact(self, *, note, revision, changed: dict[str, str]) -> ReaderImpact:
         """`changed` maps each derivation id whose content changes to its new fingerprint."""
 
-    def note_page_stamp(self, request, *, note_id: int) -> str:
+    def note_page_stamp_columns(self, *, reader_id) -> dict:
+        """Expressions over a note's row (OuterRef("pk") is the note) with `reader_id` standing
+        for a signed-in reader, for what their note page shows of theirs besides their name:
+        their permissions, their marks and annotations on the note. The note's version query
+        reads them (notes.selectors.note_page_version): on every view of the page, no query of
+        their own, whatever the reader keeps. Called once per process; `reader_id` is a
+        placeholder, replaced per view."""
+
+    def note_page_stamp(self, request, *, columns: tuple) -> str:
         """For a signed-in reader, a string that changes whenever anything the note page shows
-        of theirs could: their name and permissions, their marks and annotations on the note.
-        One query, whatever they keep: it runs on every view of the page, and names their
-        cached parts."""
+        of theirs could, from their user and the values of their columns (above): it names
+        their cached parts."""
 
     def note_page_parts(self, request, *, note, revision, csrf_token: str) -> dict[str, str]:
         """This reader's HTML for each place of the note page (above), given the note with its
@@ -70,7 +77,10 @@ class _NoReaders:
     def publish_impact(self, *, note, revision, changed):
         return ReaderImpact()
 
-    def note_page_stamp(self, request, *, note_id):
+    def note_page_stamp_columns(self, *, reader_id):
+        return {}
+
+    def note_page_stamp(self, request, *, columns):
         user = request.user
         return f"{user.pk}:{user.username}:{user.is_superuser}:{sorted(user.get_all_permissions())}"
 

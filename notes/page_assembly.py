@@ -27,8 +27,8 @@ How a page is made
   under their id and their ReaderLayer.note_page_stamp.
 - A view by a signed-in reader: the session and user lookups of any signed-in request
   (config.sessions, config.auth: Django's, their reads compiled once), the content version
-  (one query), the reader's stamp (one query), their page (one cache lookup); the request's
-  CSRF token is written into its holes. Nothing is rendered or compressed, nothing grows
+  with the reader's stamp (one query), their page (one cache lookup); the request's CSRF
+  token (config.csrf: Django's, masked afresh) is written into its holes. Nothing is rendered or compressed, nothing grows
   with the note's size, and with the reader's data only the bytes copied.
 - An anonymous view: the content version and the anonymous page, sent as it is; a session
   cookie that names no one (empty, expired, logged out elsewhere) is anonymous too.
@@ -60,12 +60,12 @@ from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.db import OperationalError
 from django.http import HttpResponse
-from django.middleware.csrf import CSRF_TOKEN_LENGTH, get_token
+from django.middleware.csrf import CSRF_TOKEN_LENGTH
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.html import format_html
 
+from config.csrf import csrf_token
 from notes import page_cache, selectors
 from notes.graph import selectors as graph_selectors
 from notes.hooks import reader_layer
@@ -84,13 +84,13 @@ def note_page(request, slug: str) -> HttpResponse:
     messages = _pending_messages(request)
     if not signed_in and not messages:
         return _anonymous(request, slug)
-    note_id, key = _version(slug)
     if signed_in and not messages:
-        return _send(request, gzip_fill(_reader_page(request, slug, key, note_id), get_token(request).encode()))
+        return _send(request, gzip_fill(_reader_page(request, slug), csrf_token(request).encode()))
+    key = _version(slug)
     # Messages after a redirect (a form sent without JavaScript, a sign-out): put together once.
     shared, note = _shared(slug, key)
     if signed_in:
-        parts, token = _reader_parts(request, note or selectors.note_for_reader(slug)), get_token(request)
+        parts, token = _reader_parts(request, note or selectors.note_for_reader(slug)), csrf_token(request)
     else:
         parts, token = _cut_all(_anonymous_texts(), ""), ""
     notice = stored(render_to_string("_messages.html", {"messages": messages}).encode())
@@ -111,7 +111,7 @@ def page_context(slug: str) -> dict:
 
 def _anonymous(request, slug: str) -> HttpResponse:
     try:
-        _, key = _version(slug)
+        key = _version(slug)
     except OperationalError:
         # The database cannot say whether the page changed: the last copy any reader got
         # is served (a page minutes old beats none); without one, config.outages' 503.
@@ -125,20 +125,21 @@ def _anonymous(request, slug: str) -> HttpResponse:
 
 def _send(request, body: bytes, *, private: bool = True) -> HttpResponse:
     """A gzip member as it is, or inflated for a client that does not take gzip."""
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
+    if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
         answer = HttpResponse(body)
         answer["Content-Encoding"] = "gzip"
     else:
         answer = HttpResponse(gzip.decompress(body))
-    patch_vary_headers(answer, ("Accept-Encoding", "Cookie"))
+    # Set whole, as patch_vary_headers and patch_cache_control would on a new response.
+    answer["Vary"] = "Accept-Encoding, Cookie"
     if private:  # a reader's page, or one with this browser's messages
-        patch_cache_control(answer, private=True)
+        answer["Cache-Control"] = "private"
     return answer
 
 
-def _version(slug: str) -> tuple[int, str]:
-    note_id, content_key = selectors.note_page_version(slug)
-    return note_id, page_cache.page_key(content_key)
+def _version(slug: str) -> str:
+    _, content_key, _ = selectors.note_page_version(slug)
+    return page_cache.page_key(content_key)
 
 
 def _pending_messages(request) -> list:
@@ -217,11 +218,16 @@ def _anonymous_texts() -> dict[str, str]:
 # -- a reader's page ------------------------------------------------------------------------
 
 
-def _reader_page(request, slug: str, key: str, note_id: int) -> Template:
+def _reader_page(request, slug: str) -> Template:
     """The reader's page with a hole wherever the CSRF token goes: from the cache, or made
     from the shared body and their parts, rendered afresh."""
-    user = request.user
-    page_key = page_cache.reader_key(key, user.pk, reader_layer().note_page_stamp(request, note_id=note_id))
+    user, layer = request.user, reader_layer()
+    # One query: the note's version and the reader's stamp
+    _, content_key, columns = selectors.note_page_version(
+        slug, reader_columns=layer.note_page_stamp_columns, reader_id=user.pk
+    )
+    key = page_cache.page_key(content_key)
+    page_key = page_cache.reader_key(key, user.pk, layer.note_page_stamp(request, columns=columns))
     page = page_cache.cached_page(page_key, user.pk)
     if page is None:
         shared, note = _shared(slug, key)

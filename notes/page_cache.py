@@ -12,6 +12,7 @@ compressed once when it is made (notes.page_assembly says how they make a page):
   where the CSRF token of each request is written (notes.stitching.Template), under a key
   holding their user id and the version of everything of theirs the page shows
   (ReaderLayer.note_page_stamp); the entry names its owner too, and is refused to anyone else.
+  The pages a process served last are kept in it too (Recent).
 
 Every key holds the note's content version (selectors.note_page_version) and the build of the
 site (its templates, styles, scripts and code), so that neither a change of the note, of a
@@ -19,6 +20,8 @@ note it shows, nor a deploy serves a page made before it.
 """
 
 import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -101,7 +104,11 @@ def newest(slug: str) -> bytes | None:
 
 
 def cached_page(key: str, owner_id: int) -> Template | None:
-    found = cache.get(key)
+    found = recent.get(key)
+    if found is None:
+        found = cache.get(key)
+        if found is not None:
+            recent.put(key, found)
     # The key holds the owner; the entry names them too, so a key made wrong can never
     # hand one reader's page to another.
     if found is None or found.owner_id != owner_id:
@@ -111,3 +118,40 @@ def cached_page(key: str, owner_id: int) -> Template | None:
 
 def store_page(key: str, owner_id: int, page: Template) -> None:
     cache.set(key, ReaderPage(owner_id, page), timeout=TIMEOUT_SECONDS)
+    recent.put(key, ReaderPage(owner_id, page))
+
+
+class Recent:
+    """The reader pages this process served last, by key, in front of the shared cache.
+
+    A reader's page is a hundred kilobytes; from the shared cache it is copied out and
+    unpickled on every view (over the network, with Redis). Its key names everything the page
+    was made from (the content version, the build, the reader and their stamp), so a copy
+    kept in the process is never stale: a change makes a new key, and the old entry ages out.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, ReaderPage] = OrderedDict()
+        self._lock = threading.Lock()  # gunicorn's threaded workers serve requests side by side
+
+    def get(self, key: str) -> ReaderPage | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: str, entry: ReaderPage) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+recent = Recent(size=64)  # some 6 MB a process

@@ -9,6 +9,7 @@ from django.db import connection
 from django.db.models import F, Max, Prefetch, Subquery
 from django.http import Http404
 
+from config.statements import Statement, compiled
 from notes.graph import order as graph
 from notes.models import Derivation, Equation, Figure, Link, Note, Prerequisite, PublishRecord, Revision, Topic
 from notes.rendering.figures import StoredFigures
@@ -126,40 +127,49 @@ def topic_for_reader(slug: str) -> tuple[Topic, list[Note]]:
     return topic, _ordered_notes(notes, live_edges())
 
 
-@lru_cache(maxsize=1)
-def _note_page_key_sql() -> str:
-    # Compiled by the ORM once per process: building this query costs about twenty times
-    # running it, and it runs on every anonymous page view.
+# Placeholders for the note's slug and the reader, replaced in the compiled statement per call.
+_SLUG, _READER = "note-slug-placeholder-7100004", -7_100_005
+_VERSION_COLUMNS = ("pk", "live_revision_id", "live_revision__rendered_at", "last_publish", "last_check")
+
+
+@lru_cache(maxsize=4)
+def _note_page_version_statement(reader_columns=None) -> Statement:
+    # Compiled by the ORM once per process (per reader layer): building this query costs about
+    # twenty times running it, and it runs on every view of a note page.
     query = (
         Note.objects.live()
-        .filter(slug="")
+        .filter(slug=_SLUG)
         .annotate(
             last_publish=Subquery(PublishRecord.objects.order_by("-pk").values("pk")[:1]),
             last_check=Max("live_revision__check_results__checked_at"),
         )
         .order_by()
-        .values_list("pk", "live_revision_id", "live_revision__rendered_at", "last_publish", "last_check")
-        .query
     )
-    sql, params = query.sql_with_params()
-    assert params == ("",), params
-    return sql
+    if reader_columns is None:
+        return compiled(query.values_list(*_VERSION_COLUMNS), slug=_SLUG)
+    columns = reader_columns(reader_id=_READER)
+    query = query.annotate(**columns).values_list(*_VERSION_COLUMNS, *columns)
+    return compiled(query, slug=_SLUG, **({"reader": _READER} if columns else {}))
 
 
-def note_page_version(slug: str) -> tuple[int, str]:
-    """A live note's id, and a cache key for its page that changes whenever its content could.
+def note_page_version(slug: str, *, reader_columns=None, reader_id: int | None = None) -> tuple[int, str, tuple]:
+    """A live note's id, a cache key for its page that changes whenever its content could, and
+    for a signed-in reader, the values of `reader_columns` (ReaderLayer.note_page_stamp_columns)
+    for `reader_id` (else ()).
 
     One small query: the live revision, when it was last rendered (a re-render refreshes a
     cited equation number), the newest publish anywhere (a prerequisite's title) and the
-    newest check result of its derivations (the badges).
+    newest check result of its derivations (the badges); the reader's columns in the same.
     """
+    statement = _note_page_version_statement(reader_columns)
     with connection.cursor() as cursor:
-        cursor.execute(_note_page_key_sql(), [slug])
+        cursor.execute(statement.sql, statement.params(slug=slug, reader=reader_id))
         row = cursor.fetchone()
     if row is None:
         raise Http404("No such note")
-    version = hashlib.sha256(repr(row).encode()).hexdigest()[:32]  # timestamps hold spaces
-    return row[0], f"note-page:{slug}:{version}"
+    version, reader = row[: len(_VERSION_COLUMNS)], row[len(_VERSION_COLUMNS) :]
+    digest = hashlib.sha256(repr(version).encode()).hexdigest()[:32]  # timestamps hold spaces
+    return row[0], f"note-page:{slug}:{digest}", reader
 
 
 def note_for_reader(slug: str) -> Note:

@@ -119,14 +119,16 @@ def gzip_fill(template: Template, data: bytes) -> bytes:
     """The template's gzip member with `data` in every hole."""
     if len(data) != template.hole:
         raise ValueError(f"a hole holds {template.hole} bytes, not {len(data)}")
-    body = bytearray(template.body)
-    for at in template.holes:
-        body[at : at + template.hole] = data
-    if template.holes:
-        # equal lengths: crc(with data) ^ crc(with zeros) = fill(crc(data) ^ crc(zeros))
-        change = zlib.crc32(data) ^ zlib.crc32(bytes(template.hole))
-        struct.pack_into("<I", body, len(body) - 8, template.crc ^ _apply(template.fill, change))
-    return bytes(body)
+    if not template.holes:
+        return template.body
+    # equal lengths: crc(with data) ^ crc(with zeros) = fill(crc(data) ^ crc(zeros))
+    change = zlib.crc32(data) ^ zlib.crc32(bytes(template.hole))
+    body, parts, at = memoryview(template.body), [], 0
+    for start in template.holes:
+        parts += (body[at:start], data)
+        at = start + template.hole
+    parts += (body[at:-8], struct.pack("<I", template.crc ^ _apply(template.fill, change)), body[-4:])
+    return b"".join(parts)  # one copy of the body
 
 
 def inflate_join(pieces: Iterable[Piece]) -> bytes:

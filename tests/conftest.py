@@ -118,9 +118,13 @@ def _empty_cache():
     # Rolled-back test transactions reuse primary keys, so cached pages must not outlive a test.
     from django.core.cache import cache
 
+    from notes import page_cache
+
     cache.clear()
+    page_cache.recent.clear()  # the process's own copies of reader pages
     yield
     cache.clear()
+    page_cache.recent.clear()
 
 
 @pytest.fixture

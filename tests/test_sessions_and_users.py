@@ -36,6 +36,30 @@ def test_the_sessions_are_djangos_read_faster():
     assert expired.load() == {} and expired.session_key is None  # as Django's: a new key on save
 
 
+def test_a_session_decoded_once_answers_as_django_whatever_changes(settings):
+    store = SessionStore()
+    store.update({"name": "bob", "count": 1})
+    store.save()
+    first = SessionStore(store.session_key).load()
+    first["name"] = "changed by a caller"
+    again = SessionStore(store.session_key)
+    assert again.load() == DjangoSessionStore(store.session_key).load() == {"name": "bob", "count": 1}
+    again["count"] = 2  # a new text: decoded anew
+    again.save()
+    assert SessionStore(store.session_key).load() == {"name": "bob", "count": 2}
+    nested = SessionStore()
+    nested["list"] = [1, 2]
+    nested.save()
+    loaded = SessionStore(nested.session_key).load()
+    loaded["list"].append(3)  # not kept: a caller could change it in place
+    assert SessionStore(nested.session_key).load() == {"list": [1, 2]}
+    signed_with = settings.SECRET_KEY
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40  # the texts were signed with the old key
+    assert SessionStore(store.session_key).load() == DjangoSessionStore(store.session_key).load() == {}
+    settings.SECRET_KEY_FALLBACKS = [signed_with]
+    assert SessionStore(store.session_key).load() == {"name": "bob", "count": 2}
+
+
 @pytest.mark.parametrize("key", [None, "", "short", "no-such-session-key-0123456789"])
 def test_a_key_that_names_no_session_loads_nothing(key, django_assert_max_num_queries):
     with django_assert_max_num_queries(0 if key in (None, "", "short") else 1):  # no query for what is no key

@@ -168,11 +168,12 @@ def test_query_counts_are_pinned_on_every_path_and_do_not_grow(
 ):
     live_graph()  # drawn once per publish, not per page: warm it so each page pays the same
     client.force_login(reader)
-    # nothing cached: session, user, version, stamp; the page (note, topics, derivations, links
-    # in, graph version); the reader's parts (their two permission sets, marks, annotations)
-    with django_assert_num_queries(13):
+    # nothing cached: session, user, the version with their stamp; the page (note, topics,
+    # derivations, links in, graph version); the reader's parts (their two permission sets,
+    # marks, annotations)
+    with django_assert_num_queries(12):
         client.get(URL)
-    with django_assert_num_queries(4):  # from the cache: session, user, version, stamp
+    with django_assert_num_queries(3):  # from the cache: session, user, the version with their stamp
         client.get(URL)
     for i in range(100):
         annotation_create(
@@ -181,10 +182,10 @@ def test_query_counts_are_pinned_on_every_path_and_do_not_grow(
     progress_mark(owner=reader, slug="n", key="d", state="worked_through")
     progress_mark(owner=reader, slug="n", key="e", state="working")
     # their data changed: the shared body from the cache, their parts made again
-    with django_assert_num_queries(4 + 3 + 4):
+    with django_assert_num_queries(3 + 3 + 4):
         html = page(client)
     assert html.count('class="annotation-entry') == 100
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         client.get(URL)
 
 

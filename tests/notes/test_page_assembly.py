@@ -51,7 +51,7 @@ def renders(monkeypatch):
 
 def shared_entries(slug: str) -> tuple[bytes, bytes]:
     """The anonymous page and the shared body, as cached."""
-    _, content_key = selectors.note_page_version(slug)
+    _, content_key, _ = selectors.note_page_version(slug)
     key = page_cache.page_key(content_key)
     return gzip.decompress(page_cache.cached(key)), inflate_join(page_cache.cached_shared(key).pieces)
 
@@ -61,7 +61,7 @@ def test_the_anonymous_page_is_the_cached_bytes_as_they_are(client, page, render
     with django_assert_num_queries(1):  # the content version
         second = client.get(page, HTTP_ACCEPT_ENCODING="gzip")
     assert renders == [1]
-    _, content_key = selectors.note_page_version("n")
+    _, content_key, _ = selectors.note_page_version("n")
     assert first.content == second.content == page_cache.cached(page_cache.page_key(content_key))
     assert second["Content-Encoding"] == "gzip" and "private" not in second.get("Cache-Control", "")
     html = gzip.decompress(second.content).decode()
@@ -144,3 +144,30 @@ def test_every_key_changes_with_the_build(client, reader, page, renders, monkeyp
     monkeypatch.setattr(page_cache, "BUILD", "another-build")  # a deploy: templates, styles or code changed
     client.get(page)
     assert renders == [1, 1] and stored == [1, 1]
+
+
+def test_a_readers_page_is_kept_in_the_process_and_served_without_the_shared_cache(
+    client, reader, page, renders, monkeypatch
+):
+    from django.core.cache import cache
+
+    client.force_login(reader)
+    first = client.get(page).content
+    cache.clear()  # the shared cache lost it (evicted, or Redis restarted): the process's copy serves
+    stored = []
+    monkeypatch.setattr(page_cache, "store_page", lambda *a, store=page_cache.store_page: stored.append(1) or store(*a))
+    again = client.get(page).content
+    assert renders == [1] and stored == []
+    assert again.count(b"csrfmiddlewaretoken") == first.count(b"csrfmiddlewaretoken") > 0
+    progress_mark(owner=reader, slug="n", key="d", state="worked_through")  # a new stamp, a new key
+    assert b'data-state="worked_through"' in client.get(page).content and stored == [1]
+
+
+def test_the_process_keeps_the_pages_it_served_last():
+    recent = page_cache.Recent(size=2)
+    pages = {key: page_cache.ReaderPage(1, key) for key in "abc"}
+    recent.put("a", pages["a"])
+    recent.put("b", pages["b"])
+    assert recent.get("a") is pages["a"]  # now the newest
+    recent.put("c", pages["c"])
+    assert recent.get("b") is None and recent.get("a") is pages["a"] and recent.get("c") is pages["c"]

@@ -7,7 +7,7 @@ import zlib
 
 import pytest
 
-from notes.stitching import compressed, gzip_join, inflate_join, stored
+from notes.stitching import compressed, gzip_fill, gzip_join, gzip_template, inflate_join, stored
 
 TEXTS = [
     b"",
@@ -49,3 +49,20 @@ def test_each_piece_is_compressed_on_its_own():
 def test_a_piece_compression_would_not_shrink_is_stored():
     piece = compressed(b"<a>")
     assert piece.deflated == b"\x00\x03\x00\xfc\xff<a>"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_template_filled_is_the_stream_with_the_bytes_in_every_hole(seed):
+    rng = random.Random(seed)
+    texts = [rng.choice(TEXTS) for _ in range(rng.randrange(1, 20))]
+    laid = [None if rng.random() < 0.3 else compressed(t) if rng.random() < 0.5 else stored(t) for t in texts]
+    template = gzip_template(laid, 64)
+    assert len(template.holes) == laid.count(None)
+    for _ in range(3):
+        token = bytes(rng.getrandbits(8) for _ in range(64))
+        body = gzip_fill(template, token)
+        expected = b"".join(token if piece is None else text for piece, text in zip(laid, texts, strict=True))
+        assert gzip.decompress(body) == expected  # the CRC and the length written for this token
+        assert subprocess.run(["gzip", "-t"], input=body, capture_output=True).returncode == 0
+    with pytest.raises(ValueError):
+        gzip_fill(template, b"short")

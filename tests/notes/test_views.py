@@ -124,11 +124,11 @@ def test_note_page_query_count_is_constant(client, reader, publish, base, django
             client.get(url)
     client.force_login(reader)
     for slug in ("few", "many"):
-        # session, user, version key, the reader's stamp; the shared body from the cache; the
+        # session, user, version key with the reader's stamp; the shared body from the cache; the
         # reader's parts: note, topics, derivations, their two permission sets, marks, annotations
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(10):
             client.get(reverse("notes:note", args=[slug]))
-        with django_assert_num_queries(4):  # again: everything from the cache
+        with django_assert_num_queries(3):  # again: everything from the cache
             client.get(reverse("notes:note", args=[slug]))
 
 

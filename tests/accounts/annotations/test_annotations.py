@@ -239,16 +239,16 @@ def test_note_page_query_count_is_constant_as_annotations_grow(client, reader, n
     client.force_login(reader)
     client.get(reverse("notes:note", args=["n"]))  # the shared body, cached
     create(reader, quote="The logits")
-    # session, user, version, the reader's stamp; their parts made again: note, topics,
+    # session, user, the version with the reader's stamp; their parts made again: note, topics,
     # derivations, their two permission sets, their marks and annotations
-    with django_assert_num_queries(11) as first:
+    with django_assert_num_queries(10) as first:
         client.get(reverse("notes:note", args=["n"]))
     for i in range(200):
         create(reader, quote="The softmax is smooth." if i % 2 else "Every $p_k > 0$.", body=f"note {i}")
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("notes:note", args=["n"]))
     assert response.content.decode().count('class="annotation-entry') == 201
-    with django_assert_num_queries(4):  # all from the cache: session, user, version, stamp
+    with django_assert_num_queries(3):  # all from the cache: session, user, version with stamp
         client.get(reverse("notes:note", args=["n"]))
 
 

@@ -227,9 +227,9 @@ def test_note_page_query_count_is_constant_as_marks_grow(client, reader, publish
     publish("many", note_source("Many", body=big))
     live_graph()  # drawn once per publish, not per page: warm it so each page pays the same
     client.force_login(reader)
-    # nothing cached: session, user, version, stamp; the page (note, topics, derivations, links
+    # nothing cached: session, user, version with stamp; the page (note, topics, derivations, links
     # in, graph version); the reader's parts (permissions twice, marks, annotations)
-    with django_assert_num_queries(13) as first:
+    with django_assert_num_queries(12) as first:
         client.get(reverse("notes:note", args=["few"]))
     for i in range(4):
         for key in (f"one-{i}", f"two-{i}"):
@@ -237,5 +237,5 @@ def test_note_page_query_count_is_constant_as_marks_grow(client, reader, publish
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(reverse("notes:note", args=["many"]))
     for slug in ("few", "many"):
-        with django_assert_num_queries(4):  # all from the cache: session, user, version, stamp
+        with django_assert_num_queries(3):  # all from the cache: session, user, version with stamp
             client.get(reverse("notes:note", args=[slug]))
