@@ -10,7 +10,9 @@ the stylesheets.
 browser lays out with it below (content-visibility: auto draws the blocks within a margin of
 the screen), on a phone as on a wide screen; KaTeX's markup is dense, so that is a few
 screens of a page with math. Only faces seen there are preloaded: the others load when a
-reader scrolls to them, as before, and a preload never asks for a face the page does not use.
+reader scrolls to them, as before. The summary's faces are preloaded too: it is the first
+screen on a wide one; on a phone it is folded (site.css, "Folds"), so a face that only the
+summary uses is fetched there before a reader opens it.
 """
 
 import re
