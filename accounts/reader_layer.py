@@ -11,7 +11,6 @@ Registered in `AccountsConfig.ready`: `notes` calls these without importing `acc
 - `revision_page`: an orphaned annotation shown on the old revision it was anchored in.
 """
 
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery

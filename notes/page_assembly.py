@@ -67,6 +67,7 @@ from django.utils.html import format_html
 
 from config.csrf import csrf_token
 from notes import page_cache, selectors
+from notes.font_preloads import katex_faces
 from notes.graph import selectors as graph_selectors
 from notes.hooks import reader_layer
 from notes.models import Note
@@ -104,6 +105,8 @@ def page_context(slug: str) -> dict:
         "note": note,
         "revision": revision,
         "body_html": revision.html,
+        # The summary sits above the body, in the first screen.
+        "katex_preloads": katex_faces(revision.summary_html + revision.html),
         "references": selectors.references_into(note),
         "graph_context": graph_selectors.note_graph_context(note),
     }

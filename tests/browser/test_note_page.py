@@ -59,3 +59,21 @@ def test_note_math_is_laid_out_with_no_katex_error(live_server, page, publish):
     page.goto(f"{live_server.url}/notes/softmax/#shift-step-2")
     assert page.locator("#shift-step-2").is_visible()
     assert console_errors == []  # CSP blocked nothing, nothing failed to load
+
+
+def test_the_faces_preloaded_are_the_ones_the_page_sets_text_in(live_server, page, publish):
+    # A short note is all "top" (notes.font_preloads): the page preloads each face it lays text
+    # out in, and no other; each face is fetched once (the preload is the fetch the font uses).
+    publish("softmax", note_source("Softmax", body=BODY))
+    page.goto(f"{live_server.url}/notes/softmax/")
+    page.evaluate("() => document.fonts.ready")
+    preloaded = page.locator('link[rel="preload"][as="font"]').evaluate_all("els => els.map((e) => e.href)")
+    fetched = page.evaluate(
+        "() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.woff2'))"
+    )
+    used = page.evaluate(
+        "() => [...document.fonts].filter((f) => f.family.startsWith('KaTeX') && f.status === 'loaded').length"
+    )
+    assert len(preloaded) >= 3
+    assert sorted(fetched) == sorted(preloaded)
+    assert used == len(preloaded)
