@@ -168,6 +168,10 @@ elif TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT_SECONDS", 1800)}}
+    # Workers must load django-tasks-rq's job class: RQ's own calls the task object itself
+    # (not callable) and has no task result for the backend's success and failure callbacks.
+    # Set here, it holds for every `rqworker`, not only the ones `manage.py worker` starts.
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
