@@ -214,8 +214,37 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (the editor's uploads, MARKDOWNX_MEDIA_PATH) go through the default storage:
+# MEDIA_ROOT on this machine's disk unless STORAGE_S3_BUCKET names an S3-compatible bucket,
+# which every web machine shares (django-storages). Credentials are boto3's own: the
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment or the machine's role, never settings.
+# An upload's URL is written into the note's source, so it must not expire: no signed query
+# strings; the bucket (or STORAGE_S3_CUSTOM_DOMAIN in front of it) lets anyone read uploads/.
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    _s3 = {
+        "bucket_name": STORAGE_S3_BUCKET,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "custom_domain": os.environ.get("STORAGE_S3_CUSTOM_DOMAIN") or None,
+        "location": os.environ.get("STORAGE_S3_LOCATION", ""),
+        "querystring_auth": False,
+        "file_overwrite": False,
+    }
+    DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3}
+    # Where readers' browsers fetch the images from, for the Content-Security-Policy below.
+    MEDIA_ORIGIN = (
+        f"https://{_s3['custom_domain'].split('/')[0]}"
+        if _s3["custom_domain"]
+        else _s3["endpoint_url"].rstrip("/")
+        if _s3["endpoint_url"]
+        else f"https://{STORAGE_S3_BUCKET}.s3.amazonaws.com"
+    )
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    MEDIA_ORIGIN = ""
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -244,7 +273,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],
