@@ -1,8 +1,9 @@
 """One settings module, driven by the environment.
 
 Development needs nothing set: SQLite in the project folder, a throwaway secret key and
-DEBUG on. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; with those,
-`manage.py check --deploy` is clean.
+DEBUG on. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and
+REDIS_URL; with those, `manage.py check --deploy` is clean (jobs.checks warns about a SQLite
+database or a per-process cache). docs/scaling.md says what several machines need.
 """
 
 import os
@@ -157,8 +158,8 @@ else:
 
 # Background work (jobs): the database queue unless told otherwise, run by `manage.py db_worker`
 # (`make run` starts one). TASKS_BACKEND=rq sends it to RQ on REDIS_URL, run by any number of
-# `manage.py rqworker default --with-scheduler` on any machine (the scheduler runs deferred
-# retries). "immediate" runs each job inside the request that queued it (the tests).
+# `manage.py worker` (`rqworker default --with-scheduler`) on any machine (the scheduler runs
+# deferred retries). "immediate" runs each job inside the request that queued it (the tests).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 if TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
