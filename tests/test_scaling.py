@@ -4,7 +4,9 @@ storage, the file system unless an S3-compatible bucket is configured."""
 
 import io
 import json
+from pathlib import Path
 
+import pytest
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import Image
@@ -88,3 +90,32 @@ def test_an_upload_is_stored_through_the_default_storage(client, editor, areas, 
     with default_storage.open(name) as stored, Image.open(stored) as decoded:
         assert decoded.size == (3, 2)
     assert (tmp_path / name).is_file()  # the file system's storage: under MEDIA_ROOT
+
+
+def test_the_nginx_configuration_is_valid(tmp_path):
+    """deploy/nginx as installed (site file and its locations snippet), checked by nginx -t."""
+    import re
+    import shutil
+    import subprocess
+
+    from tests.test_project import ROOT
+
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if nginx is None:
+        pytest.skip("nginx is not installed (apt-get install -y nginx)")
+    (tmp_path / "snippets").mkdir()
+    shutil.copy(ROOT / "deploy" / "nginx" / "notes-locations.conf", tmp_path / "snippets" / "notes-locations.conf")
+    # The certificate paths are the operator's; nginx -t opens them, so point them at a test pair.
+    site = (ROOT / "deploy" / "nginx" / "notes.conf").read_text()
+    site = re.sub(r"ssl_certificate(_key)? [^;]+;", "", site)
+    site = site.replace(" ssl http2;", " http2;")
+    (tmp_path / "notes.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{\n include /etc/nginx/mime.types;\n include {tmp_path}/notes.conf;\n}}\n"
+    )
+    result = subprocess.run(
+        [nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-p", str(tmp_path)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
