@@ -1,8 +1,9 @@
 """One settings module, driven by the environment.
 
 Development needs nothing set: SQLite in the project folder, a throwaway secret key and
-DEBUG on. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; with those,
-`manage.py check --deploy` is clean.
+DEBUG on. Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (PostgreSQL) and
+REDIS_URL; with those, `manage.py check --deploy` is clean (jobs.checks warns about a SQLite
+database or a per-process cache). docs/scaling.md says what several machines need.
 """
 
 import os
@@ -157,8 +158,8 @@ else:
 
 # Background work (jobs): the database queue unless told otherwise, run by `manage.py db_worker`
 # (`make run` starts one). TASKS_BACKEND=rq sends it to RQ on REDIS_URL, run by any number of
-# `manage.py rqworker default --with-scheduler` on any machine (the scheduler runs deferred
-# retries). "immediate" runs each job inside the request that queued it (the tests).
+# `manage.py worker` (`rqworker default --with-scheduler`) on any machine (the scheduler runs
+# deferred retries). "immediate" runs each job inside the request that queued it (the tests).
 TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
 if TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -168,6 +169,10 @@ elif TASKS_BACKEND == "rq":
     INSTALLED_APPS.append("django_rq")
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": env_int("JOB_TIMEOUT_SECONDS", 1800)}}
+    # Workers must load django-tasks-rq's job class: RQ's own calls the task object itself
+    # (not callable) and has no task result for the backend's success and failure callbacks.
+    # Set here, it holds for every `rqworker`, not only the ones `manage.py worker` starts.
+    RQ = {"JOB_CLASS": "django_tasks_rq.backend.Job"}
 elif TASKS_BACKEND == "immediate":
     TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 else:
@@ -210,8 +215,37 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded images (the editor's uploads, MARKDOWNX_MEDIA_PATH) go through the default storage:
+# MEDIA_ROOT on this machine's disk unless STORAGE_S3_BUCKET names an S3-compatible bucket,
+# which every web machine shares (django-storages). Credentials are boto3's own: the
+# AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY environment or the machine's role, never settings.
+# An upload's URL is written into the note's source, so it must not expire: no signed query
+# strings; the bucket (or STORAGE_S3_CUSTOM_DOMAIN in front of it) lets anyone read uploads/.
+STORAGE_S3_BUCKET = os.environ.get("STORAGE_S3_BUCKET", "")
+if STORAGE_S3_BUCKET:
+    _s3 = {
+        "bucket_name": STORAGE_S3_BUCKET,
+        "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+        "custom_domain": os.environ.get("STORAGE_S3_CUSTOM_DOMAIN") or None,
+        "location": os.environ.get("STORAGE_S3_LOCATION", ""),
+        "querystring_auth": False,
+        "file_overwrite": False,
+    }
+    DEFAULT_STORAGE = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3}
+    # Where readers' browsers fetch the images from, for the Content-Security-Policy below.
+    MEDIA_ORIGIN = (
+        f"https://{_s3['custom_domain'].split('/')[0]}"
+        if _s3["custom_domain"]
+        else _s3["endpoint_url"].rstrip("/")
+        if _s3["endpoint_url"]
+        else f"https://{STORAGE_S3_BUCKET}.s3.amazonaws.com"
+    )
+else:
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    MEDIA_ORIGIN = ""
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -245,7 +279,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *([MEDIA_ORIGIN] if MEDIA_ORIGIN else [])],
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -16,7 +16,11 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "SECRET_KEY": "test-" + "k3y!" * 16,
     "ALLOWED_HOSTS": "notes.example.org",
-    "DATABASE_URL": "sqlite:////tmp/deploy-check.sqlite3",
+    # The documented production settings (README, deploy/notes.env.example): PostgreSQL and
+    # Redis shared by every machine. Nothing here connects to them.
+    "DATABASE_URL": "postgres://notes@db.internal:5432/notes",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "TASKS_BACKEND": "rq",
 }
 
 
