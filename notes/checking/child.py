@@ -4,7 +4,8 @@ Imports nothing from Django (the parent runs us without settings or database acc
 numpy, which every check uses. A check prints exactly one line
 `CHECK-RESULT {"error": ..., "tolerance": ..., "detail": ...}`; a figure (`figure` as third
 argument) prints `FIGURE-RESULT <its data as JSON>`, numpy arrays and numbers as lists and
-floats. The parent judges the report (notes.checking.runner; a figure's data:
+floats. Either is followed by `CPU-SECONDS <seconds>`, the CPU time this process used, imports
+included. The parent judges the report (notes.checking.runner; a figure's data:
 notes.rendering.chart_data).
 
 A `check_<derivation>()` returns (error, tolerance) itself. A `numbers_<name>()` returns the
@@ -15,6 +16,7 @@ child compares the two and reports the largest error ratio against the tolerance
 import json
 import runpy
 import sys
+import time
 
 import numpy
 
@@ -22,6 +24,7 @@ from notes.checking.quoted import NUMBERS_PREFIX, verdict
 
 REPORT_PREFIX = "CHECK-RESULT "
 FIGURE_PREFIX = "FIGURE-RESULT "
+CPU_PREFIX = "CPU-SECONDS "  # the child's own CPU time, which load from other processes does not inflate
 
 
 def _plain(value):
@@ -51,12 +54,18 @@ def main(path: str, name: str, kind: str = "check") -> int:
         raise SystemExit(f"{path} defines no function {name}()")
     if kind == "figure":
         sys.stdout.write(FIGURE_PREFIX + json.dumps(function(), default=_plain) + "\n")
+        _report_cpu()
         return 0
     note_text = sys.stdin.read() if name.startswith(NUMBERS_PREFIX) else None
     error, tolerance, detail = outcome_of(function, name, note_text)
     report = {"error": float(error), "tolerance": float(tolerance), "detail": detail}
     sys.stdout.write(REPORT_PREFIX + json.dumps(report) + "\n")
+    _report_cpu()
     return 0
+
+
+def _report_cpu() -> None:
+    sys.stdout.write(f"{CPU_PREFIX}{time.process_time():.3f}\n")
 
 
 if __name__ == "__main__":

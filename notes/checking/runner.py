@@ -15,7 +15,9 @@ Each check and each figure runs in its own Python process (`python -m notes.chec
 a wall-clock timeout, a CPU-time limit and an address-space limit, and without Django: a
 check can neither reach the database nor take the site down. Whatever happens (an
 exception, a timeout, a memory blow-up, garbage on stdout, no report at all) is recorded as
-a failure with its reason, and the run goes on with the next check.
+a failure with its reason, and the run goes on with the next check. A child that reports also
+reports the CPU time it used (`cpu_seconds`): a check's cost is judged by that, since its wall
+time also counts whatever else the machine is running.
 """
 
 import hashlib
@@ -31,7 +33,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from notes.checking.child import FIGURE_PREFIX, REPORT_PREFIX
+from notes.checking.child import CPU_PREFIX, FIGURE_PREFIX, REPORT_PREFIX
 from notes.checking.quoted import NUMBERS_PREFIX
 
 
@@ -41,7 +43,8 @@ class Outcome:
     detail: str
     error: float | None = None
     tolerance: float | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall clock, as the timeout counts
+    cpu_seconds: float | None = None  # the child's own CPU time; None when it never reported
 
 
 def checks_file(slug: str) -> Path:
@@ -65,9 +68,24 @@ def _limit_child() -> None:  # runs in the child between fork and exec
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
 
 
-def _run_child(path: Path, function: str, kind: str, prefix: str, note_text: str = "") -> tuple[str | None, str, float]:
-    """Run one function of a checks file in a limited child process, `note_text` on its stdin:
-    (its report line or None, the reason there is none, seconds)."""
+@dataclass
+class _ChildRun:
+    report: str | None  # the report line, None when there is none
+    reason: str  # why there is none
+    seconds: float  # wall clock
+    cpu_seconds: float | None = None  # as the child measured itself: load elsewhere does not count
+
+
+def _cpu_seconds(stdout: str) -> float | None:
+    lines = [line[len(CPU_PREFIX) :] for line in stdout.splitlines() if line.startswith(CPU_PREFIX)]
+    try:
+        return float(lines[-1]) if lines else None
+    except ValueError:
+        return None
+
+
+def _run_child(path: Path, function: str, kind: str, prefix: str, note_text: str = "") -> _ChildRun:
+    """Run one function of a checks file in a limited child process, `note_text` on its stdin."""
     started = time.monotonic()
     try:
         completed = subprocess.run(
@@ -86,11 +104,11 @@ def _run_child(path: Path, function: str, kind: str, prefix: str, note_text: str
             cwd=settings.BASE_DIR,
         )
     except subprocess.TimeoutExpired:
-        return None, f"timed out after {settings.CHECK_TIMEOUT_SECONDS:g} s", time.monotonic() - started
+        return _ChildRun(None, f"timed out after {settings.CHECK_TIMEOUT_SECONDS:g} s", time.monotonic() - started)
     seconds = time.monotonic() - started
     reports = [line[len(prefix) :] for line in completed.stdout.splitlines() if line.startswith(prefix)]
     if completed.returncode == 0 and reports:
-        return reports[-1], "", seconds
+        return _ChildRun(reports[-1], "", seconds, _cpu_seconds(completed.stdout))
     tail = (completed.stderr.strip().splitlines() or [""])[-1][:300]
     if completed.returncode < 0:
         reason = f"killed by signal {-completed.returncode} (CPU or memory limit)"
@@ -100,15 +118,22 @@ def _run_child(path: Path, function: str, kind: str, prefix: str, note_text: str
         reason = f"raised: {tail}" if tail else f"exited with status {completed.returncode}"
     else:
         reason = "never reported a result"
-    return None, reason, seconds
+    return _ChildRun(None, reason, seconds)
 
 
 def run_check(path: Path, function: str, note_text: str = "") -> Outcome:
     """Run one check function in a limited child process and judge what it reports; a
     numbers_ function is given `note_text`, the note's source, to compare against."""
-    report, reason, seconds = _run_child(path, function, "check", REPORT_PREFIX, note_text)
-    if report is None:
-        return Outcome("failed", reason, seconds=seconds)
+    run = _run_child(path, function, "check", REPORT_PREFIX, note_text)
+    if run.report is None:
+        return Outcome("failed", run.reason, seconds=run.seconds)
+    outcome = _judge(run.report, run.seconds)
+    outcome.cpu_seconds = run.cpu_seconds
+    return outcome
+
+
+def _judge(report: str, seconds: float) -> Outcome:
+    """The outcome a check's report line stands for."""
     try:
         data = json.loads(report)
         error, tolerance = float(data["error"]), float(data["tolerance"])
@@ -136,6 +161,7 @@ class FigureRun:
     data: object  # what figure_<id>() returned, from JSON; None when it failed
     detail: str  # why there is no data
     seconds: float = 0.0
+    cpu_seconds: float | None = None
 
 
 # A figure function is deterministic (fixed seeds), so its data is kept per (file content,
@@ -154,13 +180,13 @@ def run_figure(path: Path, function: str) -> FigureRun:
     key = (digest, str(path), function, settings.CHECK_TIMEOUT_SECONDS, settings.CHECK_MEMORY_BYTES)
     if key in _figure_runs:
         return _figure_runs[key]
-    report, reason, seconds = _run_child(path, function, "figure", FIGURE_PREFIX)
-    if report is None:
-        return FigureRun(None, reason, seconds)
+    child = _run_child(path, function, "figure", FIGURE_PREFIX)
+    if child.report is None:
+        return FigureRun(None, child.reason, child.seconds)
     try:
-        run = FigureRun(json.loads(report), "", seconds)
+        run = FigureRun(json.loads(child.report), "", child.seconds, child.cpu_seconds)
     except ValueError:
-        return FigureRun(None, f"reported garbage: {report[:200]!r}", seconds)
+        return FigureRun(None, f"reported garbage: {child.report[:200]!r}", child.seconds)
     if len(_figure_runs) >= MAX_KEPT_FIGURES:
         _figure_runs.clear()
     _figure_runs[key] = run

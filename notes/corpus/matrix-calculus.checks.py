@@ -5,6 +5,8 @@ Each returns (measured_error, tolerance); the check passes when measured_error <
 All checks run in float64 with np.random.default_rng(0), gradients against central differences.
 """
 
+import math
+
 import numpy as np
 
 
@@ -374,7 +376,26 @@ def check_central_difference_error():
 def _fd_matrix():
     """The 4 x 4 symmetric positive definite matrix of the table and of the code block."""
     M = np.random.default_rng(0).standard_normal((4, 4))
-    return M, np.eye(4) + M @ M.T / 4
+    # M M^T as elementwise products summed in a fixed order: BLAS's matmul rounds differently on
+    # different CPUs, and an ulp in X moves the rounding-regime digits of the table
+    return M, np.eye(4) + np.sum(M[:, None, :] * M[None, :, :], axis=2) / 4
+
+
+def _slogdet_fixed(A):
+    """log|det A| as slogdet computes it (LU with partial pivoting, then the sum of the logs of the
+    pivots in A's precision), written out as row operations in a fixed order: every step is one
+    correctly rounded IEEE operation, and each log is the C library's float64 log, rounded to
+    float32 for float32 (correctly rounded there). LAPACK's kernels and numpy's vectorised log
+    differ between CPUs by an ulp, which moves the rounding-regime digits of the table."""
+    dtype = A.dtype.type
+    U = A.copy()
+    total = dtype(0)
+    for j in range(len(U)):
+        p = j + int(np.argmax(np.abs(U[j:, j])))
+        U[[j, p]] = U[[p, j]]
+        U[j + 1 :, j:] -= (U[j + 1 :, j] / U[j, j])[:, None] * U[j, j:]
+        total = dtype(total + dtype(math.log(abs(float(U[j, j])))))
+    return total
 
 
 def _fd_float32_zero_differences(h=1e-8):
@@ -384,7 +405,7 @@ def _fd_float32_zero_differences(h=1e-8):
     for i, j in np.ndindex(X.shape):
         E = np.zeros_like(X)
         E[i, j] = np.float32(h)
-        zeros += int(np.linalg.slogdet(X + E)[1] - np.linalg.slogdet(X - E)[1] == 0)
+        zeros += int(_slogdet_fixed(X + E) - _slogdet_fixed(X - E) == 0)
     return zeros
 
 
@@ -402,8 +423,8 @@ def _fd_precision_table():
             for j in range(n):
                 E = np.zeros((n, n), dtype=dtype)
                 E[i, j] = hd
-                up = np.linalg.slogdet(Xd + E)[1]
-                down = np.linalg.slogdet(Xd - E)[1]
+                up = _slogdet_fixed(Xd + E)
+                down = _slogdet_fixed(Xd - E)
                 g[i, j] = float((up - down) / (dtype(2) * hd))
         return g
 

@@ -36,6 +36,16 @@ def check_slow():
 def check_greedy():
     return float(np.ones(10**10).sum()), 1.0
 
+def check_napping():
+    time.sleep(1.5)  # waiting, as a check does on a loaded machine, costs wall time, not CPU
+    return 0.0, 1e-8
+
+def check_busy():
+    started = time.process_time()
+    while time.process_time() - started < 0.5:
+        pass
+    return 0.0, 1e-8
+
 def check_garbage():
     print("CHECK-RESULT not json", flush=True)
     os._exit(0)
@@ -88,6 +98,17 @@ def test_every_way_a_check_can_end(checks_dir, function, status, detail):
     outcome = run_check(checks_dir / "checked.checks.py", function)
     assert outcome.status == status, outcome
     assert detail in outcome.detail, outcome.detail
+
+
+def test_a_check_is_timed_by_its_own_cpu_time(checks_dir, settings):
+    """The cost of a check is what it computes: time spent waiting (for a core other processes
+    hold, here for a sleep) shows in the wall time, not in the CPU time the child reports."""
+    settings.CHECK_TIMEOUT_SECONDS = 30  # room for a loaded machine: the wall clock is not the point
+    napping = run_check(checks_dir / "checked.checks.py", "check_napping")
+    busy = run_check(checks_dir / "checked.checks.py", "check_busy")
+    assert napping.status == busy.status == "passed"
+    assert napping.seconds >= 1.5 and napping.cpu_seconds < 1.0, napping
+    assert 0.5 <= busy.cpu_seconds <= busy.seconds, busy
 
 
 def _derivation(key):
