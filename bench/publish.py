@@ -162,6 +162,26 @@ def timed_publishes(editor, revisions) -> list[float]:
     return times
 
 
+def profile(editor, revisions) -> None:
+    """Where a publish's time goes: the functions with the most cumulative time, and the
+    queries (the slowest first)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    profiler = cProfile.Profile()
+    with CaptureQueriesContext(connection) as queries:
+        profiler.enable()
+        times = timed_publishes(editor, revisions)
+        profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+    print(summary("publish, profiled", times), f"{len(queries) / len(revisions):.0f} queries each")
+    for query in sorted(queries.captured_queries, key=lambda q: -float(q["time"]))[:15]:
+        print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
+
+
 def workers(url: str, *, batch: bool) -> list[subprocess.Popen]:
     env = {**os.environ, "DATABASE_URL": url, "TASKS_BACKEND": "database"}
     command = [PYTHON, "manage.py", "worker", *(["--batch"] if batch else [])]
@@ -208,6 +228,7 @@ def main() -> None:
     parser.add_argument("--sqlite", action="store_true", help="a scratch SQLite file instead of PostgreSQL")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     parser.add_argument("--seed", type=int, default=18)
+    parser.add_argument("--profile", action="store_true", help="profile --runs publishes (cProfile), then stop")
     args = parser.parse_args()
     os.environ["TASKS_BACKEND"] = "database"
     url = None if args.sqlite else postgres_url("publish18_bench")
@@ -225,6 +246,9 @@ def main() -> None:
         seeded = time.perf_counter() - began
         revisions = revisions_ahead(editor, note, paragraphs, args.runs + args.busy_runs + 1)
         timed_publishes(editor, revisions[:1])  # warm-up: the first publish of this process
+        if args.profile:
+            profile(editor, revisions[1 : args.runs + 1])
+            return
         drain(scratch.url)
         idle = timed_publishes(editor, revisions[1 : args.runs + 1])
         queued = Job.objects.unfinished().count()
