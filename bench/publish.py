@@ -19,7 +19,9 @@ What it measures
     every Job is done is printed: the queued work's total time (re-anchoring 100,000
     annotations from the revision they were on into the last one published, 200 notes
     re-rendered). Then --busy-runs more publishes are timed while two workers (not in batch
-    mode) are doing that work again, which is what an editor meets on a busy site.
+    mode) are doing that work again, which is what an editor meets on a busy site. Last, the
+    review page's impact check of one more revision is timed: what it would orphan, estimated
+    from a sample of ANNOTATION_IMPACT_SAMPLE (1,000) annotations.
 
 Target
     p95 of the publish call < 300 ms (the runs with the queue idle, and those while workers
@@ -182,6 +184,15 @@ def profile(editor, revisions) -> None:
         print(f"  {float(query['time']) * 1000:7.1f} ms  {query['sql'][:300]}")
 
 
+def review_impact(revision):
+    """The review page's impact check of an unpublished revision (what it would orphan), timed."""
+    from notes.editorial.impact import publish_impact
+
+    began = time.perf_counter()
+    impact = publish_impact(revision=revision)
+    return impact.readers, (time.perf_counter() - began) * 1000
+
+
 def workers(url: str, *, batch: bool) -> list[subprocess.Popen]:
     env = {**os.environ, "DATABASE_URL": url, "TASKS_BACKEND": "database"}
     command = [PYTHON, "manage.py", "worker", *(["--batch"] if batch else [])]
@@ -244,7 +255,8 @@ def main() -> None:
         began = time.perf_counter()
         editor, note = seed(rng, paragraphs)
         seeded = time.perf_counter() - began
-        revisions = revisions_ahead(editor, note, paragraphs, args.runs + args.busy_runs + 1)
+        # the warm-up, the timed runs, and one more left unpublished for the review page's impact check
+        revisions = revisions_ahead(editor, note, paragraphs, args.runs + args.busy_runs + 2)
         timed_publishes(editor, revisions[:1])  # warm-up: the first publish of this process
         if args.profile:
             profile(editor, revisions[1 : args.runs + 1])
@@ -257,11 +269,12 @@ def main() -> None:
         stale = Annotation.objects.filter(note=note, state="anchored").exclude(revision_id=live).count()
         busy_workers = workers(scratch.url, batch=False)
         try:
-            busy = timed_publishes(editor, revisions[args.runs + 1 :])
+            busy = timed_publishes(editor, revisions[args.runs + 1 : -1])
         finally:
             for process in busy_workers:
                 process.terminate()
                 process.wait()
+        impact, impact_ms = review_impact(revisions[-1])
         by_state = dict(Annotation.objects.filter(note=note).order_by().values_list("state").annotate(n=Count("pk")))
         load = os.getloadavg()
         p95 = percentile(idle, 0.95)
@@ -273,6 +286,11 @@ def main() -> None:
         print(
             f"  queued work: {queued} jobs after {len(idle)} publishes, all done by two workers in "
             f"{drained:.1f} s; annotations still on an older revision afterwards: {stale}"
+        )
+        print(
+            f"  review page's impact check: {impact_ms:.0f} ms; annotations it would orphan: "
+            f"{impact.orphaned_annotations} ({'estimated from' if impact.orphans_estimated else 'all'} "
+            f"{impact.annotations_tried:,} of {impact.annotations_total:,} tried)"
         )
         print(f"  load average (1/5/15 min): {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
         print(f"  target            p95 < {TARGET_MS:.0f} ms")
