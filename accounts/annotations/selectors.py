@@ -83,6 +83,8 @@ def annotations_on_note(user, note: Note) -> list[PanelItem]:
     )
     live, anchored = note.live_revision_id, Annotation.State.ANCHORED
     state, revision = fields.index("state"), fields.index("revision_id")
+    if live is None:  # a retired note: its annotations stay where they were, nothing to update
+        return [PanelItem(*row) for row in rows]
     return [PanelItem(*row, updating=row[state] == anchored and row[revision] != live) for row in rows]
 
 
