@@ -2,7 +2,8 @@
 
 Registered in `AccountsConfig.ready`: `notes` calls these without importing `accounts`.
 - `publish_impact`: how many readers' marks a publish would make stale and how many
-  annotations it would orphan, for the editors' review page (counts, never whose or what);
+  annotations it would orphan (estimated from a sample on a note with many), for the
+  editors' review page (counts, never whose or what);
 - `note_page_stamp_columns` and `note_page_stamp`: the version of everything the note page
   shows of a reader, read in the note's own version query;
 - `note_page_parts`: one reader's parts of a note page (progress marks and controls,
@@ -11,6 +12,7 @@ Registered in `AccountsConfig.ready`: `notes` calls these without importing `acc
 - `revision_page`: an orphaned annotation shown on the old revision it was anchored in.
 """
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db.models import Exists, F, Func, IntegerField, OuterRef, Subquery
@@ -20,7 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.annotations.quote_display import annotation_quotes_render, quote_shown
-from accounts.annotations.reanchoring import orphan_count
+from accounts.annotations.reanchoring import orphan_estimate
 from accounts.annotations.selectors import annotation_for_owner, annotations_on_note
 from accounts.annotations.views import annotation_anchor_json, annotations_root
 from accounts.models import Annotation, DerivationProgress
@@ -36,8 +38,12 @@ class AccountsReaderLayer:
         stale = marks.none()
         for key, fingerprint in changed.items():  # one query: the querysets are OR-ed
             stale |= marks.filter(derivation_key=key).stale_against(fingerprint)
+        orphans, tried, total = orphan_estimate(note=note, revision=revision, sample=settings.ANNOTATION_IMPACT_SAMPLE)
         return ReaderImpact(
-            stale_marks=stale.count() if changed else 0, orphaned_annotations=orphan_count(note=note, revision=revision)
+            stale_marks=stale.count() if changed else 0,
+            orphaned_annotations=orphans,
+            annotations_tried=tried,
+            annotations_total=total,
         )
 
     def note_page_stamp_columns(self, *, reader_id) -> dict:

@@ -69,16 +69,19 @@ def enqueue(function: Callable, *, key: str, label: str, about_note: int | None 
     """
     path = _path(function)
     for _ in range(3):
+        # Read first: on a busy note the work is usually queued already (a publish while the
+        # last one's annotations are still moving), and one read is a quarter of the queries of
+        # a refused insert, which a publish pays under its lock.
+        found = Job.objects.queued().filter(key=key).first()
+        if found is not None:
+            return found
         try:
             with transaction.atomic():
                 job = Job.objects.create(
                     key=key, task=path, kwargs=kwargs, label=label, note_id=about_note, max_attempts=DEFAULT_ATTEMPTS
                 )
         except IntegrityError:
-            found = Job.objects.queued().filter(key=key).first()
-            if found is not None:
-                return found
-            continue  # it started running between the insert and the read: queue it anew
+            continue  # queued by someone else since the read (or it started running): read again
         _dispatch(job.pk)
         return job
     raise RuntimeError(f"could not queue {key}")

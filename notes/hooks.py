@@ -39,6 +39,15 @@ class ReaderImpact:
 
     stale_marks: int = 0  # worked-through marks that the changed derivations would make stale
     orphaned_annotations: int = 0  # annotations that could not be anchored in the new text
+    # A note with many annotations has its orphans estimated from a sample (trying them all
+    # against the new text would hold the review page for a minute): how many were tried, of
+    # how many. Equal: the count is exact.
+    annotations_tried: int = 0
+    annotations_total: int = 0
+
+    @property
+    def orphans_estimated(self) -> bool:
+        return self.annotations_tried < self.annotations_total
 
 
 class ReaderLayer(Protocol):

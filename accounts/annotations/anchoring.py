@@ -411,29 +411,42 @@ def plan_reanchor(
     title) or step (its source) in the new revision. One diff is computed for all anchors.
     Pure: no database, so the same plan serves the publish and the editors' dry run.
     """
-    diff = DiffMap(old_text, new_text)
-    new = _NewText(new_text)
-    outcomes = []
-    for anchor in anchors:
+    return Reanchoring(new_text, blocks).plan(old_text, anchors)
+
+
+class Reanchoring:
+    """Plans into one new text, batch after batch: the diff from each old text is computed
+    once however many batches it takes (the background job plans a hundred thousand
+    annotations a thousand at a time, to keep its memory and its transactions small)."""
+
+    def __init__(self, new_text: str, blocks: dict[tuple[str, str], str]):
+        self.new_text, self.blocks = new_text, blocks
+        self._new = _NewText(new_text)
+        self._diffs: dict[str, DiffMap] = {}
+
+    def plan(self, old_text: str, anchors: list[Anchor]) -> list[Outcome]:
+        """Where each anchor of `old_text` goes, in the order given (see `plan_reanchor`)."""
+        diff = self._diffs.get(old_text)
+        if diff is None:
+            diff = self._diffs[old_text] = DiffMap(old_text, self.new_text)
+        return [self._outcome(diff, anchor) for anchor in anchors]
+
+    def _outcome(self, diff: DiffMap, anchor: Anchor) -> Outcome:
+        new, new_text = self._new, self.new_text
         mapped = diff.span(anchor.start, anchor.end)
-        block_quote = blocks.get((anchor.kind, anchor.block_id)) if anchor.kind != TEXT_KIND else None
+        block_quote = self.blocks.get((anchor.kind, anchor.block_id)) if anchor.kind != TEXT_KIND else None
         if block_quote is not None:
             span = _block(new, anchor, block_quote, mapped.start)
             prefix, suffix = context_of(new_text, span)
-            outcomes.append(
-                Outcome(BLOCK, anchor.kind, anchor.block_id, block_quote, prefix, suffix, span.start, span.end)
-            )
-            continue
+            return Outcome(BLOCK, anchor.kind, anchor.block_id, block_quote, prefix, suffix, span.start, span.end)
         if _diff_holds(new, anchor, mapped):
             method, span, score = DIFF, mapped, None
         elif found := _fuzzy(new, anchor, mapped):
             method, (span, score) = FUZZY, found
         else:
-            outcomes.append(Outcome(ORPHAN, **asdict(anchor)))
-            continue
+            return Outcome(ORPHAN, **asdict(anchor))
         # Found as text (a block kind gets here when its id is gone from the revision), so from
         # now on it is a passage of text.
         prefix, suffix = context_of(new_text, span)
         quote = new_text[span.start : span.end]
-        outcomes.append(Outcome(method, TEXT_KIND, "", quote, prefix, suffix, span.start, span.end, score))
-    return outcomes
+        return Outcome(method, TEXT_KIND, "", quote, prefix, suffix, span.start, span.end, score)

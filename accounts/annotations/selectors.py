@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from dataclasses import fields as fields_of
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
@@ -61,23 +61,37 @@ class PanelItem:
     body_html: str
     revision_id: int
     revision_number: int
+    # Anchored in an older revision than the live one: a publish has queued its move into the
+    # new text (accounts.background), which has not run yet. Its offsets are the old text's,
+    # so the page draws no highlight for it and says it is being updated (never an orphan).
+    updating: bool = False
+
+    @property
+    def shown_state(self) -> str:
+        """ "anchored", "orphaned", or "updating": what the page shows and its script draws."""
+        return "updating" if self.updating else self.state
 
 
 def annotations_on_note(user, note: Note) -> list[PanelItem]:
     """The reader's annotations on a note: anchored ones in document order, then orphans."""
-    fields = [f.name for f in fields_of(PanelItem) if f.name != "revision_number"]
+    fields = [f.name for f in fields_of(PanelItem) if f.name not in ("revision_number", "updating")]
     rows = (
         Annotation.objects.owned_by(user)
         .filter(note=note)
         .order_by("state", "start", "created_at")
         .values_list(*fields, "revision__number")
     )
-    return [PanelItem(*row) for row in rows]
+    live, anchored = note.live_revision_id, Annotation.State.ANCHORED
+    state, revision = fields.index("state"), fields.index("revision_id")
+    if live is None:  # a retired note: its annotations stay where they were, nothing to update
+        return [PanelItem(*row) for row in rows]
+    return [PanelItem(*row, updating=row[state] == anchored and row[revision] != live) for row in rows]
 
 
 def annotations_across_notes(owner, *, query: str = "", state: str = "") -> QuerySet:
     """The owner's annotations, grouped by note (title order), each note's in reading order
-    with its orphans last; `note_title` annotated. One query, whatever the number of notes."""
+    with its orphans last; `note_title` and `updating` (as `PanelItem.updating`) annotated.
+    One query, whatever the number of notes."""
     rows = (
         Annotation.objects.owned_by(owner)
         .select_related("note__live_revision", "revision", "made_on")
@@ -88,7 +102,15 @@ def annotations_across_notes(owner, *, query: str = "", state: str = "") -> Quer
             *("revision__number", "revision__title", "revision__created_at", "made_on__number"),
         )
         # A retired note has no live revision; its annotations keep their revision's title.
-        .annotate(note_title=Coalesce("note__live_revision__title", "revision__title"))
+        .annotate(
+            note_title=Coalesce("note__live_revision__title", "revision__title"),
+            # anchored in an older revision while its move into the live one is queued
+            updating=ExpressionWrapper(
+                Q(state=Annotation.State.ANCHORED, note__live_revision__isnull=False)
+                & ~Q(revision=F("note__live_revision")),
+                output_field=BooleanField(),
+            ),
+        )
         .order_by("note_title", "note_id", "state", "start", "created_at")
     )
     if state:

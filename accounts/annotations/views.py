@@ -39,7 +39,8 @@ def annotation_anchor_json(a: "Annotation | PanelItem") -> dict:
         "quote": a.quote,
         "prefix": a.prefix,
         "suffix": a.suffix,
-        "state": a.state,
+        # "updating" (a PanelItem whose move into the live text is queued): not drawn
+        "state": getattr(a, "shown_state", a.state),
     }
 
 

@@ -27,7 +27,12 @@ def annotation_entries(annotations, note_slug: str, root: str):
         meta = KINDS[a.kind]
         if a.block_id:
             meta += f" <code>{escape(a.block_id)}</code>"
-        if a.state == Annotation.State.ORPHANED:
+        if a.updating:
+            meta += (
+                ' · <strong class="updating-flag">being updated</strong>: the note has a new revision, '
+                "and this annotation is being moved into it; its highlight returns in a moment"
+            )
+        elif a.state == Annotation.State.ORPHANED:
             number = a.revision_number
             where = reverse("notes:revision", args=[note_slug, number])
             meta += (
@@ -42,7 +47,7 @@ def annotation_entries(annotations, note_slug: str, root: str):
         quote = f'<blockquote class="annotation-quote">{quote_shown(a)}</blockquote>'
         body = f'<div class="annotation-body">{a.body_html}</div>' if a.body_html else ""
         parts.append(
-            f'<li class="annotation-entry state-{escape(a.state)}" id="annotation-{pk}" data-annotation="{pk}">'
+            f'<li class="annotation-entry state-{escape(a.shown_state)}" id="annotation-{pk}" data-annotation="{pk}">'
             f'<p class="annotation-meta">{meta}</p>{quote}{body}'
             f'<p class="annotation-actions"><a href="{escape(root)}{pk}/edit/">Edit</a> · '
             f'<a href="{escape(root)}{pk}/delete/">Delete</a></p></li>'

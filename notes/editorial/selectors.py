@@ -3,6 +3,7 @@
 from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 
+from jobs.models import Job
 from notes.models import Note, Review
 
 STATE_LABELS = {
@@ -53,3 +54,14 @@ def note_for_editor(slug: str) -> Note:
     if note is None:
         raise Http404("No such note")
     return note
+
+
+# The review page lists a note's most recent jobs: enough to see the last few publishes' work.
+RECENT_JOBS = 12
+
+
+def note_jobs(note: Note, *, limit: int = RECENT_JOBS) -> list[Job]:
+    """The note's most recent background jobs, newest first (one query): what a publish or a
+    check queued, its state, attempts and the last error."""
+    fields = ("id", "label", "state", "attempts", "max_attempts", "error", "created_at", "run_after")
+    return list(Job.objects.for_note(note.pk).only(*fields, "started_at", "finished_at")[:limit])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notes.editorial import views
+from notes.editorial import job_views, views
 
 app_name = "editor"
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("<slug:slug>/rollback/<int:number>/", views.note_rollback_view, name="rollback"),
     path("<slug:slug>/retire/", views.note_retire_view, name="retire"),
     path("<slug:slug>/run-checks/", views.note_run_checks, name="run_checks"),
+    path("<slug:slug>/jobs/<int:job_id>/retry/", job_views.job_retry, name="job_retry"),
 ]

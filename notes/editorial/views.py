@@ -271,6 +271,7 @@ def note_review(request, slug):
         "derivations": revision.derivations.with_checks(),
         "comment_form": CommentForm(),
         "comment_limit": MAX_COMMENT_CHARS,
+        "jobs": editorial_selectors.note_jobs(note),
     }
     return render(request, "editor/review.html", context)
 

@@ -75,3 +75,32 @@ def test_annotate_reload_follow_and_orphan(live_server, page, reader, publish):
     entry.get_by_role("link", name="see it in revision 2").click()
     expect(page.locator("mark.annotation-hl")).to_have_text("the prediction minus the target")
     assert errors == []
+
+
+@pytest.mark.queue
+def test_annotations_waiting_for_their_move_are_listed_as_being_updated_and_not_drawn(
+    live_server, page, reader, publish
+):
+    from accounts.annotations.services import annotation_create
+    from tests.conftest import run_queue_worker
+
+    first = publish("n", note_source("Note N", body=f"{INTRO}\n\n{PASSAGE}\n\n{OTHER}"))
+    run_queue_worker()
+    annotation_create(owner=reader, slug="n", revision_number=first.number, quote="the prediction minus the target")
+    login(page, live_server, "bob", "bob-password-1")
+    page.goto(f"{live_server.url}/notes/n/")
+    expect(page.locator("mark.annotation-hl")).to_have_text("the prediction minus the target")
+
+    # A publish that moves the passage down: until the worker has run, the stored offsets are
+    # the old text's, so nothing is highlighted (a highlight there would mark the wrong words).
+    publish("n", note_source("Note N", body=f"A new opening paragraph.\n\n{INTRO}\n\n{OTHER}\n\n{PASSAGE}"))
+    page.reload()
+    entry = page.locator(".annotation-entry")
+    expect(entry).to_contain_text("being updated")
+    assert "orphaned" not in entry.inner_text()
+    expect(page.locator("mark.annotation-hl")).to_have_count(0)
+
+    run_queue_worker()
+    page.reload()
+    expect(page.locator("mark.annotation-hl")).to_have_text("the prediction minus the target")
+    assert "being updated" not in entry.inner_text()

@@ -326,7 +326,7 @@ def test_editors_see_how_many_annotations_a_change_would_orphan_and_nothing_else
     assert orphan_count(note=note, revision=draft) == 1  # the momentum sentence is gone
     client.force_login(editor)
     html = client.get(reverse("editor:review", args=["opt"])).content.decode()
-    assert "<dt>Readers' annotations this would orphan</dt><dd>1</dd>" in html
+    assert '<dt>Readers\' annotations this would orphan</dt><dd class="orphan-impact">1</dd>' in html
     assert "my private thought" not in html and reader.username not in html
     # The dry run wrote nothing.
     assert set(Annotation.objects.values_list("revision_id", "state")) == {(first.pk, Annotation.State.ANCHORED)}
