@@ -311,18 +311,25 @@ def wrk_script(folder: Path, requests: list[tuple[str, str]]) -> Path:
     return path
 
 
-def cpu_seconds(servers: list[Gunicorn]) -> float:
-    """CPU time (user + system) the instances' worker processes have used so far."""
+def cpu_seconds(servers: list[Gunicorn]) -> dict[int, float]:
+    """CPU time (user + system) each of the instances' worker processes has used so far."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    used = {}
     for server in servers:
         for pid in server.worker_pids():
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / ticks
+            used[pid] = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return used
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU time used between two readings. gunicorn replaces a worker after max_requests: a new
+    worker counts from zero, and what a replaced one used since `before` is lost (an undercount
+    of at most one round's share of one worker)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def measure(ports: tuple[int, int], script: Path, rounds: int, seconds: int, servers: list[Gunicorn]) -> dict:
@@ -336,7 +343,7 @@ def measure(ports: tuple[int, int], script: Path, rounds: int, seconds: int, ser
             totals[name][0] += answers
             totals[name][1] += errors
             totals[name][2] += time.monotonic() - started
-            totals[name][3] += cpu_seconds(servers) - cpu
+            totals[name][3] += cpu_used(cpu, cpu_seconds(servers))
     return {name: (answers / wall, errors, cpu / wall) for name, (answers, errors, wall, cpu) in totals.items()}
 
 
