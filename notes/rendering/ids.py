@@ -26,6 +26,7 @@ PAGE_IDS = frozenset(
         "import-file",
         "import-file-help",
         "import-report-title",
+        "jobs-title",
         "linked-from-title",
         "main",
         "next-title",
