@@ -49,12 +49,16 @@ class PermanentFailure(Exception):
 def job_function(function: Callable) -> Callable:
     """Allow `function` to be run as a job (only marked functions are: a job row names its
     function by path, and nothing else may be imported from there)."""
-    _functions[f"{function.__module__}.{function.__qualname__}"] = function
+    _functions[_name(function)] = function
     return function
 
 
+def _name(function: Callable) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
 def _path(function: Callable) -> str:
-    path = f"{function.__module__}.{function.__qualname__}"
+    path = _name(function)
     if _functions.get(path) is not function:
         raise ValueError(f"{path} is not a job function (mark it with @job_function)")
     return path
@@ -132,14 +136,8 @@ def run(job_id: int) -> str:
     if not claimed:
         return Job.objects.filter(pk=job_id).values_list("state", flat=True).first() or "missing"
     job = Job.objects.get(pk=job_id)
-    function = _functions.get(job.task)
-    if function is None:
-        import_module(job.task.rpartition(".")[0])  # registers the module's job functions
-        function = _functions.get(job.task)
     try:
-        if function is None:
-            raise LookupError(f"{job.task} is not a job function")
-        function(**job.kwargs)
+        _function(job.task)(**job.kwargs)
     except Exception as exc:
         error = "".join(traceback.format_exception_only(exc)).strip()
         if isinstance(exc, PermanentFailure):
@@ -149,13 +147,22 @@ def run(job_id: int) -> str:
     return Job.State.DONE
 
 
+def _function(path: str) -> Callable:
+    """The job function a row names; its module is imported first (a worker process starts with
+    none of them), which registers its job functions."""
+    if path not in _functions:
+        import_module(path.rpartition(".")[0])
+    if path not in _functions:
+        raise LookupError(f"{path} is not a job function")
+    return _functions[path]
+
+
 def retry(job: Job) -> Job:
-    """Queue a failed job's work again (an editor's button, `manage.py jobs --retry-failed`)."""
-    function = _functions.get(job.task)
-    if function is None:
-        import_module(job.task.rpartition(".")[0])
-        function = _functions[job.task]
-    return enqueue(function, key=job.key, label=job.label, about_note=job.note_id, **job.kwargs)
+    """Queue a failed job's work again (an editor's button, `manage.py jobs --retry-failed`).
+    The failure stays on record, its error kept, as merged into the new job."""
+    again = enqueue(_function(job.task), key=job.key, label=job.label, about_note=job.note_id, **job.kwargs)
+    Job.objects.filter(pk=job.pk, state=Job.State.FAILED).update(state=Job.State.MERGED)
+    return again
 
 
 def requeue_stale(*, older_than: timedelta) -> int:

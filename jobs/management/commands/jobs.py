@@ -34,8 +34,6 @@ class Command(BaseCommand):
             failed = list(Job.objects.filter(state=Job.State.FAILED))
             for job in failed:
                 retry(job)
-                # the failure stays on record; its work is queued anew
-                Job.objects.filter(pk=job.pk).update(state=Job.State.MERGED)
             self.stdout.write(f"queued again: {len(failed)} failed job(s)")
         if requeue_stale is not None:
             sent = requeue_stale_jobs(older_than=timedelta(minutes=requeue_stale))
