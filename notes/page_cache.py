@@ -20,8 +20,6 @@ note it shows, nor a deploy serves a page made before it.
 """
 
 import hashlib
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -29,6 +27,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 
+from notes.recent import Recent
 from notes.stitching import Piece, Template
 
 TIMEOUT_SECONDS = 3600
@@ -121,37 +120,8 @@ def store_page(key: str, owner_id: int, page: Template) -> None:
     recent.put(key, ReaderPage(owner_id, page))
 
 
-class Recent:
-    """The reader pages this process served last, by key, in front of the shared cache.
-
-    A reader's page is a hundred kilobytes; from the shared cache it is copied out and
-    unpickled on every view (over the network, with Redis). Its key names everything the page
-    was made from (the content version, the build, the reader and their stamp), so a copy
-    kept in the process is never stale: a change makes a new key, and the old entry ages out.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._entries: OrderedDict[str, ReaderPage] = OrderedDict()
-        self._lock = threading.Lock()  # gunicorn's threaded workers serve requests side by side
-
-    def get(self, key: str) -> ReaderPage | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: str, entry: ReaderPage) -> None:
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-recent = Recent(size=64)  # some 6 MB a process
+# The reader pages this process served last, in front of the shared cache. A reader's page is a
+# hundred kilobytes; from the shared cache it is copied out and unpickled on every view (over the
+# network, with Redis). Its key names everything the page was made from (the content version,
+# the build, the reader and their stamp), so the copy kept here is never stale.
+recent: Recent[ReaderPage] = Recent(size=64)  # some 6 MB a process

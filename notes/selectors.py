@@ -12,57 +12,87 @@ from django.http import Http404
 from config.statements import Statement, compiled
 from notes.graph import order as graph
 from notes.models import Derivation, Equation, Figure, Link, Note, Prerequisite, PublishRecord, Revision, Topic
+from notes.recent import Recent
 from notes.rendering.figures import StoredFigures
 from notes.rendering.links import NoteInfo
 from notes.rendering.pipeline import derivation_of_step
 
 
 class LiveNoteIndex:
-    """The NoteIndex of live notes, loaded on first lookup in two queries: the notes a render
-    prefetched (those its note links to), or else every live note."""
+    """The NoteIndex of live notes: the notes a render prefetched (those its note links to) in
+    one small query and this process's memo (live_infos), or else every live note in two."""
 
     def __init__(self) -> None:
-        self._infos: dict[str, NoteInfo] | None = None
+        self._all: dict[str, NoteInfo] | None = None
         self._some: dict[str, NoteInfo | None] = {}  # prefetched, found or not
 
     def prefetch(self, slugs: set[str]) -> None:
         wanted = set(slugs) - set(self._some)
-        if wanted and self._infos is None:
-            found = self._load(wanted)
+        if wanted and self._all is None:
+            found = _prefetched_infos(wanted)
             self._some.update({slug: found.get(slug) for slug in wanted})
-
-    def _load(self, slugs: set[str] | None = None) -> dict[str, NoteInfo]:
-        notes = Note.objects.with_live().only(
-            "slug",
-            "live_revision__title",
-            "live_revision__summary",
-            "live_revision__anchors",
-            "live_revision__front_matter",
-        )
-        live_equations = Equation.objects.filter(revision__note__live_revision=F("revision"))
-        if slugs is not None:
-            notes, live_equations = notes.filter(slug__in=slugs), live_equations.filter(revision__note__slug__in=slugs)
-        equations = defaultdict(dict)
-        for slug, label, number in live_equations.values_list("revision__note__slug", "label", "number"):
-            equations[slug][label] = number
-        return {
-            n.slug: NoteInfo(
-                slug=n.slug,
-                title=n.live_revision.title,
-                summary=n.live_revision.summary,
-                anchors=n.live_revision.anchors,
-                equations=equations[n.slug],
-                short_title=n.live_revision.front_matter.get("short_title", ""),
-            )
-            for n in notes
-        }
 
     def lookup(self, slug: str) -> NoteInfo | None:
         if slug in self._some:
             return self._some[slug]
-        if self._infos is None:
-            self._infos = self._load()
-        return self._infos.get(slug)
+        if self._all is None:
+            self._all = {slug: info for slug, (_, info) in _load_infos().items()}
+        return self._all.get(slug)
+
+
+# What a link needs of a live revision, by (revision id, when it was rendered): a revision's
+# text never changes and a re-render stamps a new time, so an entry is never stale. Every
+# editor's preview resolves the same few notes' links; reading their anchors and equation
+# numbers again was a fifth of a long note's preview.
+live_infos: Recent[NoteInfo] = Recent(size=512)
+
+
+def _prefetched_infos(slugs: set[str]) -> dict[str, NoteInfo]:
+    """The live notes among `slugs`: one query when this process has met their live revisions."""
+    live = Note.objects.with_live().filter(slug__in=slugs)
+    keys = list(live.values_list("slug", "live_revision_id", "live_revision__rendered_at"))
+    found = {slug: info for slug, *key in keys if (info := live_infos.get(tuple(key))) is not None}
+    missing = {slug for slug, *_ in keys} - set(found)
+    if missing:
+        for slug, (key, info) in _load_infos(missing).items():
+            live_infos.put(key, info)
+            found[slug] = info
+    return found
+
+
+def _load_infos(slugs: set[str] | None = None) -> dict[str, tuple[tuple, NoteInfo]]:
+    """{slug: ((revision id, rendered at), its NoteInfo)} of the live notes (of `slugs`), in two
+    queries; the key is read with the infos, so a publish meanwhile cannot mislabel them."""
+    notes = Note.objects.with_live().only(
+        "slug",
+        "live_revision__title",
+        "live_revision__summary",
+        "live_revision__anchors",
+        "live_revision__front_matter",
+        "live_revision__rendered_at",
+    )
+    if slugs is None:
+        notes, live_equations = list(notes), Equation.objects.filter(revision__note__live_revision=F("revision"))
+    else:  # the equations of the very revisions read, which a memo may keep
+        notes = list(notes.filter(slug__in=slugs))
+        live_equations = Equation.objects.filter(revision__in=[n.live_revision_id for n in notes])
+    equations = defaultdict(dict)
+    for revision, label, number in live_equations.values_list("revision_id", "label", "number"):
+        equations[revision][label] = number
+    return {
+        n.slug: (
+            (n.live_revision_id, n.live_revision.rendered_at),
+            NoteInfo(
+                slug=n.slug,
+                title=n.live_revision.title,
+                summary=n.live_revision.summary,
+                anchors=n.live_revision.anchors,
+                equations=equations[n.live_revision_id],
+                short_title=n.live_revision.front_matter.get("short_title", ""),
+            ),
+        )
+        for n in notes
+    }
 
 
 def live_edges() -> dict[str, set[str]]:

@@ -118,13 +118,15 @@ def _empty_cache():
     # Rolled-back test transactions reuse primary keys, so cached pages must not outlive a test.
     from django.core.cache import cache
 
-    from notes import page_cache
+    from notes import page_cache, selectors
 
     cache.clear()
     page_cache.recent.clear()  # the process's own copies of reader pages
+    selectors.live_infos.clear()  # and of what links need of live revisions
     yield
     cache.clear()
     page_cache.recent.clear()
+    selectors.live_infos.clear()
 
 
 @pytest.fixture

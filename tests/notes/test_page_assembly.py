@@ -11,6 +11,7 @@ from django.urls import reverse
 from accounts.annotations.services import annotation_create
 from accounts.study.services import progress_mark
 from notes import page_assembly, page_cache, selectors
+from notes.recent import Recent
 from notes.stitching import inflate_join
 from tests.conftest import note_source
 
@@ -164,7 +165,7 @@ def test_a_readers_page_is_kept_in_the_process_and_served_without_the_shared_cac
 
 
 def test_the_process_keeps_the_pages_it_served_last():
-    recent = page_cache.Recent(size=2)
+    recent = Recent(size=2)
     pages = {key: page_cache.ReaderPage(1, key) for key in "abc"}
     recent.put("a", pages["a"])
     recent.put("b", pages["b"])

@@ -291,3 +291,39 @@ def test_a_retired_note_leaves_search(publish, editor, target):
     assert [hit.slug for hit in search("squares").hits] == ["target"]
     note_retire(note=Note.objects.get(slug="target"), user=editor)
     assert search("squares").hits == []
+
+
+# -- what links need of live notes, remembered by this process ----------------------------------
+
+
+def cited(body: str) -> str:
+    result = render(note_source("Citer", body=body), slug="citer", index=LiveNoteIndex())
+    assert not result.errors, result.errors
+    return result.html
+
+
+def test_a_link_target_read_once_is_remembered_until_its_live_revision_changes(
+    publish, editor, target, django_assert_num_queries
+):
+    from django.utils import timezone
+
+    from notes.editorial.services import note_publish
+    from notes.models import Revision
+
+    assert ">Target note (1)</a>" in cited("By [[target#eq:square]].")
+    with django_assert_num_queries(1):  # which revision is live, and nothing else
+        LiveNoteIndex().prefetch({"target", "absent"})
+    # A new revision: its equation is now the second, and links say so at once.
+    note = Note.objects.get(slug="target")
+    before = "$$\ng(x) = x \\label{eq:first}\n$$\n"
+    note_publish(
+        revision=revision_create(
+            note=note, source=note_source("Target note", body=before + TARGET_BODY), author=editor
+        ),
+        user=editor,
+    )
+    assert ">Target note (2)</a>" in cited("By [[target#eq:square]].")
+    # A re-render of the same revision stamps a new time, so what it stored is read again.
+    live = Note.objects.get(slug="target").live_revision
+    Revision.objects.filter(pk=live.pk).update(anchors={**live.anchors, "setup": "Set-up"}, rendered_at=timezone.now())
+    assert "Target note § Set-up" in cited("See [[target#setup]].")
