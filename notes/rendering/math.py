@@ -83,18 +83,21 @@ def prepare(tex: str, *, display: bool, next_number: int, gauge: NestingGauge | 
     if len(tex) > MAX_FORMULA_CHARS:
         prepared.problems.append((0, f"formula is {len(tex)} characters long; the limit is {MAX_FORMULA_CHARS}"))
         return prepared
-    for match in TAG.finditer(tex):
+    # Most formulas hold none of the commands rewritten here: a substring test skips each search.
+    for match in TAG.finditer(tex) if "\\tag" in tex else ():
         prepared.problems.append(
             (match.start(), "equation numbers are automatic: write \\label{eq:name} instead of \\tag")
         )
 
-    in_environment = ENV.search(tex) is not None
+    environments = list(ENV.finditer(tex)) if "\\begin" in tex or "\\end" in tex else []
+    in_environment = bool(environments)
     pieces: list[str] = []
     cursor = 0
     out_len = 0
     gauge = gauge or NestingGauge()
-    overrides = site_overrides(tex, gauge.is_site_meaning)
-    for match in sorted([*LABEL.finditer(tex), *ENV.finditer(tex), *overrides], key=lambda m: m.start()):
+    overrides = site_overrides(tex, gauge.is_site_meaning) if "\\newcommand" in tex else []
+    labels = list(LABEL.finditer(tex)) if "\\label" in tex else []
+    for match in sorted([*labels, *environments, *overrides], key=lambda m: m.start()):
         pieces.append(tex[cursor : match.start()])
         out_len += match.start() - cursor
         if match.re is NEWCOMMAND:

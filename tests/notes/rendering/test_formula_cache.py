@@ -279,7 +279,7 @@ def test_a_preview_reads_only_the_live_notes_it_links_to(publish):
     result = render(note_source(body="See [[near#eq:ab]] and [[near]]."), slug="here", index=index)
     assert result.ok, result.errors
     assert "Near (1)" in result.html
-    assert set(index._some) == {"near"} and index._infos is None  # "far" was never read
+    assert set(index._some) == {"near"} and index._all is None  # "far" was never read
 
 
 def test_a_forked_child_typesets_on_a_pool_of_its_own():
