@@ -37,7 +37,7 @@ What it measures
 
     --corpus DIR: the same over every *.md file of DIR (default: the starter notes): all
     files rendered cold one after the other (each note's misses on the pool, as saves do),
-    cold the way `rerender` does it (formula_cache.prefill over all files first, on every
+    cold the way `rerender` does it (formula_prefill.prefill over all files first, on every
     engine, then each file), and warm (nothing edited: every formula from the memo);
     formulas per second against node rendering every file's formulas.
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from notes.hooks import revision_rerendered
 from notes.models import Derivation, Equation, Figure, Link, Note, Prerequisite, Revision
 from notes.rendering import RENDERER_VERSION, RenderResult, render
-from notes.rendering.formula_cache import prefill
+from notes.rendering.formula_prefill import prefill
 from notes.rendering.katex import katex_version
 from notes.rendering.links import NoteIndex
 from notes.rendering.pipeline import formulas_of

@@ -71,7 +71,6 @@ ANNOTATION_OPTIONS = {"maxExpand": 1000, "maxSize": 20}
 # ms on its own, and each run replays the note's macro definitions before it.
 MIN_RUN = 8
 RUNS_PER_ENGINE = 2
-PREFILL_RUN = 64  # formulas per task when filling the cache for many notes at once
 BUSY = "math was not typeset in time: the engines were busy; try again"
 OUT_OF_TIME = (
     "math rendering took longer than {seconds:g} s for this text, and {count} formula(s) from here on were not "
@@ -244,12 +243,19 @@ def typeset(
 
 
 def typeset_start(
-    formulas: list[Formula], *, timeout_seconds: float | None = None, options: dict = NOTE_OPTIONS
+    formulas: list[Formula],
+    *,
+    timeout_seconds: float | None = None,
+    options: dict = NOTE_OPTIONS,
+    ahead: "Ahead | None" = None,
 ) -> "Callable[[], list[Typeset]]":
     """typeset() in two halves, so that the caller can do other work while the engines
     typeset: the store is read and the misses are queued on the pool now; the function
     returned waits for them, writes them to the store and gives every formula's Typeset.
-    Call it once, in this thread (the store's database connection is the thread's)."""
+    Call it once, in this thread (the store's database connection is the thread's).
+
+    `ahead`: what typeset_ahead started for the formulas the caller expected; those of its
+    formulas that are among these are not read or queued again, and only those are kept."""
     if not formulas:
         return list
     seconds = settings.KATEX_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
@@ -258,16 +264,23 @@ def typeset_start(
     first: dict[str, int] = {}
     for i, key in enumerate(keys):
         first.setdefault(key, i)
-    found = _store.get_many(list(first))
+    ahead = ahead or Ahead()
+    found = {key: ahead.found[key] for key in first if key in ahead.found}
+    coming = {key for key in first if key in ahead.pending}
+    unknown = [key for key in first if key not in found and key not in coming]
+    if unknown:
+        found |= _store.get_many(unknown)
     _timed("cache", start)
     if _misguessed(formulas, keys, found):
         outputs = _uncached(formulas, seconds, options)
         return lambda: outputs
-    missing = [i for key, i in first.items() if key not in found]
+    missing = [i for key, i in first.items() if key not in found and key not in coming]
     collect = _typeset_missing(formulas, missing, seconds, options)
 
     def finish() -> list[Typeset]:
         made = {keys[i]: out for i, out in collect().items()}
+        if coming:
+            made |= {key: out for key, out in ahead.made().items() if key in coming}
         if _misguessed(formulas, keys, made):
             return _uncached(formulas, seconds, options)
         start = time.perf_counter()
@@ -276,6 +289,38 @@ def typeset_start(
         return [found.get(key) or made[key] for key in keys]
 
     return finish
+
+
+@dataclass
+class Ahead:
+    """Formulas a render expects, read from the store and queued before it knows them all."""
+
+    found: dict[str, Typeset] = field(default_factory=dict)  # in the store
+    pending: set[str] = field(default_factory=set)  # queued on the pool
+    _collect: "Callable[[], dict[str, Typeset]] | None" = None
+
+    def made(self) -> dict[str, Typeset]:
+        """What the pool made of the pending formulas, by key (waits for them, once)."""
+        if self._collect is not None:
+            self._made, self._collect = self._collect(), None
+        return getattr(self, "_made", {})
+
+
+def typeset_ahead(formulas: list[Formula], *, options: dict = NOTE_OPTIONS) -> Ahead:
+    """Read and queue `formulas` now, kept nowhere until typeset_start(..., ahead=) finds them
+    among the formulas it is given: a render starts its engines on the formulas it expects
+    before its parse ends. A formula expected wrongly costs engine time, and nothing else."""
+    start = time.perf_counter()
+    keys = formula_keys(formulas, options)
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    found = _store.get_many(list(first))
+    _timed("cache", start)
+    missing = [i for key, i in first.items() if key not in found]
+    collect = _typeset_missing(formulas, missing, settings.KATEX_TIMEOUT_SECONDS, options)
+    by_key = lambda: {keys[i]: out for i, out in collect().items()}  # noqa: E731
+    return Ahead(found, {keys[i] for i in missing}, by_key if missing else None)
 
 
 def _misguessed(formulas: list[Formula], keys: list[str], outputs: dict[str, Typeset]) -> bool:
@@ -421,66 +466,3 @@ def _collect(formulas, pending: dict, defining: list[int], seconds: float, optio
         done[untried[0]] = _failed(OUT_OF_TIME.format(seconds=2 * seconds, count=len(untried)))
     _timed("wait", started)
     return done
-
-
-# -- filling the cache for many notes (rerender, import) ------------------------------------
-
-
-def prefill(notes: list[list[Formula]], *, options: dict = NOTE_OPTIONS, progress=None) -> int:
-    """Typeset every formula the cache lacks of many notes at once, on every engine, so that
-    rendering them afterwards finds all their formulas. Returns how many were typeset.
-
-    `progress(total)` may give a bar (tqdm-like: update(n), close()). Failures are left for
-    the notes' own renders, which say which formula failed and why.
-    """
-    start = time.perf_counter()
-    keyed = [formula_keys(formulas, options) for formulas in notes]
-    claimed = _store.present(list({key for keys in keyed for key in keys}))
-    _timed("cache", start)
-    if claimed is None:  # nowhere to keep them: the renders will typeset them
-        return 0
-    pool = katex.engine_pool()
-    seconds = settings.KATEX_TIMEOUT_SECONDS
-    pending: dict[Future, tuple[int, list[int]]] = {}
-    waiting: dict[int, int] = {}  # note -> its tasks not yet back
-    for n, (formulas, keys) in enumerate(zip(notes, keyed, strict=True)):
-        missing = []
-        for i, key in enumerate(keys):
-            if key not in claimed:
-                claimed.add(key)
-                missing.append(i)
-        defining = [i for i, f in enumerate(formulas) if f.defines]
-        for k in range(0, len(missing), PREFILL_RUN):
-            run = missing[k : k + PREFILL_RUN]
-            pending[_submit(pool, [_group(formulas, run, defining)], seconds, options)] = (n, run)
-            waiting[n] = waiting.get(n, 0) + 1
-    total = sum(len(run) for _, run in pending.values())
-    bar = progress(total) if progress and total else None  # nothing to show when all are there
-    made: dict[int, dict[int, Typeset]] = {}
-    for future in _as_completed(pending):
-        n, run = pending[future]
-        if future.exception() is None:
-            made.setdefault(n, {}).update(zip(run, future.result(), strict=True))
-        waiting[n] -= 1
-        if not waiting[n]:
-            _keep(notes[n], keyed[n], made.pop(n, {}))
-        if bar is not None:
-            bar.update(len(run))
-    if bar is not None:
-        bar.close()
-    return total
-
-
-def _as_completed(futures):
-    pending = set(futures)
-    while pending:
-        finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-        yield from finished
-
-
-def _keep(formulas: list[Formula], keys: list[str], made: dict[int, Typeset]) -> None:
-    by_key = {keys[i]: out for i, out in made.items()}
-    if by_key and not _misguessed(formulas, keys, by_key):
-        start = time.perf_counter()
-        _store.put_many({key: out for key, out in by_key.items() if out.cacheable})
-        _timed("cache", start)

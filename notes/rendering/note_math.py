@@ -13,10 +13,27 @@ import secrets
 from markdown_it.token import Token
 
 from . import formula_cache
-from .math import PreparedFormula
+from .math import PreparedFormula, prepare
+from .nesting import NestingGauge
 from .sanitize import sanitize
 
 REFUSED_IN_MATH = "links, classes, ids, styles and images"
+# Inline math as dollarmath reads it with allow_space=False (notes.rendering.parser), in the
+# text of a block outside code spans; a guess that the inline pass confirms or not.
+INLINE_MATH = re.compile(r"(?<![\\$])\$(?![\s$])((?:\\.|[^$\\])*?(?:\\.|[^\s$\\]))\$")
+CODE_SPAN = re.compile(r"(`+).*?\1", re.S)
+
+
+def formulas_in_blocks(blocks: list[Token]):
+    """(tex, display) of the formulas the block tokens show, in order, as the inline pass
+    will most likely find them."""
+    for token in blocks:
+        if token.type in {"math_block", "amsmath"}:
+            yield token.content, True
+        elif token.type == "inline" and "$" in token.content:
+            text = CODE_SPAN.sub(" ", token.content) if "`" in token.content else token.content
+            for match in INLINE_MATH.finditer(text):
+                yield match.group(1), False
 
 
 class NoteMath:
@@ -28,6 +45,21 @@ class NoteMath:
         self.nonce = secrets.token_hex(8)
         self.math_html: list[str] = []
         self.placeholder = re.compile("\ue000" + self.nonce + r":(\d+)\ue001")
+        self.ahead: formula_cache.Ahead | None = None
+
+    def typeset_ahead(self, blocks: list[Token]) -> None:
+        """Start the engines on the formulas the note's blocks show, before the inline pass
+        finds them all (the parser calls this between its passes): a cold render's KaTeX
+        then runs beside the rest of the parse. Prepared as the walk will prepare them, in a
+        gauge of their own; one the walk does not confirm is typeset for nothing."""
+        gauge, number, expected = NestingGauge(), 1, []
+        for tex, display in formulas_in_blocks(blocks):
+            prepared = prepare(tex, display=display, next_number=number, gauge=gauge)
+            number += len(prepared.labels)
+            if not prepared.problems:
+                expected.append(formula_cache.Formula(prepared.tex, display, prepared.defines))
+        if expected and not gauge.exhausted:
+            self.ahead = formula_cache.typeset_ahead(expected)
 
     def typeset_start(self):
         """Every formula of the note to the formula cache, sharing the note's macros; each
@@ -36,7 +68,7 @@ class NoteMath:
             # Past the note's expansion budget (reported per formula already), typesetting
             # the formulas that fit would cost seconds for a note that cannot be published.
             return None
-        collect = formula_cache.typeset_start(self.formula_jobs())
+        collect = formula_cache.typeset_start(self.formula_jobs(), ahead=self.ahead)
         for token, _, _, _ in self.formulas:
             token.meta["html"] = self.stash("")
         return collect

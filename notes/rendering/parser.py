@@ -210,6 +210,7 @@ def make_parser() -> MarkdownIt:
     )
     md.use(container_plugin, name="figure", validate=lambda params, *_: params.strip().startswith("figure"))
     md.inline.ruler.before("link", "wikilink", wikilink_rule)
+    md.core.ruler.after("block", "blocks_parsed", _blocks_parsed)
 
     rules = md.add_render_rule
     rules("math_inline", _math_inline)
@@ -229,6 +230,14 @@ def make_parser() -> MarkdownIt:
     rules("front_matter", _front_matter)
     rules("link_open", _link_open)
     return md
+
+
+def _blocks_parsed(state) -> None:
+    """Between the block and the inline pass, the blocks go to env["blocks_parsed"] if a
+    caller set it: a note's render starts typesetting the formulas it sees there while the
+    inline pass runs (notes.rendering.note_math)."""
+    if (callback := state.env.get("blocks_parsed")) is not None:
+        callback(state.tokens)
 
 
 @lru_cache(maxsize=1)

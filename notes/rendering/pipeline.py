@@ -93,7 +93,7 @@ def outline(source: str, *, slug: str = "") -> NoteInfo:
 
 def formulas_of(source: str, *, slug: str = "") -> list[formula_cache.Formula]:
     """The formulas rendering `source` would typeset, in order, typesetting none of them (for
-    filling the formula cache ahead of many renders: formula_cache.prefill)."""
+    filling the formula cache ahead of many renders: formula_prefill.prefill)."""
     job = _NoteRender(source, slug=slug, index=MappingIndex())
     job.run(typeset=False)
     return [] if job.gauge.exhausted else job.formula_jobs()
@@ -148,7 +148,10 @@ class _NoteRender(NoteMath):
         if size > settings.NOTE_MAX_BYTES:
             self.error(1, 1, f"note is {size:,} bytes; the limit is {settings.NOTE_MAX_BYTES:,} bytes (1 MB)")
             return self.result
+        if typeset:
+            self.env["blocks_parsed"] = self.typeset_ahead
         tokens = self.md.parse(self.source, self.env)
+        self.env.pop("blocks_parsed", None)
         tokens = self.read_front_matter(tokens)
         self.walk_blocks(tokens)
         self.walk_summary()

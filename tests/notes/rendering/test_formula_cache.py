@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from notes.formula_store import DatabaseFormulaStore, RenderedFormula, formulas_prune
-from notes.rendering import formula_cache, katex, render
+from notes.rendering import formula_cache, formula_prefill, katex, render
 from notes.rendering.formula_cache import ANNOTATION_OPTIONS, NOTE_OPTIONS, Formula, NoStore, Timings
 from notes.rendering.pipeline import formulas_of
 from notes.rendering.untrusted import render_untrusted
@@ -153,7 +153,7 @@ def test_prefill_typesets_many_notes_on_the_pool_and_renders_then_find_everythin
         def close(self):
             pass
 
-    typeset = formula_cache.prefill([formulas_of(s) for s in sources], progress=Bar)
+    typeset = formula_prefill.prefill([formulas_of(s) for s in sources], progress=Bar)
     assert typeset == counted.typeset == bars[0].total == bars[0].done == 9  # eight, and y^3
     for source in sources:
         assert render(source, slug="here").ok

@@ -76,3 +76,28 @@ def test_a_preview_after_a_one_formula_edit_is_the_page_a_render_without_cache_d
         assert preview.ok and preview.html == render(edited, slug="p").html
     finally:
         formula_cache.use_store(previous)
+
+
+# A formula the blocks seem to hold but the inline pass does not find (in a link's address), and
+# one the blocks do not show (the summary's, in the front matter).
+GUESSED = "Fine $a^2$ and $b^2$; [a page](https://example.org/$zz^{9}$) and $a^2$ again."
+
+
+def test_a_cold_render_starts_on_the_formulas_its_blocks_show_and_keeps_only_those_it_has():
+    from notes.formula_store import RenderedFormula
+    from notes.rendering.formula_cache import Formula, Timings, formula_keys
+    from notes.rendering.pipeline import formulas_of
+
+    source = note_source(body=GUESSED, summary="About $s^2$.")
+    formula_cache.timings = Timings()
+    try:
+        result = render(source, slug="guessed")
+        typeset = formula_cache.timings.typeset
+    finally:
+        formula_cache.timings = None
+    assert result.ok, result.errors
+    assert result.html.count('class="katex"') == 3 and 'class="katex"' in result.summary_html
+    assert typeset == 4  # a², b² and the guess ahead, then s²: none of them twice
+    kept = set(RenderedFormula.objects.values_list("key", flat=True))
+    assert kept == set(formula_keys(formulas_of(source)))  # a², b², s²: the guess is not kept
+    assert formula_keys([Formula("zz^{9}", False)])[0] not in kept
