@@ -261,9 +261,7 @@ def typeset_start(
     seconds = settings.KATEX_TIMEOUT_SECONDS if timeout_seconds is None else timeout_seconds
     start = time.perf_counter()
     keys = formula_keys(formulas, options)
-    first: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        first.setdefault(key, i)
+    first = _first_of_each(keys)
     ahead = ahead or Ahead()
     found = {key: ahead.found[key] for key in first if key in ahead.found}
     coming = {key for key in first if key in ahead.pending}
@@ -297,13 +295,14 @@ class Ahead:
 
     found: dict[str, Typeset] = field(default_factory=dict)  # in the store
     pending: set[str] = field(default_factory=set)  # queued on the pool
-    _collect: "Callable[[], dict[str, Typeset]] | None" = None
+    collect: "Callable[[], dict[str, Typeset]]" = dict  # waits for them: {key: Typeset}
+    _made: dict[str, Typeset] | None = None
 
     def made(self) -> dict[str, Typeset]:
-        """What the pool made of the pending formulas, by key (waits for them, once)."""
-        if self._collect is not None:
-            self._made, self._collect = self._collect(), None
-        return getattr(self, "_made", {})
+        """What the pool made of the pending formulas, by key (waits for them the first time)."""
+        if self._made is None:
+            self._made = self.collect()
+        return self._made
 
 
 def typeset_ahead(formulas: list[Formula], *, options: dict = NOTE_OPTIONS) -> Ahead:
@@ -312,15 +311,20 @@ def typeset_ahead(formulas: list[Formula], *, options: dict = NOTE_OPTIONS) -> A
     before its parse ends. A formula expected wrongly costs engine time, and nothing else."""
     start = time.perf_counter()
     keys = formula_keys(formulas, options)
-    first: dict[str, int] = {}
-    for i, key in enumerate(keys):
-        first.setdefault(key, i)
+    first = _first_of_each(keys)
     found = _store.get_many(list(first))
     _timed("cache", start)
     missing = [i for key, i in first.items() if key not in found]
     collect = _typeset_missing(formulas, missing, settings.KATEX_TIMEOUT_SECONDS, options)
-    by_key = lambda: {keys[i]: out for i, out in collect().items()}  # noqa: E731
-    return Ahead(found, {keys[i] for i in missing}, by_key if missing else None)
+    return Ahead(found, {keys[i] for i in missing}, lambda: {keys[i]: out for i, out in collect().items()})
+
+
+def _first_of_each(keys: list[str]) -> dict[str, int]:
+    """Each distinct key, with the index of its first formula: typeset once, whatever repeats."""
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    return first
 
 
 def _misguessed(formulas: list[Formula], keys: list[str], outputs: dict[str, Typeset]) -> bool:
