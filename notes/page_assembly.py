@@ -70,6 +70,7 @@ from notes import page_cache, selectors
 from notes.font_preloads import katex_faces
 from notes.graph import selectors as graph_selectors
 from notes.hooks import reader_layer
+from notes.link_header import stylesheet_preloads
 from notes.models import Note
 from notes.page_cache import SharedBody
 from notes.stitching import EMPTY, LEVEL, Piece, Template, compressed, gzip_fill, gzip_join, gzip_template, stored
@@ -127,12 +128,16 @@ def _anonymous(request, slug: str) -> HttpResponse:
 
 
 def _send(request, body: bytes, *, private: bool = True) -> HttpResponse:
-    """A gzip member as it is, or inflated for a client that does not take gzip."""
+    """A gzip member as it is, or inflated for a client that does not take gzip; its head's
+    stylesheets named in the Link header (notes.link_header)."""
+    links = stylesheet_preloads(body)
     if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
         answer = HttpResponse(body)
         answer["Content-Encoding"] = "gzip"
     else:
         answer = HttpResponse(gzip.decompress(body))
+    if links:
+        answer["Link"] = links
     # Set whole, as patch_vary_headers and patch_cache_control would on a new response.
     answer["Vary"] = "Accept-Encoding, Cookie"
     if private:  # a reader's page, or one with this browser's messages

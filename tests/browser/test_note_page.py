@@ -61,6 +61,21 @@ def test_note_math_is_laid_out_with_no_katex_error(live_server, page, publish):
     assert console_errors == []  # CSP blocked nothing, nothing failed to load
 
 
+def test_each_stylesheet_is_fetched_once_though_named_twice(live_server, page, publish):
+    # The Link header preloads each stylesheet the head links (notes.link_header): the <link>
+    # elements use those fetches, and the page is styled by every one of them.
+    publish("softmax", note_source("Softmax", body=BODY))
+    response = page.goto(f"{live_server.url}/notes/softmax/")
+    linked = page.locator('link[rel="stylesheet"]').evaluate_all("els => els.map((e) => e.href)")
+    fetched = page.evaluate(
+        "() => performance.getEntriesByType('resource').map((e) => e.name).filter((n) => n.endsWith('.css'))"
+    )
+    applied = page.evaluate("() => [...document.styleSheets].map((s) => s.href)")
+    assert "rel=preload; as=style" in response.headers["link"]
+    assert len(linked) >= 3
+    assert sorted(fetched) == sorted(linked) == sorted(applied)
+
+
 def test_the_faces_preloaded_are_the_ones_the_page_sets_text_in(live_server, page, publish):
     # A short note is all "top" (notes.font_preloads): the page preloads each face it lays text
     # out in, and no other; each face is fetched once (the preload is the fetch the font uses).

@@ -1,6 +1,7 @@
 """The note page from its cached copies: the anonymous page, the shared body, the places in it."""
 
 import gzip
+import re
 
 import pytest
 from django.contrib.messages import constants
@@ -11,6 +12,7 @@ from django.urls import reverse
 from accounts.annotations.services import annotation_create
 from accounts.study.services import progress_mark
 from notes import page_assembly, page_cache, selectors
+from notes.link_header import stylesheet_preloads
 from notes.recent import Recent
 from notes.stitching import inflate_join
 from tests.conftest import note_source
@@ -133,6 +135,30 @@ def test_a_reader_page_is_compressed_private_and_inflated_for_clients_without_gz
     sent = gzip.decompress(packed.content).split(b'name="csrfmiddlewaretoken" value="')[1][:64]
     assert sent in packed.content  # in the compressed bytes as it is: never through a compressor (BREACH)
     assert b'class="nav-user">bob' in gzip.decompress(packed.content)
+
+
+def test_the_stylesheets_the_head_links_are_named_in_the_link_header(client, reader, page):
+    # The browser asks for them as the response arrives, before it has read the body
+    # (notes.link_header): each one the head links, in its order, and nothing else.
+    def linked(html: bytes) -> list[str]:
+        head = html.partition(b"</head>")[0].decode()
+        return re.findall(r'<link rel="stylesheet" href="([^"]+)"', head)
+
+    def named(response) -> list[str]:
+        return re.findall(r"<([^>]+)>; rel=preload; as=style", response["Link"])
+
+    anonymous = client.get(page, HTTP_ACCEPT_ENCODING="gzip")
+    sheets = linked(gzip.decompress(anonymous.content))
+    assert len(sheets) >= 3 and any("katex" in sheet for sheet in sheets)
+    assert named(anonymous) == sheets
+    assert anonymous["Link"].count(",") == len(sheets) - 1  # nothing else in the header
+    assert named(client.get(page)) == sheets  # inflated for a client without gzip: the same
+    client.force_login(reader)
+    assert named(client.get(page, HTTP_ACCEPT_ENCODING="gzip")) == sheets  # a reader's own page
+
+
+def test_a_page_that_links_no_stylesheet_gets_no_preloads():
+    assert stylesheet_preloads(gzip.compress(b"<!doctype html><head><title>t</title></head><body>x</body>")) == ""
 
 
 def test_every_key_changes_with_the_build(client, reader, page, renders, monkeypatch):
