@@ -16,6 +16,7 @@ from notes.recent import Recent
 from notes.rendering.figures import StoredFigures
 from notes.rendering.links import NoteInfo
 from notes.rendering.pipeline import derivation_of_step
+from notes.rendering.version import RENDERER_VERSION
 
 
 class LiveNoteIndex:
@@ -36,40 +37,46 @@ class LiveNoteIndex:
         if slug in self._some:
             return self._some[slug]
         if self._all is None:
-            self._all = {slug: info for slug, (_, info) in _load_infos().items()}
+            self._all = {slug: info for slug, (*_, info) in _load_infos().items()}
         return self._all.get(slug)
 
 
-# What a link needs of a live revision, by (revision id, when it was rendered): a revision's
-# text never changes and a re-render stamps a new time, so an entry is never stale. Every
-# editor's preview resolves the same few notes' links; reading their anchors and equation
-# numbers again was a fifth of a long note's preview.
+# What a link needs of a live note (title, anchors, equation numbers), by its slug and its
+# live revision's content hash: all of it comes from the revision's own source, so an entry
+# made from a row this renderer version wrote is never stale; rows another version wrote
+# (before a `rerender`) are read each time. Every editor's preview resolves the same few
+# notes' links; reading their anchors and equation numbers was a fifth of a long note's
+# preview. (The key leaves out the columns stored after the page's HTML: on SQLite, reading
+# one of those walks the row's overflow pages.)
 live_infos: Recent[NoteInfo] = Recent(size=512)
 
 
 def _prefetched_infos(slugs: set[str]) -> dict[str, NoteInfo]:
-    """The live notes among `slugs`: one query when this process has met their live revisions."""
-    live = Note.objects.with_live().filter(slug__in=slugs)
-    keys = list(live.values_list("slug", "live_revision_id", "live_revision__rendered_at"))
-    found = {slug: info for slug, *key in keys if (info := live_infos.get(tuple(key))) is not None}
-    missing = {slug for slug, *_ in keys} - set(found)
+    """The live notes among `slugs`: one small query when this process has met their live
+    revisions."""
+    live = Note.objects.with_live().filter(slug__in=slugs).values_list("slug", "live_revision__content_hash")
+    found = {slug: info for slug, digest in live if (info := live_infos.get((slug, digest))) is not None}
+    missing = {slug for slug, _ in live} - set(found)
     if missing:
-        for slug, (key, info) in _load_infos(missing).items():
-            live_infos.put(key, info)
+        for slug, (key, current, info) in _load_infos(missing).items():
+            if current:
+                live_infos.put(key, info)
             found[slug] = info
     return found
 
 
-def _load_infos(slugs: set[str] | None = None) -> dict[str, tuple[tuple, NoteInfo]]:
-    """{slug: ((revision id, rendered at), its NoteInfo)} of the live notes (of `slugs`), in two
-    queries; the key is read with the infos, so a publish meanwhile cannot mislabel them."""
+def _load_infos(slugs: set[str] | None = None) -> dict[str, tuple[tuple, bool, NoteInfo]]:
+    """{slug: ((slug, content hash), whether this renderer version wrote it, its NoteInfo)} of
+    the live notes (of `slugs`), in two queries; the key is read with the infos, so a publish
+    meanwhile cannot mislabel them."""
     notes = Note.objects.with_live().only(
         "slug",
         "live_revision__title",
         "live_revision__summary",
         "live_revision__anchors",
         "live_revision__front_matter",
-        "live_revision__rendered_at",
+        "live_revision__content_hash",
+        "live_revision__renderer_version",
     )
     if slugs is None:
         notes, live_equations = list(notes), Equation.objects.filter(revision__note__live_revision=F("revision"))
@@ -81,7 +88,8 @@ def _load_infos(slugs: set[str] | None = None) -> dict[str, tuple[tuple, NoteInf
         equations[revision][label] = number
     return {
         n.slug: (
-            (n.live_revision_id, n.live_revision.rendered_at),
+            (n.slug, n.live_revision.content_hash),
+            n.live_revision.renderer_version == RENDERER_VERSION,
             NoteInfo(
                 slug=n.slug,
                 title=n.live_revision.title,

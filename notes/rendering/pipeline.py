@@ -148,7 +148,7 @@ class _NoteRender(NoteMath):
         if size > settings.NOTE_MAX_BYTES:
             self.error(1, 1, f"note is {size:,} bytes; the limit is {settings.NOTE_MAX_BYTES:,} bytes (1 MB)")
             return self.result
-        if typeset:
+        if typeset and everything:  # a preview's formulas are in the cache but the one edited
             self.env["blocks_parsed"] = self.typeset_ahead
         tokens = self.md.parse(self.source, self.env)
         self.env.pop("blocks_parsed", None)

@@ -305,8 +305,6 @@ def cited(body: str) -> str:
 def test_a_link_target_read_once_is_remembered_until_its_live_revision_changes(
     publish, editor, target, django_assert_num_queries
 ):
-    from django.utils import timezone
-
     from notes.editorial.services import note_publish
     from notes.models import Revision
 
@@ -323,7 +321,13 @@ def test_a_link_target_read_once_is_remembered_until_its_live_revision_changes(
         user=editor,
     )
     assert ">Target note (2)</a>" in cited("By [[target#eq:square]].")
-    # A re-render of the same revision stamps a new time, so what it stored is read again.
-    live = Note.objects.get(slug="target").live_revision
-    Revision.objects.filter(pk=live.pk).update(anchors={**live.anchors, "setup": "Set-up"}, rendered_at=timezone.now())
-    assert "Target note § Set-up" in cited("See [[target#setup]].")
+    # Rows another renderer version wrote (before a `rerender`) are read each time, never kept.
+    from notes.rendering.version import RENDERER_VERSION
+
+    third = revision_create(note=note, source=note_source("Target note", body=TARGET_BODY), author=editor)
+    note_publish(revision=third, user=editor)
+    for text in ("Set-up", "Getting set up"):
+        Revision.objects.filter(pk=third.pk).update(
+            anchors={**third.anchors, "setup": text}, renderer_version=RENDERER_VERSION - 1
+        )
+        assert f"Target note § {text}" in cited("See [[target#setup]].")
