@@ -10,7 +10,8 @@ response header (rel=preload, as=style), they are asked for as the response is c
 before its body is read; the <link> elements then use those fetches.
 
 Read from the page's own head (the gzip member's first few kB), so the header names exactly
-the stylesheets the templates link, in their order, for every kind of note page.
+the stylesheets the templates link, in their order; the note page reads it once per build
+(notes.page_assembly).
 """
 
 import re

@@ -127,10 +127,23 @@ def _anonymous(request, slug: str) -> HttpResponse:
     return _send(request, body, private=False)
 
 
+# Every note page of a build links the same stylesheets (base.html and note.html name them;
+# nothing per note or per reader), so the Link header is read from the first page this process
+# sends and kept for the build, not inflated again for every response.
+_links_by_build: dict[str, str] = {}
+
+
+def _stylesheet_links(body: bytes) -> str:
+    links = _links_by_build.get(page_cache.BUILD)
+    if links is None:
+        links = _links_by_build[page_cache.BUILD] = stylesheet_preloads(body)
+    return links
+
+
 def _send(request, body: bytes, *, private: bool = True) -> HttpResponse:
     """A gzip member as it is, or inflated for a client that does not take gzip; its head's
     stylesheets named in the Link header (notes.link_header)."""
-    links = stylesheet_preloads(body)
+    links = _stylesheet_links(body)
     if "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
         answer = HttpResponse(body)
         answer["Content-Encoding"] = "gzip"

@@ -54,7 +54,7 @@ live_infos: Recent[NoteInfo] = Recent(size=512)
 def _prefetched_infos(slugs: set[str]) -> dict[str, NoteInfo]:
     """The live notes among `slugs`: one small query when this process has met their live
     revisions."""
-    live = Note.objects.with_live().filter(slug__in=slugs).values_list("slug", "live_revision__content_hash")
+    live = list(Note.objects.with_live().filter(slug__in=slugs).values_list("slug", "live_revision__content_hash"))
     found = {slug: info for slug, digest in live if (info := live_infos.get((slug, digest))) is not None}
     missing = {slug for slug, _ in live} - set(found)
     if missing:
