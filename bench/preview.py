@@ -12,8 +12,11 @@ What it measures
     Before each request one formula of the body is edited (a new value each time), so every
     request typesets exactly one formula (checked) and finds the others in the formula
     cache: in this process's memo of its table (notes.rendering.formula_memo; no query), as a
-    server process does that rendered the note's formulas before (its previous preview). Timed with time.perf_counter around the request; median (p50) and p90
-    over N requests after warm-up. The view renders a preview (notes.rendering.render with
+    server process does that rendered the note's formulas before (its previous preview).
+    After the warm-up the process is settled as a gunicorn worker is once it has loaded the
+    site (config.garbage.settle: what it holds frozen out of the garbage collector's reach),
+    and the collector's pauses during the timed requests are printed. Timed with
+    time.perf_counter around the request; median (p50) and p90 over N requests after warm-up. The view renders a preview (notes.rendering.render with
     preview=True: the page's HTML and every problem, none of what a saved revision stores
     besides). For information, the same body rendered so by the pipeline alone, unedited (all
     formulas from the cache) and without the live notes to resolve links against, and the
@@ -32,12 +35,14 @@ Run (from the project root, about 30 s)
 """
 
 import argparse
+import gc
 import os
 import re
 import secrets
 import statistics
 import sys
 import time
+from contextlib import contextmanager
 
 from scratch import CORPUS, scratch_database
 
@@ -97,6 +102,7 @@ def timed_preview(client, url: str, body: str) -> tuple[float, int]:
 def measure(body: str, requests: int, warmup: int) -> dict:
     from django.urls import reverse
 
+    from config.garbage import settle
     from notes.rendering import render
 
     url = reverse("editor:preview")
@@ -106,9 +112,12 @@ def measure(body: str, requests: int, warmup: int) -> dict:
         fail("no inline formula to edit in the note")
     edited = lambda i: body[: match.end(1)] + f" + {i}" + body[match.end(1) :]  # noqa: E731
     times, counts = [], []
-    for i in range(warmup + requests):
-        seconds, typeset = timed_preview(clients[i % EDITORS], url, edited(i))
-        if i >= warmup:
+    for i in range(warmup):
+        timed_preview(clients[i % EDITORS], url, edited(i))
+    settle()  # as a gunicorn worker is, once it has loaded the site (config/gunicorn.py)
+    with collections_timed() as pauses:
+        for i in range(warmup, warmup + requests):
+            seconds, typeset = timed_preview(clients[i % EDITORS], url, edited(i))
             times.append(seconds)
             counts.append(typeset)
     if set(counts) != {1}:
@@ -119,7 +128,26 @@ def measure(body: str, requests: int, warmup: int) -> dict:
         start = time.perf_counter()
         render(front + body, slug="", preview=True)
         alone.append(time.perf_counter() - start)
-    return {"times": times, "render": statistics.median(alone), "formula": match.group(1)}
+    return {"times": times, "render": statistics.median(alone), "formula": match.group(1), "pauses": pauses}
+
+
+@contextmanager
+def collections_timed():
+    """The garbage collector's pauses (seconds) while the block runs."""
+    pauses: list[float] = []
+    started: list[float] = []
+
+    def timer(phase: str, info: dict) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        else:
+            pauses.append(time.perf_counter() - started.pop())
+
+    gc.callbacks.append(timer)
+    try:
+        yield pauses
+    finally:
+        gc.callbacks.remove(timer)
 
 
 def first_preview(body: str) -> float:
@@ -163,7 +191,7 @@ def main() -> None:
 
         result = measure(body, args.requests, args.warmup)
         cold = first_preview(body)
-        times = sorted(result["times"])
+        times, pauses = sorted(result["times"]), result["pauses"]
         p50 = statistics.median(times) * 1000
         p90 = times[int(len(times) * 0.9) - 1] * 1000
         load = os.getloadavg()
@@ -185,6 +213,10 @@ def main() -> None:
             ("preview p90 ms", f"{p90:.1f}"),
             ("preview min-max ms", f"{times[0] * 1000:.1f}-{times[-1] * 1000:.1f}"),
             ("  the pipeline alone (no edit, no links)", f"{result['render'] * 1000:.1f} ms"),
+            (
+                "  garbage collection, a request",
+                f"{sum(pauses) * 1000 / len(times):.2f} ms ({len(pauses)} collections, longest {max(pauses, default=0) * 1000:.1f} ms)",
+            ),
             ("first preview, empty formula cache", f"{cold * 1000:.1f} ms"),
             ("target p50", f"<= {TARGET_MS:.0f} ms"),
             ("result", "MET" if p50 <= TARGET_MS else "NOT MET"),
