@@ -13,8 +13,8 @@ What it measures
     request typesets exactly one formula (checked) and finds the others in the formula
     cache: in this process's memo of its table (notes.rendering.formula_memo; no query), as a
     server process does that rendered the note's formulas before (its previous preview).
-    After the warm-up the process is settled as a gunicorn worker is once it has loaded the
-    site (config.garbage.settle: what it holds frozen out of the garbage collector's reach),
+    After the warm-up the process is settled as a server process is once it has loaded the
+    site (config/wsgi.py calls config.garbage.settle: what it holds frozen out of the garbage collector's reach),
     and the collector's pauses during the timed requests are printed. Timed with
     time.perf_counter around the request; median (p50) and p90 over N requests after warm-up. The view renders a preview (notes.rendering.render with
     preview=True: the page's HTML and every problem, none of what a saved revision stores
@@ -114,7 +114,7 @@ def measure(body: str, requests: int, warmup: int) -> dict:
     times, counts = [], []
     for i in range(warmup):
         timed_preview(clients[i % EDITORS], url, edited(i))
-    settle()  # as a gunicorn worker is, once it has loaded the site (config/gunicorn.py)
+    settle()  # as a server process is once it has loaded the site (config/wsgi.py)
     with collections_timed() as pauses:
         for i in range(warmup, warmup + requests):
             seconds, typeset = timed_preview(clients[i % EDITORS], url, edited(i))

@@ -1,4 +1,5 @@
-"""The garbage collector in a long-lived server process (a gunicorn worker).
+"""The garbage collector in a long-lived server process (a gunicorn worker): config/wsgi.py
+settles it once the site is loaded.
 
 A worker that has loaded the site holds about 100,000 objects that live as long as it does:
 Django, the URLconf, every view and template tag, the renderer's tables. CPython's full

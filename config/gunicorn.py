@@ -24,11 +24,3 @@ graceful_timeout = 10
 keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
-
-
-def post_worker_init(worker) -> None:
-    """The worker has loaded the site: what it holds is frozen out of the collector's reach
-    (config.garbage says why)."""
-    from config.garbage import settle
-
-    settle()
