@@ -127,14 +127,14 @@ function fitScreen() {
   const fitLoaded = (some) => {
     // A box the page skips (site.css: content-visibility) has no overflow to measure: the
     // boxes fitted here are drawn for good first.
-    some.forEach((el) => el.parentElement?.matches(".note-body") && el.classList.add("measured"));
+    some.forEach((el) => el.parentElement?.matches(".note-body") && el.classList.add("drawn"));
     some.forEach((el) => el.getBoundingClientRect());
     document.fonts.ready.then(() => {
       if (mine !== round) return; // a newer fitting took over
       some.forEach((el) => waiting.delete(el));
       fit(some);
       if (waiting.size) idle(() => mine === round && fitLoaded([...waiting].slice(0, CHUNK)));
-      else document.documentElement.dataset.displays = "screen";
+      else fitted(mine);
     });
   };
   watcher = new IntersectionObserver(
@@ -146,7 +146,24 @@ function fitScreen() {
     { rootMargin: "100% 0px" },
   );
   waiting.forEach((el) => watcher.observe(el));
-  if (!waiting.size) document.documentElement.dataset.displays = "screen";
+  if (!waiting.size) fitted(mine);
+}
+
+// Every block is fitted. A block the page still skips is missing from the accessibility tree
+// (Chromium exposes neither its text nor its MathML), so the rest of the note's blocks and the
+// reader's annotation entries are drawn for good now, in idle time, a few chunks at a time: a
+// screen reader then has the whole page, as it has without scripts (site.css). The root says
+// so once they all are (tests wait for it).
+function fitted(mine) {
+  document.documentElement.dataset.displays = "screen";
+  const rest = [...document.querySelectorAll(".note-body > :not(.drawn), .annotation-entry:not(.drawn)")];
+  const draw = () => {
+    if (mine !== round) return; // a newer fitting took over, and draws the rest after it
+    rest.splice(0, 4 * CHUNK).forEach((el) => el.classList.add("drawn"));
+    if (rest.length) idle(draw);
+    else document.documentElement.dataset.drawn = "all";
+  };
+  idle(draw);
 }
 
 function fitPrint() {

@@ -142,3 +142,41 @@ def test_every_kind_of_page_has_no_wcag_violations(live_server, browser, client,
     found += violations(browser, live_server, [*READER, site["study"]], scheme, site["reader"], client)
     found += violations(browser, live_server, EDITOR, scheme, site["editor"], client)
     assert found == []
+
+
+LONG_NOTE = "vae-elbo"  # the longest starter note: most of its blocks start far below the screen
+
+
+def accessibility_nodes(page, selector: str) -> list[tuple[bool, str]]:
+    """(ignored, name) of the accessibility node of every element matching `selector`, from
+    Chromium's accessibility tree, as assistive technology reads it."""
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    nodes = []
+    for node_id in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        node = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node_id, "fetchRelatives": False})["nodes"][0]
+        nodes.append((node.get("ignored", False), node.get("name", {}).get("value", "")))
+    return nodes
+
+
+@pytest.mark.parametrize("scripts", [True, False], ids=["scripts", "no-scripts"])
+def test_every_heading_and_formula_of_a_long_note_reaches_assistive_technology(live_server, browser, scripts):
+    # The body's blocks far from the screen are skipped by the browser at first (site.css:
+    # content-visibility), and a skipped block is not in the accessibility tree: displays.js
+    # draws them all once the first screen is fitted, and without scripts none is skipped.
+    call_command("import_notes", str(CORPUS), stdout=StringIO(), stderr=StringIO())
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, java_script_enabled=scripts)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/notes/{LONG_NOTE}/")
+    if scripts:
+        for _ in range(200):
+            if page.evaluate("document.documentElement.dataset.drawn") == "all":
+                break
+            page.wait_for_timeout(50)
+        page.evaluate(TWO_FRAMES)
+    headings = accessibility_nodes(page, ".note-body h2, .note-body h3")
+    formulas = accessibility_nodes(page, ".note-body math")
+    context.close()
+    assert len(headings) >= 10 and len(formulas) >= 300, (len(headings), len(formulas))
+    assert [name for ignored, name in headings if ignored or not name.strip()] == []
+    assert sum(1 for ignored, _ in formulas if ignored) == 0
