@@ -32,7 +32,7 @@ Target
     test, so it exits 0 either way (1 only when it cannot run: the corpus failing to import,
     the preview not answering 200, an edit typesetting other than one formula).
 
-Run (from the project root, about 30 s)
+Run (from the project root, about a minute)
     .venv/bin/python bench/preview.py [--requests N] [--warmup N]
 """
 
