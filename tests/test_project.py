@@ -26,12 +26,20 @@ PRODUCTION_ENV = {
 }
 
 
-def manage(*args, env_update):
+def environ_with(env_update: dict) -> dict:
+    """This process's environment without the test settings it carries, plus `env_update`."""
     inherited = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {k: v for k, v in os.environ.items() if k not in inherited}
-    env.update(env_update)
+    return {**{k: v for k, v in os.environ.items() if k not in inherited}, **env_update}
+
+
+def manage(*args, env_update):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environ_with(env_update),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -52,8 +60,7 @@ def test_check_deploy_is_clean_under_production_settings():
 
 def test_production_loads_under_gunicorns_settings():
     # gunicorn reads config/gunicorn.py and imports config.wsgi under production settings.
-    inherited = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {**{k: v for k, v in os.environ.items() if k not in inherited}, **PRODUCTION_ENV}
+    env = environ_with(PRODUCTION_ENV)
     gunicorn = Path(sys.executable).parent / "gunicorn"
     result = subprocess.run(
         [str(gunicorn), "--check-config", "--print-config", "-c", "config/gunicorn.py", "config.wsgi"],
@@ -75,8 +82,7 @@ def test_a_server_process_freezes_what_it_loaded_out_of_the_collectors_reach():
         "import gc, sys; import config.wsgi;"
         "print(gc.get_freeze_count(), 'notes.views' in sys.modules, gc.get_threshold()[0])"
     )
-    inherited = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-    env = {**{k: v for k, v in os.environ.items() if k not in inherited}, **PRODUCTION_ENV}
+    env = environ_with(PRODUCTION_ENV)
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
