@@ -54,6 +54,12 @@ What it measures
     whole page     the same steps from DOMContentLoaded (the site: the whole HTML parsed, the
                    page's module scripts run) or from renderMathInElement's return (the
                    reference), for information.
+    after it       (cold loads, for information) when the site page has drawn every block of
+                   the note for good, so that all of it is in the accessibility tree
+                   (displays.js sets data-drawn="all"), and the page's long tasks (50 ms or
+                   more: a reader's click or scroll waits for them) from the first screen until
+                   then, the longest and how many; the task in which this script reads the
+                   page's formulas' positions is its own, and left out.
     Also printed, for information: HTML received and parsed (responseEnd, domInteractive),
     DOMContentLoaded, fonts ready, auto-render's own time, first contentful paint (the
     reference's first paint shows raw TeX, before auto-render), the number of typeset
@@ -176,12 +182,34 @@ INIT_SCRIPT = r"""
       { once: true }
     )
   );
+  // For information, after the first screen: the page's long tasks (50 ms or more, in which a
+  // reader's click or scroll waits) until the site has drawn every block for good (displays.js
+  // marks the root data-drawn="all"; the reference has nothing left to do).
+  const longTasks = [];
+  let benchTask = -1;
+  new PerformanceObserver((list) => longTasks.push(...list.getEntries())).observe({ type: "longtask", buffered: true });
+  window.__afterScreen = () =>
+    new Promise((resolve) => {
+      const done = () => {
+        const pages = longTasks.filter((t) => benchTask < t.startTime || benchTask > t.startTime + t.duration);
+        const after = pages.filter((t) => t.startTime >= marks.screen).map((t) => t.duration);
+        resolve({ allDrawn: reference ? null : now(), longestTask: Math.max(0, ...after), longTasks: after.length });
+      };
+      const root = document.documentElement;
+      if (reference || root.dataset.drawn === "all") return done();
+      new MutationObserver((_, observer) => {
+        if (root.dataset.drawn !== "all") return;
+        observer.disconnect();
+        done();
+      }).observe(root, { attributes: true, attributeFilter: ["data-drawn"] });
+    });
   window.__firstScreenDone = Promise.all([firstScreen, wholePage]).then(
     () =>
       new Promise((resolve) =>
         // A frame more, so that shifts from the page's own scripts after load are reported.
         requestAnimationFrame(() =>
           setTimeout(() => {
+            benchTask = now(); // this task is the bench's, not the page's (__afterScreen)
             const later = shifts.filter((t) => t > marks.screenReady);
             marks.screenShift = later.length ? Math.max(...later) : null;
             marks.screen = Math.max(marks.screenDone, marks.screenShift || 0);
@@ -473,7 +501,9 @@ def run_browser(urls: dict[str, str], runs: int) -> dict[str, dict[str, list[dic
                     context = browser.new_context(viewport=VIEWPORT)  # cold cache
                     context.add_init_script(INIT_SCRIPT)
                     page = context.new_page()
-                    results[name]["cold"].append(measure(page, urls[name]))
+                    marks = measure(page, urls[name])
+                    marks.update(page.evaluate("() => window.__afterScreen()"))
+                    results[name]["cold"].append(marks)
                     results[name]["warm"].append(measure(page, urls[name]))  # same context: warm
                     context.close()
         finally:
@@ -580,6 +610,9 @@ def report(results: dict, runs: int, load: tuple[float, float, float]) -> None:
         ("  ready (site: DCL; ref: typeset)", "cold", "pageReady"),
         ("  fonts ready", "cold", "pageFonts"),
         ("  auto-render's own time", "cold", "typeset"),
+        ("every block drawn (site, a11y tree)", "cold", "allDrawn"),
+        ("  longest task after first screen", "cold", "longestTask"),
+        ("  tasks of 50 ms or more after it", "cold", "longTasks"),
         ("first screen, math laid out, warm", "warm", "screen"),
         ("whole page, math laid out, warm", "warm", "pageDone"),
     ]

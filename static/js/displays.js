@@ -102,17 +102,40 @@ function fit(list) {
 // are not laid out at all until needed (site.css: content-visibility). So the displays, code
 // blocks and tables on or near the screen are fitted first, as soon as the browser knows which
 // they are (an IntersectionObserver reports it without a layout of its own); the rest follow
-// in idle time, a few at a time, so that each is fitted (and focusable if it scrolls) before a
-// reader scrolls or tabs to it. The root says which fitting was done last ("screen" or
-// "print") once every block is fitted: tests wait for it.
-const CHUNK = 24;
+// in idle time, so that each is fitted (and focusable if it scrolls) before a reader scrolls
+// or tabs to it. The root says which fitting was done last ("screen" or "print") once every
+// block is fitted: tests wait for it.
+const CHUNK = 24; // at most this many blocks fitted at once
 // Idle time, but not later than a fifth of a second: a page busy with other work still gets
 // every block fitted.
 const idle = window.requestIdleCallback
   ? (callback) => window.requestIdleCallback(callback, { timeout: 200 })
-  : (callback) => setTimeout(callback, 1);
+  : (callback) => setTimeout(() => callback({ didTimeout: true, timeRemaining: () => 0 }), 1);
 let round = 0;
 let watcher = null;
+
+// Draws blocks the page skips (site.css: content-visibility) for good, from the front of
+// `queue`, for a slice of the idle period: each is laid out here, by reading its size, so its
+// cost counts against the slice instead of landing in the next frame. A slice is short
+// (SLICE_MS, and never past the idle deadline) because the fitting that follows it and any
+// reader's click or scroll wait for it; a page busy for the whole timeout gets one slice
+// anyway. At least one block per call, at most `most`; gives back the blocks drawn.
+const SLICE_MS = 12;
+function drawForGood(el) {
+  if (el.parentElement?.matches(".note-body") || el.matches(".annotation-entry")) el.classList.add("drawn");
+}
+function drawWhileIdle(queue, deadline, most) {
+  const drawn = [];
+  const slice = deadline.didTimeout ? SLICE_MS : Math.min(SLICE_MS, deadline.timeRemaining());
+  const end = performance.now() + slice;
+  do {
+    const el = queue.shift();
+    drawForGood(el);
+    el.getBoundingClientRect();
+    drawn.push(el);
+  } while (queue.length && drawn.length < most && performance.now() < end);
+  return drawn;
+}
 
 function fitScreen() {
   const mine = ++round;
@@ -123,17 +146,14 @@ function fitScreen() {
   const waiting = new Set([...list, ...document.querySelectorAll("main pre, main table")]);
   // A block far from the screen has not been laid out, so the faces its formulas use may not
   // be loaded: it is laid out first (the browser starts loading them), and measured once they
-  // are in, or its width would be that of a fallback font.
+  // are in, or its width would be that of a fallback font. A box the page skips (site.css:
+  // content-visibility) has no overflow to measure: the boxes fitted here are drawn for good.
   const fitLoaded = (some) => {
-    // A box the page skips (site.css: content-visibility) has no overflow to measure: the
-    // boxes fitted here are drawn for good first.
-    some.forEach((el) => el.parentElement?.matches(".note-body") && el.classList.add("drawn"));
-    some.forEach((el) => el.getBoundingClientRect());
     document.fonts.ready.then(() => {
       if (mine !== round) return; // a newer fitting took over
       some.forEach((el) => waiting.delete(el));
       fit(some);
-      if (waiting.size) idle(() => mine === round && fitLoaded([...waiting].slice(0, CHUNK)));
+      if (waiting.size) idle((deadline) => mine === round && fitLoaded(drawWhileIdle([...waiting], deadline, CHUNK)));
       else fitted(mine);
     });
   };
@@ -141,7 +161,11 @@ function fitScreen() {
     (entries) => {
       watcher.disconnect();
       if (mine !== round) return;
-      fitLoaded(entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target));
+      const near = entries.filter((entry) => entry.isIntersecting).map((entry) => entry.target);
+      // The reader is looking at these: all of them at once, idle or not.
+      near.forEach(drawForGood);
+      near.forEach((el) => el.getBoundingClientRect());
+      fitLoaded(near);
     },
     { rootMargin: "100% 0px" },
   );
@@ -151,15 +175,15 @@ function fitScreen() {
 
 // Every block is fitted. A block the page still skips is missing from the accessibility tree
 // (Chromium exposes neither its text nor its MathML), so the rest of the note's blocks and the
-// reader's annotation entries are drawn for good now, in idle time, a few chunks at a time: a
-// screen reader then has the whole page, as it has without scripts (site.css). The root says
-// so once they all are (tests wait for it).
+// reader's annotation entries are drawn for good now, in idle time and within it
+// (drawWhileIdle): a screen reader then has the whole page, as it has without scripts
+// (site.css). The root says so once they all are (tests wait for it).
 function fitted(mine) {
   document.documentElement.dataset.displays = "screen";
   const rest = [...document.querySelectorAll(".note-body > :not(.drawn), .annotation-entry:not(.drawn)")];
-  const draw = () => {
+  const draw = (deadline) => {
     if (mine !== round) return; // a newer fitting took over, and draws the rest after it
-    rest.splice(0, 4 * CHUNK).forEach((el) => el.classList.add("drawn"));
+    if (rest.length) drawWhileIdle(rest, deadline, Infinity);
     if (rest.length) idle(draw);
     else document.documentElement.dataset.drawn = "all";
   };

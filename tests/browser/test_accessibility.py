@@ -180,3 +180,38 @@ def test_every_heading_and_formula_of_a_long_note_reaches_assistive_technology(l
     assert len(headings) >= 10 and len(formulas) >= 300, (len(headings), len(formulas))
     assert [name for ignored, name in headings if ignored or not name.strip()] == []
     assert sum(1 for ignored, _ in formulas if ignored) == 0
+
+
+# The browser has no idle time to give: every idle callback comes at once with none left.
+NO_IDLE_TIME = """(() => {
+  window.drawnPerIdleCallback = [];
+  const drawn = () => document.querySelectorAll(".note-body > .drawn, .annotation-entry.drawn").length;
+  window.requestIdleCallback = (callback) =>
+    setTimeout(() => {
+      const before = drawn();
+      callback({ didTimeout: false, timeRemaining: () => 0 });
+      window.drawnPerIdleCallback.push(drawn() - before);
+    }, 0);
+})();"""
+
+
+def test_a_long_note_draws_its_blocks_within_the_idle_time_it_is_given(live_server, browser):
+    # After the first screen, displays.js draws the rest of the body in idle time, laying each
+    # block out within the idle period so that a reader's click or scroll does not wait for a
+    # batch of blocks: with no idle time left, one block per idle callback, and still all.
+    call_command("import_notes", str(CORPUS), stdout=StringIO(), stderr=StringIO())
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.add_init_script(NO_IDLE_TIME)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/notes/{LONG_NOTE}/")
+    for _ in range(600):
+        if page.evaluate("document.documentElement.dataset.drawn") == "all":
+            break
+        page.wait_for_timeout(50)
+    per_callback = page.evaluate("window.drawnPerIdleCallback")
+    blocks = page.evaluate("document.querySelectorAll('.note-body > *').length")
+    undrawn = page.evaluate("document.querySelectorAll('.note-body > :not(.drawn)').length")
+    context.close()
+    assert undrawn == 0 and blocks > 50, (undrawn, blocks)
+    assert max(per_callback) == 1, per_callback
+    assert sum(per_callback) > blocks / 2  # most of the note was drawn in idle time
