@@ -68,9 +68,13 @@ function followSections(entries) {
       requestAnimationFrame(update);
     }
   };
-  // Headings crossing the line are the only moments the answer can change.
+  // The answer changes when a heading crosses the line, and after a jump (the End key, a
+  // dragged scrollbar, a link to a paragraph) that passed headings by between two frames, so
+  // none was ever seen near it: the end of each scroll is checked too (every scrolled frame,
+  // where the browser has no scrollend event).
   const observer = new IntersectionObserver(schedule, { rootMargin: "0px 0px -75% 0px" });
   for (const entry of entries) observer.observe(entry.target);
+  window.addEventListener("onscrollend" in window ? "scrollend" : "scroll", schedule, { passive: true });
   window.addEventListener("hashchange", schedule);
   window.addEventListener("resize", schedule);
   update();

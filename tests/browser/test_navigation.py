@@ -86,6 +86,18 @@ def test_the_contents_entry_of_the_section_in_view_is_current(browser, live_serv
     page.context.close()
 
 
+def test_the_contents_entry_follows_a_jump_that_passes_every_heading_by(browser, live_server, long_note):
+    # A jump (the End key, a dragged scrollbar, a link to a paragraph) can land with the
+    # section's heading just above the window: no frame ever shows a heading near the line.
+    page = open_at(browser, live_server, DESKTOP, long_note)
+    page.emulate_media(reduced_motion="reduce")
+    current = page.locator("nav.toc a[aria-current]")
+    expect(current).to_have_text("Setting")
+    page.locator(".note-body h2").nth(3).evaluate("h => scrollTo(0, h.getBoundingClientRect().bottom + scrollY + 20)")
+    expect(current).to_have_text("Second result")
+    page.context.close()
+
+
 def test_phone_contents_button_opens_the_list_mid_note_and_goes_to_an_entry(browser, live_server, long_note):
     page = open_at(browser, live_server, PHONE, long_note)
     page.emulate_media(reduced_motion="reduce")
