@@ -70,31 +70,29 @@ def test_desktop_header_keeps_its_links_and_the_summary_shows(browser, live_serv
     page.context.close()
 
 
+# How a reader comes to a section: its heading scrolled to the top crosses the line a quarter
+# down the window; a jump (the End key, a dragged scrollbar, a link to a paragraph) can land
+# with the heading just above the window, so that no frame ever shows a heading near the line.
+ARRIVALS = {
+    "scrolled": "h => h.scrollIntoView()",
+    "jump": "h => scrollTo(0, h.getBoundingClientRect().bottom + scrollY + 20)",
+}
+
+
+@pytest.mark.parametrize("arrival", ARRIVALS)
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_the_contents_entry_of_the_section_in_view_is_current(browser, live_server, long_note, viewport):
+def test_the_contents_entry_of_the_section_in_view_is_current(browser, live_server, long_note, viewport, arrival):
     page = open_at(browser, live_server, viewport, long_note)
     page.emulate_media(reduced_motion="reduce")
     current = page.locator("nav.toc a[aria-current]")
     expect(current).to_have_text("Setting")
-    page.locator(".note-body h2").nth(3).evaluate("h => h.scrollIntoView()")
+    page.locator(".note-body h2").nth(3).evaluate(ARRIVALS[arrival])
     expect(current).to_have_text("Second result")
     expect(current).to_have_attribute("aria-current", "location")
     assert page.locator("nav.toc a[aria-current]").count() == 1
     if viewport is DESKTOP:  # the sticky column is still in view, mid-note
         box = page.locator("nav.toc").bounding_box()
         assert 0 <= box["y"] < DESKTOP["height"] / 2
-    page.context.close()
-
-
-def test_the_contents_entry_follows_a_jump_that_passes_every_heading_by(browser, live_server, long_note):
-    # A jump (the End key, a dragged scrollbar, a link to a paragraph) can land with the
-    # section's heading just above the window: no frame ever shows a heading near the line.
-    page = open_at(browser, live_server, DESKTOP, long_note)
-    page.emulate_media(reduced_motion="reduce")
-    current = page.locator("nav.toc a[aria-current]")
-    expect(current).to_have_text("Setting")
-    page.locator(".note-body h2").nth(3).evaluate("h => scrollTo(0, h.getBoundingClientRect().bottom + scrollY + 20)")
-    expect(current).to_have_text("Second result")
     page.context.close()
 
 
