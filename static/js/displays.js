@@ -141,6 +141,7 @@ function fitScreen() {
   const mine = ++round;
   watcher?.disconnect();
   delete document.documentElement.dataset.displays;
+  delete document.documentElement.dataset.drawn; // until this fitting has drawn what is left
   const list = displays();
   reset(list);
   const waiting = new Set([...list, ...document.querySelectorAll("main pre, main table")]);
@@ -183,9 +184,12 @@ function fitted(mine) {
   const rest = [...document.querySelectorAll(".note-body > :not(.drawn), .annotation-entry:not(.drawn)")];
   const draw = (deadline) => {
     if (mine !== round) return; // a newer fitting took over, and draws the rest after it
-    if (rest.length) drawWhileIdle(rest, deadline, Infinity);
-    if (rest.length) idle(draw);
-    else document.documentElement.dataset.drawn = "all";
+    if (!rest.length) {
+      document.documentElement.dataset.drawn = "all";
+      return;
+    }
+    drawWhileIdle(rest, deadline, Infinity);
+    idle(draw);
   };
   idle(draw);
 }

@@ -159,6 +159,15 @@ def accessibility_nodes(page, selector: str) -> list[tuple[bool, str]]:
     return nodes
 
 
+def wait_until_drawn(page, seconds: float) -> None:
+    """Until displays.js has drawn every block of the note for good (it marks the root), or
+    `seconds` pass; the assertions that follow say what was not drawn."""
+    for _ in range(int(seconds / 0.05)):
+        if page.evaluate("document.documentElement.dataset.drawn") == "all":
+            return
+        page.wait_for_timeout(50)
+
+
 @pytest.mark.parametrize("scripts", [True, False], ids=["scripts", "no-scripts"])
 def test_every_heading_and_formula_of_a_long_note_reaches_assistive_technology(live_server, browser, scripts):
     # The body's blocks far from the screen are skipped by the browser at first (site.css:
@@ -169,10 +178,7 @@ def test_every_heading_and_formula_of_a_long_note_reaches_assistive_technology(l
     page = context.new_page()
     page.goto(f"{live_server.url}/notes/{LONG_NOTE}/")
     if scripts:
-        for _ in range(200):
-            if page.evaluate("document.documentElement.dataset.drawn") == "all":
-                break
-            page.wait_for_timeout(50)
+        wait_until_drawn(page, 10)
         page.evaluate(TWO_FRAMES)
     headings = accessibility_nodes(page, ".note-body h2, .note-body h3")
     formulas = accessibility_nodes(page, ".note-body math")
@@ -204,10 +210,7 @@ def test_a_long_note_draws_its_blocks_within_the_idle_time_it_is_given(live_serv
     context.add_init_script(NO_IDLE_TIME)
     page = context.new_page()
     page.goto(f"{live_server.url}/notes/{LONG_NOTE}/")
-    for _ in range(600):
-        if page.evaluate("document.documentElement.dataset.drawn") == "all":
-            break
-        page.wait_for_timeout(50)
+    wait_until_drawn(page, 30)
     per_callback = page.evaluate("window.drawnPerIdleCallback")
     blocks = page.evaluate("document.querySelectorAll('.note-body > *').length")
     undrawn = page.evaluate("document.querySelectorAll('.note-body > :not(.drawn)').length")
