@@ -124,12 +124,18 @@ function provedClean(html) {
   var place = "html";
   var at = 0;
   var length = html.length;
+  // The next "&" in the text, -1 when none is left. Found once and carried along: looking
+  // for it afresh from every tag would scan to the end of a formula that has none, at every
+  // tag of it.
+  var amp = html.indexOf("&");
   while (at < length) {
     var lt = html.indexOf("<", at);
     if (lt < 0) lt = length;
-    for (var amp = html.indexOf("&", at); amp >= 0 && amp < lt; amp = html.indexOf("&", reference.lastIndex)) {
+    if (amp >= 0 && amp < at) amp = html.indexOf("&", at); // it was in a tag, checked there
+    while (amp >= 0 && amp < lt) {
       reference.lastIndex = amp;
       if (!reference.test(html)) return false;
+      amp = html.indexOf("&", reference.lastIndex);
     }
     at = lt;
     if (at === length) break;

@@ -10,11 +10,11 @@ process that made it (`EnginePool.pid`): threads do not survive a fork, and a V8
 before a fork hangs in the child, so a forked child makes a pool of its own.
 
 A call that raises one of `failure_types` (a timeout, V8's heap ceiling) may leave its engine
-mid-call or near its heap ceiling, so that engine is retired and the worker makes a new one
-for its next piece of work. A retired engine is closed a second or more later (RETIRED_SECONDS),
-on some worker's next piece of work or at exit: V8 reports a cancelled call back to the
-context a moment later, and that report must not land on a closed event loop; not later than
-that, since a context that hit its heap ceiling holds hundreds of megabytes.
+mid-call or near its heap ceiling, so that engine is retired and the worker makes a new one at
+once, before it takes more work (`_replacement`). A retired engine is closed a second or more
+later (RETIRED_SECONDS), on some worker's next piece of work or at exit: V8 reports a cancelled
+call back to the context a moment later, and that report must not land on a closed event loop;
+not later than that, since a context that hit its heap ceiling holds hundreds of megabytes.
 """
 
 import atexit
@@ -115,14 +115,26 @@ class EnginePool:
                 result = call(engine)
             except self.failure_types as exc:
                 _retire(engine)
-                engine = None
                 future.set_exception(exc)
+                engine, generation = self._replacement()
             except BaseException as exc:  # given back to the caller, who decides
                 future.set_exception(exc)
             else:
                 future.set_result(result)
         if engine is not None:
             _retire(engine)
+
+    def _replacement(self) -> tuple[object | None, int]:
+        """A new engine for a worker whose engine just failed, made before the worker takes
+        more work: what is queued meanwhile (the failed work's retries) goes to the engines
+        that are ready instead of waiting here, past its deadline, while a fresh engine starts
+        (a V8 context loads KaTeX for a few hundred milliseconds). (None, -1) if it cannot be
+        made now: the next piece of work tries again, and gets the error if it still fails."""
+        generation = self._generation
+        try:
+            return self.make_engine(), generation
+        except Exception:  # noqa: BLE001 - reported to the next piece of work, as above
+            return None, -1
 
 
 _pools: weakref.WeakSet = weakref.WeakSet()

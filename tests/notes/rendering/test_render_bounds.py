@@ -168,3 +168,24 @@ def test_a_batch_stops_typesetting_past_its_output_limit(monkeypatch):
     monkeypatch.undo()
     katex.engine_pool().retire_all()
     assert "error" not in katex.render_batch([("x", False)])[0]
+
+
+def test_what_the_engine_returns_reaches_python_as_it_was_made():
+    # The host's JSON string comes back as it is (KatexEngine._call): quotes, backslashes,
+    # astral characters, a closing script tag and a line separator all survive the way out.
+    text, separator = r'\text{"q" \textbackslash{} ' + "\U0001f600</script>}", "x\u2028y"
+    typeset, failed = katex.render_batch([(text, False), (separator, False)])
+    assert (
+        '<annotation encoding="application/x-tex">\\text{&quot;q&quot; \\textbackslash{} \U0001f600&lt;/script&gt;}'
+        in typeset["html"]
+    )
+    assert failed["error"] == "Unexpected character: '\u2028'" and failed["position"] == 1
+
+
+def test_an_engine_result_that_is_not_the_hosts_string_is_a_failure_not_a_crash():
+    engine = katex.KatexEngine()
+    try:
+        with pytest.raises(katex.KatexFailure, match="returned int"):
+            engine._call("Math.max", (1, 2), 1.0)
+    finally:
+        engine.close()
