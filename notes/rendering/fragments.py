@@ -30,7 +30,7 @@ _INVISIBLE = re.compile(r"[\s\u200b]+")
 # snippet is for reading, and its HTML carries no source at all.
 _TEX_ANNOTATION = re.compile(r"<annotation encoding=\"application/x-tex\">.*?</annotation>", re.S)
 _DRAWN = re.compile(r'<span class="katex-html"[^>]*>')
-_TAG = re.compile(r"<[^>]*>")
+_TEXT = re.compile(r">([^<]+)")  # the text after a tag, up to the next one
 
 
 class _VisibleText(HTMLParser):
@@ -59,14 +59,21 @@ def typesets_to_nothing(html: str) -> bool:
     if "<svg" in html:  # a lone \sqrt{} or arrow draws without text
         return False
     # KaTeX's drawn part comes last, after the MathML copy: its text is what a reader sees.
-    # Cutting there and dropping the tags is a hundred times faster than parsing the HTML
-    # (it runs once per distinct formula: notes.rendering.formula_cache).
     drawn = _DRAWN.search(html)
     if drawn is not None:
-        return not _INVISIBLE.sub("", unescape(_TAG.sub("", html[drawn.end() :])))
+        return _draws_nothing(html, drawn.end())
     parser = _VisibleText()
     parser.feed(html)
     return not _INVISIBLE.sub("", "".join(parser.parts))
+
+
+def _draws_nothing(html: str, drawn: int) -> bool:
+    # Reading the drawn part's text between the tags until one shows something is a hundred
+    # times faster than parsing the HTML, and most formulas show something in their first
+    # text (this runs once per distinct formula, in the engines' threads:
+    # notes.rendering.formula_cache). The HTML is KaTeX's or the sanitizer's, so no "<" or "&"
+    # in its text is left bare.
+    return not any(_INVISIBLE.sub("", unescape(text[1])) for text in _TEXT.finditer(html, drawn - 1))
 
 
 def formula_is_blank(html: str) -> bool:
@@ -78,8 +85,9 @@ def formula_is_blank(html: str) -> bool:
     # out first is needed only when there is no drawn part (typesets_to_nothing's parser).
     if "<svg" in html:
         return False
-    if _DRAWN.search(html) is not None:
-        return typesets_to_nothing(html)
+    drawn = _DRAWN.search(html)
+    if drawn is not None:
+        return _draws_nothing(html, drawn.end())
     return typesets_to_nothing(_TEX_ANNOTATION.sub("", html))
 
 
