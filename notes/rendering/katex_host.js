@@ -44,6 +44,23 @@ function loadSiteMacros(tex) {
   return Object.keys(siteMacros).length;
 }
 
+// The results go back to Python as one string (katex.py unpacks it): their JSON without the
+// HTML, then each result's HTML after a NUL, in order. Escaping the HTML for JSON (a
+// quotation mark in every attribute) and undoing it in Python cost about as much as the clean
+// proof. JSON holds no raw NUL, so the first one ends it; should an HTML hold one itself (text
+// KaTeX passes through), everything goes as JSON.
+function packed(out) {
+  var htmls = [];
+  for (var i = 0; i < out.length; i++) {
+    if (out[i].html === undefined) continue;
+    if (out[i].html.indexOf("\u0000") >= 0) return JSON.stringify(out);
+    htmls.push(out[i].html);
+  }
+  if (htmls.length === 0) return JSON.stringify(out);
+  for (var j = 0; j < out.length; j++) if (out[j].html !== undefined) out[j].html = true;
+  return JSON.stringify(out) + "\u0000" + htmls.join("\u0000");
+}
+
 // Characters of HTML one batch may return (set from katex.MAX_OUTPUT_CHARS). Beyond V8's heap
 // ceiling, serializing a result of hundreds of megabytes runs out of V8's internal zone
 // memory, which is fatal to the whole process, not an exception; so a batch stops early.
@@ -72,7 +89,7 @@ function renderBatch(items) {
       });
     }
   }
-  return JSON.stringify(out);
+  return packed(out);
 }
 
 // Whether a formula changed the macros it was given (defined, redefined or removed one):
@@ -162,5 +179,5 @@ function renderGroups(groups, options) {
       }
     }
   }
-  return JSON.stringify(out);
+  return packed(out);
 }

@@ -182,6 +182,16 @@ def test_what_the_engine_returns_reaches_python_as_it_was_made():
     assert failed["error"] == "Unexpected character: '\u2028'" and failed["position"] == 1
 
 
+def test_results_come_back_the_same_whether_their_html_is_packed_or_sent_as_json():
+    # The host sends each HTML after a NUL (katex_host.js packed), or the whole as JSON when an
+    # HTML holds a NUL itself, as \char0 makes one.
+    packed = katex.render_batch([("x", False), (r"\frac{", False), ("y", True)])
+    as_json = katex.render_batch([("x", False), (r"\frac{", False), ("y", True), (r"\char0 z", False)])
+    assert as_json[:3] == packed
+    assert "error" in packed[1] and "<" in packed[0]["html"] and "katex-display" in packed[2]["html"]
+    assert "\0" in as_json[3]["html"]
+
+
 def test_an_engine_result_that_is_not_the_hosts_string_is_a_failure_not_a_crash():
     engine = katex.KatexEngine()
     try:
