@@ -94,7 +94,16 @@ function renderAll() {
   return batches.map((items) => renderBatch(items));
 }
 
-fs.writeFileSync(outPath, JSON.stringify(renderAll().map((raw) => JSON.parse(raw).map((o) => o.html || null))));
+// Each formula's HTML (null for an error), from the host's packed results as
+// notes/rendering/katex.py unpacks them: JSON, then each HTML after a NUL, or JSON alone.
+function htmlsOf(raw) {
+  const nul = raw.indexOf("\u0000");
+  const htmls = nul < 0 ? [] : raw.slice(nul + 1).split("\u0000");
+  let next = 0;
+  return JSON.parse(nul < 0 ? raw : raw.slice(0, nul)).map((o) => (o.html === true ? htmls[next++] : o.html || null));
+}
+
+fs.writeFileSync(outPath, JSON.stringify(renderAll().map(htmlsOf)));
 for (let i = 0; i < warmup; i++) renderAll();
 const times = [];
 for (let i = 0; i < iterations; i++) {
